@@ -1,0 +1,120 @@
+"""Run the rules over a model, apply waivers, and decide the exit code.
+
+Input-agnostic: it sees a Deployment and a Config, never JSON or HCL.
+"""
+
+from __future__ import annotations
+
+import datetime
+import fnmatch
+from dataclasses import dataclass, field, replace
+from typing import Iterable, Sequence
+
+from .config import Config, WaiverSpec
+from .model import ERROR, FAIL, PASS, UNKNOWN, WAIVED, WARNING, Deployment, Result
+from .redact import Redactor
+from .rules import ALL_RULES
+from .rules.base import Rule
+
+
+@dataclass
+class Evaluation:
+    results: list[Result]
+    expired_waivers: list[WaiverSpec] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        out = {"pass": 0, "fail": 0, "unknown": 0, "waived": 0}
+        for r in self.results:
+            out[r.status] += 1
+        return out
+
+    def exit_code(self, *, allow_unknown: bool = False, fail_on: str = ERROR) -> int:
+        severities = {ERROR, WARNING} if fail_on == WARNING else {ERROR}
+        for r in self.results:
+            if r.severity not in severities:
+                continue
+            if r.status == FAIL or (r.status == UNKNOWN and not allow_unknown):
+                return 1
+        return 0
+
+
+def run_rules(deployment: Deployment, config: Config, rules: Sequence[Rule] | None = None) -> list[Result]:
+    out: list[Result] = []
+    for rule in rules if rules is not None else ALL_RULES:
+        findings = list(rule.check(deployment, config))
+        if not findings:  # every rule reports at least one result
+            raise AssertionError(f"rule {rule.id} produced no result")
+        for f in findings:
+            out.append(
+                Result(
+                    rule_id=rule.id,
+                    title=rule.title,
+                    severity=rule.severity,
+                    status=f.status,
+                    message=f.message,
+                    address=f.address,
+                    location=f.location,
+                )
+            )
+    return out
+
+
+def _waiver_matches(w, result: Result) -> bool:
+    if w.rule != result.rule_id and not fnmatch.fnmatchcase(result.rule_id, w.rule):
+        return False
+    addr = result.address or ""
+    pattern = w.address or "*"
+    # a waiver on a block also covers what is inside it (module calls)
+    return fnmatch.fnmatchcase(addr, pattern) or fnmatch.fnmatchcase(addr, pattern + ".*") or addr.startswith(pattern + ".")
+
+
+def apply_waivers(results: Iterable[Result], waivers: Iterable, today: datetime.date | None = None) -> Evaluation:
+    today = today or datetime.date.today()
+    active, expired = [], []
+    for w in waivers:
+        if w.expires and datetime.date.fromisoformat(str(w.expires)) < today:
+            expired.append(w)
+        else:
+            active.append(w)
+    out = []
+    for r in results:
+        if r.status in (FAIL, UNKNOWN):
+            for w in active:
+                if _waiver_matches(w, r):
+                    r = replace(r, status=WAIVED, waiver_reason=w.reason, message=f"{r.message} [waived: {w.reason}]")
+                    break
+        out.append(r)
+    return Evaluation(results=out, expired_waivers=expired)
+
+
+def evaluate(
+    deployment: Deployment,
+    config: Config,
+    *,
+    rules: Sequence[Rule] | None = None,
+    only: Iterable[str] | None = None,
+    today: datetime.date | None = None,
+) -> Evaluation:
+    """Rules -> waivers -> redaction -> sorted results."""
+    selected = list(rules if rules is not None else ALL_RULES)
+    if only:
+        wanted = set(only)
+        selected = [r for r in selected if r.id in wanted]
+    results = run_rules(deployment, config, selected)
+    evaluation = apply_waivers(results, [*config.waivers, *deployment.waivers], today)
+    redactor = Redactor(deployment.redact)
+    evaluation.results = sorted((redactor.result(r) for r in evaluation.results), key=Result.sort_key)
+    for w in evaluation.expired_waivers:
+        evaluation.results.append(
+            Result(
+                rule_id=w.rule,
+                title="expired waiver",
+                severity=WARNING,
+                status=FAIL,
+                message=redactor.text(f"waiver for {w.rule} on {w.address} expired on {w.expires} ({w.origin}): the finding counts again; renew or remove it"),
+                address=None,
+                location=None,
+            )
+        )
+    evaluation.results.sort(key=Result.sort_key)
+    return evaluation

@@ -1,0 +1,577 @@
+"""The normalized, typed model of the CTJ deployment.
+
+Every loader (plan JSON, HCL sources, Checkov's per-resource conf) produces a
+:class:`Deployment`; every rule is a pure function of it.  This module imports
+nothing but the standard library: the Checkov adapter loads it inside
+Checkov's own virtual environment.
+
+Values
+------
+An attribute value in the model is one of
+
+* a plain Python value (``str``, ``int``, ``float``, ``bool``, ``None`` for
+  "not set", ``tuple``/``dict``) when it is known at plan time;
+* :class:`Unknown` when it cannot be decided, carrying why and where from;
+* :class:`Ref` when it is known only after apply but its *identity* is known:
+  it names the resource attribute it comes from (``aws_lb_target_group.api``'s
+  ``arn``).  Two refs are equal iff they name the same attribute of the same
+  resource instance;
+* :class:`Template` for a string built from known text and refs
+  (``"${module.ecr.repository_url}:stage"``).
+
+``Unknown``, ``Ref`` and ``Template`` refuse truth-testing, so a rule cannot
+silently treat "not known" as false or true.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator
+
+# --------------------------------------------------------------------------
+# values
+# --------------------------------------------------------------------------
+
+KNOWN_AFTER_APPLY = "known after apply"
+SENSITIVE = "sensitive"
+UNRESOLVED = "unresolved reference"
+NOT_EVALUATED = "not evaluated"
+
+
+class _NoTruth:
+    __slots__ = ()
+
+    def __bool__(self) -> bool:  # pragma: no cover - a guard, exercised by tests
+        raise TypeError(
+            f"{type(self).__name__} has no truth value; test it with is_known()"
+        )
+
+
+@dataclass(frozen=True)
+class Unknown(_NoTruth):
+    """A value that could not be decided.
+
+    ``reason`` is one of the module constants (known after apply, sensitive,
+    unresolved reference, not evaluated); ``where`` is the address and
+    attribute path it came from; ``detail`` says what is missing and how to
+    supply it.
+    """
+
+    reason: str
+    where: str = ""
+    detail: str = ""
+
+    def describe(self) -> str:
+        text = f"{self.where or 'value'} is {self.reason}"
+        if self.detail:
+            text += f" ({self.detail})"
+        return text
+
+
+@dataclass(frozen=True)
+class Ref(_NoTruth):
+    """A value known only after apply, identified by where it comes from."""
+
+    address: str
+    attribute: str = ""
+
+    def describe(self) -> str:
+        return f"{self.address}.{self.attribute}" if self.attribute else self.address
+
+
+@dataclass(frozen=True)
+class Template(_NoTruth):
+    """A string made of literal text and :class:`Ref`/:class:`Unknown` parts."""
+
+    parts: tuple
+
+    def describe(self) -> str:
+        out = []
+        for p in self.parts:
+            out.append(p if isinstance(p, str) else "${" + p.describe() + "}")
+        return "".join(out)
+
+
+def is_known(value: Any) -> bool:
+    """True when ``value`` (recursively) holds no Unknown, Ref or Template."""
+    if isinstance(value, (Unknown, Ref, Template)):
+        return False
+    if isinstance(value, (list, tuple)):
+        return all(is_known(v) for v in value)
+    if isinstance(value, dict):
+        return all(is_known(v) for v in value.values())
+    return True
+
+
+def first_unknown(*values: Any) -> Unknown | None:
+    """The first Unknown found in ``values`` (recursively), else None."""
+    for value in values:
+        if isinstance(value, Unknown):
+            return value
+        if isinstance(value, Template):
+            found = first_unknown(*value.parts)
+            if found:
+                return found
+        elif isinstance(value, (list, tuple)):
+            found = first_unknown(*value)
+            if found:
+                return found
+        elif isinstance(value, dict):
+            found = first_unknown(*value.values())
+            if found:
+                return found
+    return None
+
+
+def describe(value: Any) -> str:
+    """A short human description of a value (never used for secret values)."""
+    if isinstance(value, (Unknown, Ref, Template)):
+        return value.describe()
+    if isinstance(value, str):
+        return repr(value)
+    return repr(value)
+
+
+_INDEX_RE = re.compile(r"\[[^\]]*\]$")
+
+
+def strip_index(address: str) -> str:
+    """``aws_x.y[0]`` -> ``aws_x.y``; ``aws_x.y["a"]`` -> ``aws_x.y``."""
+    return _INDEX_RE.sub("", address)
+
+
+def same_value(a: Any, b: Any) -> bool | None:
+    """Equality that knows about symbolic values.
+
+    Returns True/False when decidable, None when not (an Unknown on either
+    side, or a Ref compared with a literal).
+    """
+    if isinstance(a, Unknown) or isinstance(b, Unknown):
+        return None
+    if isinstance(a, Ref) and isinstance(b, Ref):
+        return ref_matches(a, b.address, b.attribute)
+    if isinstance(a, Template) and isinstance(b, Template):
+        if len(a.parts) != len(b.parts):
+            return None
+        results = [same_value(x, y) for x, y in zip(a.parts, b.parts)]
+        if all(r is True for r in results):
+            return True
+        if any(r is False for r in results) and all(
+            isinstance(x, str) == isinstance(y, str) for x, y in zip(a.parts, b.parts)
+        ):
+            return False
+        return None
+    if isinstance(a, (Ref, Template)) or isinstance(b, (Ref, Template)):
+        return None
+    return a == b
+
+
+def ref_matches(ref: Ref, address: str, attribute: str | None = None) -> bool:
+    """Does ``ref`` name ``address`` (tolerating a missing ``[0]`` index)?"""
+    if attribute is not None and ref.attribute != attribute:
+        return False
+    if ref.address == address:
+        return True
+    return strip_index(ref.address) == strip_index(address) and (
+        strip_index(ref.address) in (ref.address, address)
+    )
+
+
+# --------------------------------------------------------------------------
+# locations
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where in the ``.tf`` sources a model element is defined.
+
+    ``call_site`` is the module block that instantiated the module holding
+    this element (outermost last), when the element lives inside a module.
+    """
+
+    file: str
+    line: int
+    call_site: "Location | None" = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+# --------------------------------------------------------------------------
+# containers
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    name: Any
+    value: Any
+    sensitive: bool = False  # the plan (or HCL `sensitive`) marks the value sensitive
+
+
+@dataclass(frozen=True)
+class SecretVar:
+    name: Any
+    value_from: Any
+
+
+@dataclass(frozen=True)
+class PortMapping:
+    container_port: Any
+    host_port: Any = None
+    protocol: Any = None
+
+
+@dataclass(frozen=True)
+class MountPoint:
+    source_volume: Any
+    container_path: Any
+    read_only: Any = None  # None = not set = read-write
+
+
+@dataclass(frozen=True)
+class Dependency:
+    container_name: Any
+    condition: Any
+
+
+@dataclass(frozen=True)
+class Container:
+    name: Any
+    image: Any = None
+    essential: Any = None
+    port_mappings: Any = ()  # tuple[PortMapping] | Unknown
+    environment: Any = ()  # tuple[EnvVar] | Unknown
+    secrets: Any = ()  # tuple[SecretVar] | Unknown
+    mount_points: Any = ()  # tuple[MountPoint] | Unknown
+    depends_on: Any = ()  # tuple[Dependency] | Unknown
+    health_check: Any = None  # dict | None | Unknown
+    location: Location | None = None
+
+    def env(self, name: str) -> EnvVar | None:
+        if not isinstance(self.environment, tuple):
+            return None
+        for var in self.environment:
+            if var.name == name:
+                return var
+        return None
+
+    def secret(self, name: str) -> SecretVar | None:
+        if not isinstance(self.secrets, tuple):
+            return None
+        for var in self.secrets:
+            if var.name == name:
+                return var
+        return None
+
+
+# --------------------------------------------------------------------------
+# resources
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class Resource:
+    """Common fields: the plan address (instance address) and the source location."""
+
+    address: str
+    location: Location | None = field(default=None, kw_only=True)
+    type: str = field(default="", kw_only=True)
+
+
+@dataclass(frozen=True)
+class EfsVolumeConfig:
+    file_system_id: Any
+    root_directory: Any = None
+    transit_encryption: Any = None
+
+
+@dataclass(frozen=True)
+class DockerVolumeConfig:
+    scope: Any = None  # "task" | "shared" | None
+    autoprovision: Any = None
+    driver: Any = None
+
+
+@dataclass(frozen=True)
+class Volume:
+    name: Any
+    host_path: Any = None
+    efs: EfsVolumeConfig | None = None
+    docker: DockerVolumeConfig | None = None
+    configure_at_launch: Any = None
+
+
+@dataclass
+class TaskDefinition(Resource):
+    family: Any = None
+    network_mode: Any = None  # None = not set (bridge on EC2)
+    requires_compatibilities: Any = ()  # tuple[str] | Unknown
+    containers: Any = ()  # tuple[Container] | Unknown
+    volumes: Any = ()  # tuple[Volume] | Unknown
+    arn: Any = None  # known arn string or Ref
+
+    def container_named(self, name: str) -> Container | None:
+        if not isinstance(self.containers, tuple):
+            return None
+        for c in self.containers:
+            if c.name == name:
+                return c
+        return None
+
+    def volume_named(self, name: Any) -> Volume | None:
+        if not isinstance(self.volumes, tuple):
+            return None
+        for v in self.volumes:
+            if v.name == name:
+                return v
+        return None
+
+
+@dataclass(frozen=True)
+class LoadBalancerAttachment:
+    target_group: Any  # arn str | Ref | Unknown
+    container_name: Any
+    container_port: Any
+
+
+@dataclass
+class Service(Resource):
+    name: Any = None
+    task_definition: Any = None  # arn/family str | Ref | Unknown
+    desired_count: Any = None
+    deployment_maximum_percent: Any = None
+    deployment_minimum_healthy_percent: Any = None
+    launch_type: Any = None
+    capacity_providers: Any = ()  # tuple[str] | Unknown
+    load_balancers: Any = ()  # tuple[LoadBalancerAttachment] | Unknown
+    name_ref: Any = None  # what autoscaling targets reference (Ref to the service)
+
+
+@dataclass
+class TargetGroup(Resource):
+    name: Any = None
+    arn: Any = None  # known arn | Ref(self.address, "arn")
+    port: Any = None
+    protocol: Any = None
+    target_type: Any = None  # None = not set = "instance"
+
+
+@dataclass(frozen=True)
+class RuleCondition:
+    path_patterns: Any = ()  # tuple[str] | Unknown
+    host_headers: Any = ()  # tuple[str] | Unknown
+
+
+@dataclass(frozen=True)
+class RuleAction:
+    type: Any
+    target_groups: Any = ()  # tuple[arn|Ref|Unknown] | Unknown (forward targets)
+
+
+@dataclass
+class ListenerRule(Resource):
+    listener: Any = None
+    priority: Any = None
+    conditions: Any = ()  # tuple[RuleCondition] | Unknown
+    actions: Any = ()  # tuple[RuleAction] | Unknown
+
+
+@dataclass
+class IngressRule(Resource):
+    """One ingress permission (security group block or rule resource)."""
+
+    from_port: Any = None
+    to_port: Any = None
+    protocol: Any = None  # "-1"/"all" = all traffic
+    sources: Any = ()  # cidr blocks / security group ids, for messages
+
+
+@dataclass
+class EcrRepository(Resource):
+    name: Any = None
+    repository_url: Any = None  # known url | Ref(self.address, "repository_url")
+
+
+@dataclass
+class Secret(Resource):
+    """aws_secretsmanager_secret / aws_ssm_parameter."""
+
+    name: Any = None
+    arn: Any = None
+
+
+@dataclass
+class DatabaseResource(Resource):
+    """Anything that provisions or reads a managed database.
+
+    ``kind``: "resource" (aws_db_instance, aws_rds_cluster, postgresql_* ...),
+    "data" (data.aws_db_instance ...) or "module" (a database module call).
+    """
+
+    kind: str = "resource"
+    identifier: Any = None
+
+
+@dataclass
+class AutoscalingTarget(Resource):
+    resource_id: Any = None
+    min_capacity: Any = None
+    max_capacity: Any = None
+    scalable_dimension: Any = None
+
+
+@dataclass
+class ModuleCall(Resource):
+    name: str = ""
+    source: Any = None
+
+
+@dataclass
+class Deployment:
+    """Everything in scope that the rules look at."""
+
+    scope: str = ""  # "module.civic-tech-jobs" or "" for the whole input
+    task_definitions: list[TaskDefinition] = field(default_factory=list)
+    services: list[Service] = field(default_factory=list)
+    target_groups: list[TargetGroup] = field(default_factory=list)
+    listener_rules: list[ListenerRule] = field(default_factory=list)
+    ingress_rules: list[IngressRule] = field(default_factory=list)
+    ecr_repositories: list[EcrRepository] = field(default_factory=list)
+    secrets: list[Secret] = field(default_factory=list)
+    databases: list[DatabaseResource] = field(default_factory=list)
+    autoscaling_targets: list[AutoscalingTarget] = field(default_factory=list)
+    module_calls: list[ModuleCall] = field(default_factory=list)
+    # strings that must never be printed (sensitive values, secret env values)
+    redact: set[str] = field(default_factory=set)
+    # free-form notes from the loader (e.g. unresolved module sources)
+    notes: list[str] = field(default_factory=list)
+    # inline waivers found by a loader (objects shaped like config.WaiverSpec)
+    waivers: list = field(default_factory=list)
+
+    def all_resources(self) -> Iterator[Resource]:
+        for group in (
+            self.task_definitions,
+            self.services,
+            self.target_groups,
+            self.listener_rules,
+            self.ingress_rules,
+            self.ecr_repositories,
+            self.secrets,
+            self.databases,
+            self.autoscaling_targets,
+            self.module_calls,
+        ):
+            yield from group
+
+    def find(self, address: str) -> Resource | None:
+        for res in self.all_resources():
+            if res.address == address:
+                return res
+        for res in self.all_resources():
+            if strip_index(res.address) == strip_index(address):
+                return res
+        return None
+
+    def resolve(self, value: Any, candidates: Iterable[Resource], attrs: tuple[str, ...] = ("arn", "id")) -> Resource | Unknown | None:
+        """Which of ``candidates`` does ``value`` (an arn/id/name or Ref) point at?
+
+        Returns the resource, None when it points at none of them, or an
+        Unknown when that cannot be decided.
+        """
+        if isinstance(value, Unknown):
+            return value
+        if isinstance(value, Template):
+            return Unknown(UNRESOLVED, value.describe())
+        cands = list(candidates)
+        if isinstance(value, Ref):
+            for res in cands:
+                if ref_matches(value, res.address):
+                    return res
+            return None
+        if value is None:
+            return None
+        for res in cands:
+            for attr in attrs:
+                own = getattr(res, attr, None)
+                if isinstance(own, str) and own == value:
+                    return res
+        # a literal id we cannot match: if any candidate's id is not known, we
+        # cannot tell whether it is that one
+        if any(not is_known(getattr(res, a, None)) for res in cands for a in attrs if hasattr(res, a)):
+            return Unknown(UNRESOLVED, str(value), "the referenced resource's id is known only after apply")
+        return None
+
+
+# --------------------------------------------------------------------------
+# results
+# --------------------------------------------------------------------------
+
+PASS = "pass"
+FAIL = "fail"
+UNKNOWN = "unknown"
+WAIVED = "waived"
+STATUSES = (PASS, FAIL, UNKNOWN, WAIVED)
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a rule's check yields: a verdict about one thing."""
+
+    status: str
+    message: str
+    address: str | None = None
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    """A finding stamped with its rule's metadata; what reporters consume."""
+
+    rule_id: str
+    title: str
+    severity: str
+    status: str
+    message: str
+    address: str | None = None
+    location: Location | None = None
+    waiver_reason: str | None = None
+
+    def sort_key(self) -> tuple:
+        return (self.rule_id, self.address or "", self.message)
+
+
+@dataclass(frozen=True)
+class InputInfo:
+    """What was checked (the ``input`` object of the JSON report)."""
+
+    kind: str  # "plan" | "hcl"
+    path: str
+    format_version: str | None = None
+    terraform_version: str | None = None
+    scope: str = ""
+
+
+@dataclass
+class Report:
+    """Everything a reporter needs; reporters know nothing of Terraform."""
+
+    tool_name: str
+    tool_version: str
+    input: InputInfo
+    results: list[Result]
+    exit_code: int
+    allow_unknown: bool = False
+    # the deployment as checked, for reporters that draw it (markdown)
+    deployment: "Deployment | None" = None
+
+    def counts(self) -> dict[str, int]:
+        out = {s: 0 for s in STATUSES}
+        for r in self.results:
+            out[r.status] += 1
+        return out
