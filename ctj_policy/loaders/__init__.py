@@ -1,10 +1,25 @@
 """Loaders: turn an input (plan JSON, HCL directory, Checkov conf) into the model.
 
-Loaders know nothing of rules.
+Loaders know nothing of rules.  Entry points (imported lazily by the CLI):
+
+- ``ctj_policy.loaders.plan.load_plan(path, config, scope=None) -> Loaded``
+  (``path`` may be ``"-"`` for stdin)
+- ``ctj_policy.loaders.hcl.load_hcl(directory, config, scope=None, variables=None, var_files=()) -> Loaded``
+- ``ctj_policy.loaders.hcl.apply_sources(loaded, source_dir, config, variables=None, var_files=()) -> None``
+  (plan mode ``--source-dir``: adds source locations and fills values the plan leaves unknown)
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+from ..model import Deployment, InputInfo
+
 
 class InputError(Exception):
     """The input cannot be used (exit 2).  The message is one line and never holds a secret."""
+
+
+class Loaded(NamedTuple):
+    deployment: Deployment
+    info: InputInfo
