@@ -111,15 +111,15 @@ def first_unknown(*values: Any) -> Unknown | None:
             return value
         if isinstance(value, Template):
             found = first_unknown(*value.parts)
-            if found:
+            if found is not None:
                 return found
         elif isinstance(value, (list, tuple)):
             found = first_unknown(*value)
-            if found:
+            if found is not None:
                 return found
         elif isinstance(value, dict):
             found = first_unknown(*value.values())
-            if found:
+            if found is not None:
                 return found
     return None
 
