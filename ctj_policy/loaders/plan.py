@@ -306,6 +306,14 @@ def build(doc: dict, config: Config, *, scope: str | None = None, name: str = "<
     for rc in resource_changes:
         if not isinstance(rc, dict):
             raise InputError(f"{name}: not a Terraform plan: $.resource_changes: every entry must be an object")
+        address = rc.get("address")
+        scoped = isinstance(address, str) and in_scope(address)
+        if scoped:
+            if change_validator is None:
+                change_validator = _validator("resource_change")
+            error = next(iter(change_validator.iter_errors(rc)), None)
+            if error is not None:
+                raise InputError(f"{name}: not a Terraform plan: {address}: {_schema_reason(error)}")
         change = rc.get("change")
         if not isinstance(change, dict):
             continue
@@ -314,14 +322,8 @@ def build(doc: dict, config: Config, *, scope: str | None = None, name: str = "<
         sens = change.get("after_sensitive")
         if sens and after is not None:
             _collect_strings(after, sens, redact)
-        address = rc.get("address")
-        if not isinstance(address, str) or not in_scope(address):
+        if not scoped:
             continue
-        if change_validator is None:
-            change_validator = _validator("resource_change")
-        error = next(iter(change_validator.iter_errors(rc)), None)
-        if error is not None:
-            raise InputError(f"{name}: not a Terraform plan: {address}: {_schema_reason(error)}")
         actions = change.get("actions") or []
         if after is None or actions == ["delete"]:
             continue  # deleted resources do not count
