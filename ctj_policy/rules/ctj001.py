@@ -1,0 +1,74 @@
+"""CTJ001: one task, three containers."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..config import Config
+from ..model import ERROR, Deployment, Finding, Unknown
+from .base import Rule
+from .common import BACKEND, DATABASE, FRONTEND, ROLES, cname, explain_unknown, failed, items, passed, roles_of, show, undecided
+
+
+def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
+    tasks = deployment.task_definitions
+    if not tasks:
+        yield failed(f"no aws_ecs_task_definition in scope {deployment.scope or '(whole input)'}; Stage 1 runs the three containers in one task")
+        return
+    if len(tasks) > 1:
+        others = ", ".join(t.address for t in tasks)
+        for task in tasks:
+            yield failed(f"{len(tasks)} aws_ecs_task_definition resources in scope ({others}); Stage 1 runs exactly one task", task)
+        return
+    task = tasks[0]
+    if not isinstance(task.containers, tuple):
+        yield undecided(f"cannot count the containers of {task.address}: {explain_unknown(task.containers)}", task)
+        return
+    roles = roles_of(task, deployment, config)
+    names = ", ".join(cname(c) for c, _ in roles) or "none"
+    if len(roles) != 3:
+        yield failed(f"task {task.address} has {len(roles)} container(s) ({names}); Stage 1 needs exactly three: frontend, backend, database", task)
+        return
+    out: list[Finding] = []
+    unknown = [(c, r) for c, r in roles if isinstance(r, Unknown)]
+    for c, r in roles:
+        if r is None:
+            out.append(failed(f"container {cname(c)} of {task.address} is neither frontend, backend nor database (image {show(c.image)}, name not in the configured role names)", task))
+    known = [r for _, r in roles if isinstance(r, str)]
+    for role in ROLES:
+        n = known.count(role)
+        if n > 1:
+            dup = ", ".join(cname(c) for c, r in roles if r == role)
+            out.append(failed(f"task {task.address} has {n} {role} containers ({dup}); Stage 1 has one each", task))
+    if out:
+        yield from out
+        return
+    if unknown:
+        for c, r in unknown:
+            yield undecided(f"cannot tell the role of container {cname(c)} of {task.address}: {explain_unknown(r)}", task)
+        return
+    by_role = {r: c for c, r in roles}
+    yield passed(
+        f"task {task.address} runs frontend {cname(by_role[FRONTEND])}, backend {cname(by_role[BACKEND])} and database {cname(by_role[DATABASE])}",
+        task,
+    )
+
+
+RULE = Rule(
+    id="CTJ001",
+    title="one task, three containers",
+    severity=ERROR,
+    rationale=(
+        "The Stage 1 decision (seed 000, the CTJ deployment-infra doc; seed 001, the incubator issue) runs CTJ as "
+        "ONE ECS task with three container definitions - Next.js, Django and Postgres - so that cross-container "
+        "traffic stays on localhost and the three scale together as a unit. Roles are recognized by image (the "
+        "official postgres repository, the civic-tech-jobs-backend and -frontend ECR repositories) and, when the "
+        "image does not tell, by container name. Several task definitions in scope fail, one finding each."
+    ),
+    remediation=(
+        "Replace the fullstack service module with a single aws_ecs_task_definition whose container_definitions = "
+        "jsonencode([...]) lists exactly three containers: the frontend (image from civic-tech-jobs-frontend), the "
+        "backend (image from civic-tech-jobs-backend) and the database (image postgres:18)."
+    ),
+    check=check,
+)

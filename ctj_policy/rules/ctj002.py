@@ -1,0 +1,59 @@
+"""CTJ002: the legacy fullstack deployment is removed."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from ..config import Config
+from ..model import ERROR, Deployment, Finding, Unknown
+from .base import Rule
+from .common import explain_unknown, failed, finish, is_symbolic, undecided
+
+
+def _marker(text: Any, config: Config) -> str | None:
+    if not isinstance(text, str):
+        return None
+    low = text.lower()
+    for m in config.legacy_markers:
+        if m.lower() in low:
+            return m
+    return None
+
+
+def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
+    out: list[Finding] = []
+    for call in deployment.module_calls:
+        m = _marker(call.address, config) or _marker(call.name, config)
+        if m:
+            out.append(failed(f"legacy module call {call.address} ('{m}') is still in scope; remove it", call))
+    for svc in deployment.services:
+        m = _marker(svc.address, config) or _marker(svc.name, config)
+        if m:
+            out.append(failed(f"legacy ECS service {svc.address} ('{m}') is still in scope; remove it", svc))
+    for repo in deployment.ecr_repositories:
+        if isinstance(repo.name, str):
+            if repo.name == config.legacy_repository:
+                out.append(failed(f"legacy ECR repository '{repo.name}' ({repo.address}) is still in scope; remove it", repo))
+        elif is_symbolic(repo.name) or isinstance(repo.name, Unknown):
+            out.append(undecided(f"cannot tell whether ECR repository {repo.address} is the legacy '{config.legacy_repository}': {explain_unknown(repo.name)}", repo))
+    yield from finish(out, f"no legacy fullstack module, ECS service or '{config.legacy_repository}' ECR repository in scope")
+
+
+RULE = Rule(
+    id="CTJ002",
+    title="legacy removed",
+    severity=ERROR,
+    rationale=(
+        "The Stage 1 decision (seed 001) replaces the single civic_tech_jobs_fullstack_stage_service module call with "
+        "the multi-container task and splits the civic_tech_jobs_ecr_fullstack module into the frontend and backend "
+        "repositories; seed 000 records that stage still runs the legacy single fullstack container. Anything whose "
+        "address or name carries the legacy marker ('fullstack') means the cutover is incomplete: two deployments "
+        "would compete for the same hostname and listener."
+    ),
+    remediation=(
+        "Delete module \"civic_tech_jobs_fullstack_stage_service\" and module \"civic_tech_jobs_ecr_fullstack\" "
+        "(ECR repository civic-tech-jobs-fullstack) from terraform/projects/civic-tech-jobs/ once the new service "
+        "and repositories are in place."
+    ),
+    check=check,
+)

@@ -1,0 +1,41 @@
+"""CTJ003: the task shares one network namespace."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..config import Config
+from ..model import ERROR, Deployment, Finding
+from .base import Rule
+from .common import NO_TASK, ctj_task, explain_unknown, failed, is_symbolic, passed, show, undecided
+
+
+def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
+    task = ctj_task(deployment, config)
+    if task is None:
+        yield failed(f"{NO_TASK}: network_mode cannot be awsvpc")
+        return
+    mode = task.network_mode
+    if is_symbolic(mode):
+        yield undecided(f"network_mode of {task.address} is not known: {explain_unknown(mode)}", task)
+    elif mode == "awsvpc":
+        yield passed(f"task {task.address} uses network_mode awsvpc: containers share localhost", task)
+    elif mode is None:
+        yield failed(f"task {task.address} does not set network_mode (bridge on EC2: containers do not share localhost); set network_mode = \"awsvpc\"", task)
+    else:
+        yield failed(f"task {task.address} uses network_mode {show(mode)}; containers share localhost only with \"awsvpc\"", task)
+
+
+RULE = Rule(
+    id="CTJ003",
+    title="shared network namespace",
+    severity=ERROR,
+    rationale=(
+        "The Stage 1 decision (seeds 000 and 001) keeps cross-container traffic on localhost: Django reaches Postgres "
+        "on localhost:5432 and Next.js reaches Django on localhost:8000, with no service discovery. Only awsvpc "
+        "gives the task's containers one network namespace; an unset network_mode is bridge on EC2, where localhost "
+        "is per container."
+    ),
+    remediation='Set network_mode = "awsvpc" on the CTJ aws_ecs_task_definition (and give the service a network_configuration).',
+    check=check,
+)

@@ -1,0 +1,148 @@
+"""CTJ010: ALB path routing."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..config import Config
+from ..model import ERROR, Deployment, Finding, ListenerRule, TargetGroup, Unknown
+from .base import Rule
+from .common import (
+    BACKEND,
+    FRONTEND,
+    as_int,
+    describe_targets,
+    explain_unknown,
+    failed,
+    finish,
+    forwards_to,
+    is_catch_all_pattern,
+    path_patterns,
+    pattern_covers,
+    role_target_group,
+    show,
+    undecided,
+)
+
+
+def _priority(rule: ListenerRule) -> int | None:
+    return as_int(rule.priority)
+
+
+def _priority_unknown(rule: ListenerRule, out: list[Finding], why: str) -> None:
+    if rule.priority is None:
+        out.append(undecided(f"{rule.address} sets no priority (AWS assigns one at apply time), so {why} cannot be decided; set priority explicitly", rule))
+    else:
+        out.append(undecided(f"priority of {rule.address} is not known ({explain_unknown(rule.priority) if not isinstance(rule.priority, (int, str)) else show(rule.priority)}), so {why} cannot be decided", rule))
+
+
+def _tg_name(tg: TargetGroup) -> str:
+    return tg.address
+
+
+def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
+    out: list[Finding] = []
+    rules = deployment.listener_rules
+    tgs = {}
+    for role in (BACKEND, FRONTEND):
+        tg = role_target_group(deployment, config, role)
+        if isinstance(tg, Unknown):
+            out.append(undecided(f"cannot tell which target group is the {role}'s: {explain_unknown(tg)}"))
+        elif tg is None:
+            out.append(failed(f"no {role} target group in scope (none attached to the {role} container by the service, none named or ported for it)"))
+        tgs[role] = tg
+    if not rules:
+        out.append(failed(f"no aws_lb_listener_rule in scope; {', '.join(config.backend_paths)} must forward to the backend target group and a catch-all to the frontend"))
+        yield from out
+        return
+
+    # classify the rules
+    catch_alls: list[ListenerRule] = []
+    pats_of: dict[int, tuple[str, ...]] = {}
+    for r in rules:
+        pats = path_patterns(r)
+        if isinstance(pats, Unknown):
+            out.append(undecided(f"path patterns of {r.address} are not known: {explain_unknown(pats)}", r))
+            continue
+        if pats is None or any(is_catch_all_pattern(p) for p in pats):
+            catch_alls.append(r)
+        pats_of[id(r)] = pats or ()
+
+    # the catch-all: the first (smallest priority) one must forward to the frontend TG
+    catch: ListenerRule | None = None
+    if not catch_alls:
+        out.append(failed("no catch-all listener rule (path_pattern \"/*\") forwards to the frontend target group"))
+    else:
+        if any(_priority(r) is None for r in catch_alls):
+            for r in catch_alls:
+                if _priority(r) is None:
+                    _priority_unknown(r, out, "which catch-all rule applies")
+        else:
+            catch = min(catch_alls, key=lambda r: _priority(r))  # type: ignore[arg-type, return-value]
+            ftg = tgs[FRONTEND]
+            if isinstance(ftg, TargetGroup):
+                ok = forwards_to(deployment, catch, ftg)
+                if ok is False:
+                    out.append(failed(f"catch-all rule {catch.address} (priority {_priority(catch)}) forwards to {describe_targets(deployment, catch)}, not the frontend target group {_tg_name(ftg)}", catch))
+                elif ok is None:
+                    out.append(undecided(f"cannot tell whether catch-all rule {catch.address} forwards to {_tg_name(ftg)}: {describe_targets(deployment, catch)}", catch))
+
+    # each backend path: the first specific rule covering it forwards to the backend TG,
+    # and every specific rule for it comes before the catch-all
+    btg = tgs[BACKEND]
+    for path in config.backend_paths:
+        specific = [r for r in rules if id(r) in pats_of and r not in catch_alls and any(pattern_covers(p, path) for p in pats_of[id(r)])]
+        if not specific:
+            out.append(failed(f"no listener rule routes {path} (add an aws_lb_listener_rule with path_pattern \"{path}\" forwarding to the backend target group)"))
+            continue
+        unknown_prio = [r for r in specific if _priority(r) is None]
+        if len(specific) > 1 and unknown_prio:
+            for r in unknown_prio:
+                _priority_unknown(r, out, f"which rule routes {path}")
+            continue
+        first = min(specific, key=lambda r: _priority(r) or 0)
+        if isinstance(btg, TargetGroup):
+            ok = forwards_to(deployment, first, btg)
+            if ok is False:
+                out.append(failed(f"{path} is routed by {first.address} to {describe_targets(deployment, first)}, not the backend target group {_tg_name(btg)}", first))
+            elif ok is None:
+                out.append(undecided(f"cannot tell whether {first.address} forwards {path} to {_tg_name(btg)}: {describe_targets(deployment, first)}", first))
+        if catch is not None:
+            cp = _priority(catch)
+            for r in specific:
+                p = _priority(r)
+                if p is None:
+                    _priority_unknown(r, out, f"whether {path} is evaluated before the catch-all")
+                elif p >= cp:  # type: ignore[operator]
+                    out.append(failed(f"{r.address} ({path}, priority {p}) is evaluated after the catch-all {catch.address} (priority {cp}); give it a smaller priority number", r))
+    # de-duplicate (a rule may be reported for both paths)
+    seen = set()
+    unique = []
+    for f in out:
+        if (f.status, f.message) not in seen:
+            seen.add((f.status, f.message))
+            unique.append(f)
+    yield from finish(
+        unique,
+        f"{' and '.join(config.backend_paths)} forward to the backend target group, before a catch-all to the frontend target group",
+    )
+
+
+RULE = Rule(
+    id="CTJ010",
+    title="ALB path routing",
+    severity=ERROR,
+    rationale=(
+        "The Stage 1 decision (seeds 000 and 001) routes /api/* and /admin/* to the Django target group and everything "
+        "else to the Next.js target group, for one browser origin. The incubator listener is shared by every project, "
+        "so 'default -> Next.js' is a catch-all /* rule with CTJ's host header, and it must carry a larger priority "
+        "number than the /api/* and /admin/* rules, or it swallows them. The backend/frontend target groups are the "
+        "ones the service attaches the Django/Next.js containers to (failing that, the one named or ported for the role)."
+    ),
+    remediation=(
+        "Declare aws_lb_listener_rule resources on the shared listener: path_pattern [\"/api/*\"] and [\"/admin/*\"] "
+        "forwarding to the Django target group (e.g. priorities 100, 101), and path_pattern [\"/*\"] forwarding to the "
+        "Next.js target group with a larger priority (e.g. 110), each with CTJ's host_header condition."
+    ),
+    check=check,
+)

@@ -1,0 +1,102 @@
+"""CTJ012: Postgres is not attached to anything."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..config import Config
+from ..model import ERROR, Deployment, Finding, TargetGroup, Unknown
+from .base import Rule
+from .common import (
+    DATABASE,
+    admits_port,
+    as_int,
+    containers_unknown,
+    ctj_task,
+    explain_unknown,
+    failed,
+    finish,
+    forward_targets,
+    is_symbolic,
+    items,
+    name_of,
+    resolve_target_group,
+    roles_of,
+    same_value,
+    show,
+    undecided,
+)
+
+
+def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
+    port = config.postgres_port
+    out: list[Finding] = []
+    task = ctj_task(deployment, config)
+    db_names: list = []
+    names_unknown: Unknown | None = None
+    if task is not None:
+        unknown = containers_unknown(task)
+        if unknown is not None:
+            names_unknown = unknown
+        else:
+            for c, role in roles_of(task, deployment, config):
+                if role == DATABASE:
+                    db_names.append(c.name)
+                elif isinstance(role, Unknown) and names_unknown is None:
+                    names_unknown = role
+    for svc in deployment.services:
+        if isinstance(svc.load_balancers, Unknown):
+            out.append(undecided(f"load_balancer blocks of {svc.address} are not known: {explain_unknown(svc.load_balancers)}", svc))
+            continue
+        for lb in items(svc.load_balancers):
+            if any(same_value(lb.container_name, n) is True for n in db_names):
+                out.append(failed(f"{svc.address} attaches the database container '{name_of(lb.container_name)}' to a load balancer; Postgres must stay unattached", svc))
+            elif as_int(lb.container_port) == port:
+                out.append(failed(f"{svc.address} attaches container '{name_of(lb.container_name)}' port {port} to a load balancer", svc))
+            elif names_unknown is not None:
+                out.append(undecided(f"cannot tell whether {svc.address}'s load_balancer block for '{name_of(lb.container_name)}' names the database container: {explain_unknown(names_unknown)}", svc))
+            elif is_symbolic(lb.container_port):
+                out.append(undecided(f"container_port of a load_balancer block of {svc.address} is not known: {explain_unknown(lb.container_port)}", svc))
+    for tg in deployment.target_groups:
+        if is_symbolic(tg.port):
+            out.append(undecided(f"port of {tg.address} is not known: {explain_unknown(tg.port)}", tg))
+        elif as_int(tg.port) == port:
+            out.append(failed(f"target group {tg.address} listens on port {port} (Postgres)", tg))
+    for rule in deployment.listener_rules:
+        targets = forward_targets(rule)
+        if isinstance(targets, Unknown):
+            out.append(undecided(f"forward targets of {rule.address} are not known: {explain_unknown(targets)}", rule))
+            continue
+        for t in targets:
+            tg = resolve_target_group(deployment, t)
+            if isinstance(tg, TargetGroup) and as_int(tg.port) == port:
+                out.append(failed(f"listener rule {rule.address} forwards to {tg.address} on port {port} (Postgres)", rule))
+    for ing in deployment.ingress_rules:
+        admits = admits_port(ing.protocol, ing.from_port, ing.to_port, port)
+        if admits is True:
+            what = "all traffic" if str(ing.protocol).lower() in ("-1", "all") else f"ports {name_of(ing.from_port)}-{name_of(ing.to_port)}"
+            src = ", ".join(name_of(s) for s in items(ing.sources)) or "its sources"
+            out.append(failed(f"ingress {ing.address} admits {what} from {src}, including {port} (Postgres)", ing))
+        elif admits is None:
+            out.append(undecided(f"cannot tell whether ingress {ing.address} admits port {port}: protocol {show(ing.protocol)}, ports {show(ing.from_port)}-{show(ing.to_port)}", ing))
+    yield from finish(out, f"nothing in scope attaches the database container or admits port {port}")
+
+
+RULE = Rule(
+    id="CTJ012",
+    title="Postgres unattached",
+    severity=ERROR,
+    rationale=(
+        "The Stage 1 decision (seeds 000 and 001) gives Postgres no public ingress: it is reachable only from the "
+        "Django container inside the task, on localhost:5432, and is not attached to the ALB. Any load_balancer block "
+        "naming the database container, any target group, listener rule or security-group ingress that admits 5432 "
+        "(port ranges and 'all traffic' included) opens it beyond the task. With no task in scope the rule still "
+        "checks the network resources."
+    ),
+    remediation=(
+        "Remove load_balancer blocks, target groups and listener rules for the Postgres container, and restrict the "
+        "task security group's ingress to the frontend and backend ports (3000, 8000): no protocol \"-1\", no "
+        "0-65535 range, nothing covering 5432."
+    ),
+    check=check,
+)

@@ -1,0 +1,65 @@
+"""CTJ021: the database runs the upstream Postgres image, pinned to the major."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..config import Config
+from ..model import ERROR, FAIL, PASS, UNKNOWN, Deployment, Finding, Unknown
+from .base import Rule
+from .common import DATABASE, cname, container_finding, explain_unknown, is_official_postgres, parse_image, role_scope, show, tag_major
+
+
+def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
+    major = config.postgres_major
+    scope = role_scope(deployment, config, DATABASE, f"the database image must be postgres:{major}")
+    if scope.finding is not None:
+        yield scope.finding
+        return
+    task, c = scope.task, scope.container
+    assert task is not None and c is not None
+
+    def say(status: str, message: str) -> Finding:
+        return container_finding(status, message, task, c)
+
+    img = parse_image(c.image, deployment)
+    if not img.decided:
+        missing = img.missing if img.missing is not None else c.image
+        yield say(UNKNOWN, f"image of database container {cname(c)} is not known: {explain_unknown(missing)}")
+        return
+    if not is_official_postgres(img, config):
+        yield say(FAIL, f"database container {cname(c)} image {show(c.image)} is not the official postgres repository ({', '.join(config.postgres_images)})")
+        return
+    tag = img.tag
+    if isinstance(tag, (Unknown,)) or (tag is not None and not isinstance(tag, str)):
+        yield say(UNKNOWN, f"tag of database image {show(c.image)} is not known: {explain_unknown(tag)}")
+        return
+    if not tag:
+        if img.digest is not None:
+            yield say(FAIL, f"database image {show(c.image)} is pinned by digest only, so its major cannot be checked; add the tag (postgres:{major}@sha256:...)")
+        else:
+            yield say(FAIL, f"database image {show(c.image)} has no tag (that is 'latest'); pin postgres:{major}")
+        return
+    found = tag_major(tag)
+    if found is None:
+        yield say(FAIL, f"database image tag '{tag}' is not a pinned version (floating or pre-release); pin postgres:{major}")
+    elif found != major:
+        yield say(FAIL, f"database image tag '{tag}' is Postgres {found}, not the decided major {major}")
+    else:
+        yield say(PASS, f"database container {cname(c)} runs the official postgres image pinned to '{tag}' (major {major})")
+
+
+RULE = Rule(
+    id="CTJ021",
+    title="upstream Postgres image",
+    severity=ERROR,
+    rationale=(
+        "The Stage 1 decision (seed 001, part 4; seed 000: 'Postgres 18') adds a Postgres container using the "
+        "upstream postgres:18 image, with no ECR repository of its own. A tag of that major (18, 18.1, "
+        "18.1-bookworm, 18-alpine) keeps the data directory format stable; 'latest', no tag or another major "
+        "(a new major cannot open an old data directory) fails. A digest without a tag pins an image but hides its "
+        "major, so it fails too: write postgres:18.1@sha256:... to keep both."
+    ),
+    remediation='Set the database container\'s image to "postgres:18" (or a more specific 18.x tag, optionally with @sha256:<digest>).',
+    check=check,
+)

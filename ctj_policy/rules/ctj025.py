@@ -1,0 +1,120 @@
+"""CTJ025: PGDATA lies inside the persistent volume."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..config import Config
+from ..model import ERROR, FAIL, PASS, UNKNOWN, Deployment, EnvVar, Finding, SecretVar, Service, Unknown
+from .base import Rule
+from .common import (
+    DATABASE,
+    cname,
+    container_finding,
+    ctj_service,
+    explain_unknown,
+    is_official_postgres,
+    is_symbolic,
+    launch_type,
+    lookup,
+    mounts_of,
+    norm_path,
+    parse_image,
+    path_within,
+    role_scope,
+    tag_major,
+)
+
+LEGACY_DEFAULT = "/var/lib/postgresql/data"
+
+
+def default_pgdata(major: int) -> str:
+    return LEGACY_DEFAULT if major <= 17 else f"/var/lib/postgresql/{major}/docker"
+
+
+def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
+    scope = role_scope(deployment, config, DATABASE, "PGDATA cannot lie inside a persistent volume")
+    if scope.finding is not None:
+        yield scope.finding
+        return
+    task, db = scope.task, scope.container
+    assert task is not None and db is not None
+    say = lambda status, msg: container_finding(status, msg, task, db)  # noqa: E731
+
+    var = lookup(db, "PGDATA")
+    if isinstance(var, Unknown):
+        yield say(UNKNOWN, f"cannot read PGDATA of database {cname(db)}: {explain_unknown(var)}")
+        return
+    if isinstance(var, SecretVar):
+        yield say(UNKNOWN, f"PGDATA of database {cname(db)} comes from a secret, so its path cannot be checked; set it in environment")
+        return
+    explicit = isinstance(var, EnvVar)
+    major = config.postgres_major
+    if explicit:
+        if is_symbolic(var.value):
+            yield say(UNKNOWN, f"PGDATA of database {cname(db)} is not known: {explain_unknown(var.value)}")
+            return
+        if not isinstance(var.value, str) or not var.value.startswith("/"):
+            yield say(FAIL, f"PGDATA of database {cname(db)} is {var.value!r}, not an absolute path")
+            return
+        pgdata = norm_path(var.value)
+        how = f"PGDATA {pgdata}"
+    else:
+        img = parse_image(db.image, deployment)
+        if not img.decided or is_symbolic(img.tag):
+            missing = img.missing if not img.decided else img.tag
+            yield say(UNKNOWN, f"PGDATA of database {cname(db)} is not set and its image's default depends on the major, which is not known: {explain_unknown(missing)}")
+            return
+        major = tag_major(img.tag) if is_official_postgres(img, config) else None
+        assumed = major is None
+        major = major if major is not None else config.postgres_major
+        pgdata = default_pgdata(major)
+        how = f"the image default PGDATA {pgdata} (Postgres {major}{', assumed from the configuration' if assumed else ''})"
+
+    service = ctj_service(deployment, config, task)
+    mounts = mounts_of(task, db, launch_type(task, service if isinstance(service, Service) else None))
+    if isinstance(mounts, Unknown):
+        yield say(UNKNOWN, f"cannot read the mounts of database {cname(db)}: {explain_unknown(mounts)}")
+        return
+    if not explicit and major >= 18:
+        at_legacy = [m for m in mounts if isinstance(m.mount.container_path, str) and norm_path(m.mount.container_path) == LEGACY_DEFAULT]
+        if at_legacy:
+            yield say(FAIL, f"database {cname(db)} runs Postgres {major}, which refuses to start with a volume at {LEGACY_DEFAULT} unless PGDATA is set; set PGDATA = \"{LEGACY_DEFAULT}/pgdata\" or mount the volume at /var/lib/postgresql")
+            return
+    holding = [m for m in mounts if isinstance(m.mount.container_path, str) and path_within(pgdata, m.mount.container_path)]
+    # the innermost mount is the one the data lands on
+    holding.sort(key=lambda m: len(norm_path(m.mount.container_path)), reverse=True)
+    if not holding:
+        if any(not isinstance(m.mount.container_path, str) for m in mounts):
+            yield say(UNKNOWN, f"cannot tell whether {how} is inside a mount of database {cname(db)}: a containerPath is not known")
+        else:
+            yield say(FAIL, f"{how} of database {cname(db)} is not inside any mounted volume: the data dies with the task")
+        return
+    m = holding[0]
+    if m.persistent is True:
+        yield say(PASS, f"{how} of database {cname(db)} is inside the persistent mount at {m.mount.container_path}")
+    elif m.persistent is None:
+        yield say(UNKNOWN, f"{how} of database {cname(db)} is inside the mount at {m.mount.container_path}, whose persistence is not known: {m.reason}")
+    else:
+        yield say(FAIL, f"{how} of database {cname(db)} is inside the mount at {m.mount.container_path}, which does not persist: {m.reason}")
+
+
+RULE = Rule(
+    id="CTJ025",
+    title="PGDATA inside the volume",
+    severity=ERROR,
+    rationale=(
+        "The Stage 1 decision (seed 001, part 4) runs the upstream postgres:18 image with its data on persistent "
+        "storage. Postgres writes where PGDATA points, not where the volume is: images up to 17 default to "
+        "/var/lib/postgresql/data, 18+ default to /var/lib/postgresql/<major>/docker and refuse to start when a "
+        "volume is mounted at /var/lib/postgresql/data without an explicit PGDATA. The effective PGDATA must lie "
+        "inside a persistent, writable mount (the innermost mount holding it decides). When the image's major "
+        "cannot be read from its tag (no tag, latest, digest only; CTJ021 fails those) the configured major is assumed."
+    ),
+    remediation=(
+        "Either set PGDATA = \"/var/lib/postgresql/data/pgdata\" in the Postgres container's environment with the "
+        "volume at /var/lib/postgresql/data, or (Postgres 18+) mount the volume at /var/lib/postgresql and leave "
+        "PGDATA at the image default."
+    ),
+    check=check,
+)
