@@ -26,9 +26,9 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
                 if is_symbolic(var.name):
                     out.append(container_finding(UNKNOWN, f"a variable name in the environment of {cname(c)} is not known: {explain_unknown(var.name)}", task, c))
                 elif config.is_secret_name(var.name):
-                    out.append(container_finding(FAIL, f"{cname(c)} holds secret-looking {var.name} in plaintext environment; move it to secrets (valueFrom a Secrets Manager secret)", task, c))
+                    out.append(container_finding(FAIL, f"container {cname(c)} holds secret-looking {var.name} in plaintext environment; move it to secrets (valueFrom a Secrets Manager secret)", task, c))
                 elif var.sensitive:
-                    out.append(container_finding(FAIL, f"{cname(c)} holds {var.name}, whose value is marked sensitive, in plaintext environment; move it to secrets", task, c))
+                    out.append(container_finding(FAIL, f"container {cname(c)} holds {var.name}, whose value is marked sensitive, in plaintext environment; move it to secrets", task, c))
     yield from finish(out, f"no secret-looking or sensitive value in the environment of {plural(count, 'container')}")
 
 

@@ -1,0 +1,374 @@
+"""A small builder of CTJ deployments for the rule tests.
+
+``stage1()`` is the correct Stage 1 shape of fixtures/DESIGN.md as the model
+sees it after the loader: ``symbolic=False`` with the values a plan knows
+(literal ARNs and URLs), ``symbolic=True`` as on the cutover plan or in HCL
+mode (ECR URLs, secret and target group ARNs as Refs/Templates).  The
+mutators change one thing each so a test case reads as "Stage 1, except ...".
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from ctj_policy.config import DEFAULT
+from ctj_policy.model import (
+    KNOWN_AFTER_APPLY,
+    AutoscalingTarget,
+    Container,
+    DatabaseResource,
+    Dependency,
+    Deployment,
+    EcrRepository,
+    EfsVolumeConfig,
+    EnvVar,
+    IngressRule,
+    ListenerRule,
+    LoadBalancerAttachment,
+    Location,
+    ModuleCall,
+    MountPoint,
+    PortMapping,
+    Ref,
+    RuleAction,
+    RuleCondition,
+    Secret,
+    SecretVar,
+    Service,
+    TargetGroup,
+    TaskDefinition,
+    Template,
+    Unknown,
+    Volume,
+)
+
+CONFIG = DEFAULT
+SCOPE = "module.civic-tech-jobs"
+SVC = f"{SCOPE}.module.civic_tech_jobs_stage_service"
+TASK = f"{SVC}.aws_ecs_task_definition.task"
+SERVICE = f"{SVC}.aws_ecs_service.this"
+TG_BACKEND = f"{SVC}.aws_lb_target_group.backend"
+TG_FRONTEND = f"{SVC}.aws_lb_target_group.frontend"
+RULE_API = f"{SVC}.aws_lb_listener_rule.api"
+RULE_ADMIN = f"{SVC}.aws_lb_listener_rule.admin"
+RULE_FRONTEND = f"{SVC}.aws_lb_listener_rule.frontend"
+SG_TASK = f"{SVC}.aws_security_group.task"
+ECR_FRONTEND = f"{SCOPE}.module.civic_tech_jobs_ecr_frontend.aws_ecr_repository.this"
+ECR_BACKEND = f"{SCOPE}.module.civic_tech_jobs_ecr_backend.aws_ecr_repository.this"
+SECRET_DB = f"{SCOPE}.aws_secretsmanager_secret.db"
+SECRET_DJANGO = f"{SCOPE}.aws_secretsmanager_secret.django"
+
+ACCOUNT = "123456789012"
+REGISTRY = f"{ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com"
+DB_ARN = f"arn:aws:secretsmanager:us-west-2:{ACCOUNT}:secret:civic-tech-jobs/stage/db-AbCdEf"
+DJANGO_ARN = f"arn:aws:secretsmanager:us-west-2:{ACCOUNT}:secret:civic-tech-jobs/stage/django-GhIjKl"
+TG_ARN = f"arn:aws:elasticloadbalancing:us-west-2:{ACCOUNT}:targetgroup"
+LISTENER = f"arn:aws:elasticloadbalancing:us-west-2:{ACCOUNT}:listener/app/incubator-prod-lb/1/2"
+
+TF_FILE = "projects/civic-tech-jobs/environment-stage.tf"
+MODULE_FILE = "modules/multi-container-service/main.tf"
+
+
+def loc(line: int, file: str = MODULE_FILE) -> Location:
+    return Location(file, line)
+
+
+def after_apply(where: str) -> Unknown:
+    return Unknown(KNOWN_AFTER_APPLY, where)
+
+
+# --------------------------------------------------------------------------
+# the correct shape
+# --------------------------------------------------------------------------
+
+
+def _containers(symbolic: bool) -> tuple[Container, ...]:
+    if symbolic:
+        backend_image: Any = Template((Ref(ECR_BACKEND, "repository_url"), ":stage"))
+        frontend_image: Any = Template((Ref(ECR_FRONTEND, "repository_url"), ":stage"))
+        db_password: Any = Template((Ref(SECRET_DB, "arn"), ":password::"))
+        django_key: Any = Ref(SECRET_DJANGO, "arn")
+    else:
+        backend_image = f"{REGISTRY}/civic-tech-jobs-backend:stage"
+        frontend_image = f"{REGISTRY}/civic-tech-jobs-frontend:stage"
+        db_password = f"{DB_ARN}:password::"
+        django_key = DJANGO_ARN
+    django = Container(
+        name="django",
+        image=backend_image,
+        essential=True,
+        port_mappings=(PortMapping(8000, protocol="tcp"),),
+        environment=(
+            EnvVar("SQL_HOST", "localhost"),
+            EnvVar("SQL_PORT", "5432"),
+            EnvVar("SQL_DATABASE", "ctj"),
+            EnvVar("SQL_USER", "ctj"),
+            EnvVar("DJANGO_ALLOWED_HOSTS", "stage.civictechjobs.org"),
+            EnvVar("DJANGO_DEBUG", "False"),
+        ),
+        secrets=(SecretVar("SQL_PASSWORD", db_password), SecretVar("DJANGO_SECRET_KEY", django_key)),
+        depends_on=(Dependency("postgres", "HEALTHY"),),
+        location=loc(40, TF_FILE),
+    )
+    nextjs = Container(
+        name="nextjs",
+        image=frontend_image,
+        essential=True,
+        port_mappings=(PortMapping(3000, protocol="tcp"),),
+        environment=(EnvVar("NODE_ENV", "production"), EnvVar("API_URL", "http://localhost:8000")),
+        depends_on=(Dependency("django", "START"),),
+        location=loc(70, TF_FILE),
+    )
+    postgres = Container(
+        name="postgres",
+        image="postgres:18.1",
+        essential=True,
+        environment=(
+            EnvVar("POSTGRES_USER", "ctj"),
+            EnvVar("POSTGRES_DB", "ctj"),
+            EnvVar("PGDATA", "/var/lib/postgresql/data/pgdata"),
+        ),
+        secrets=(SecretVar("POSTGRES_PASSWORD", db_password),),
+        mount_points=(MountPoint("pgdata", "/var/lib/postgresql/data", False),),
+        health_check={"command": ["CMD-SHELL", "pg_isready -U ctj -d ctj"]},
+        location=loc(90, TF_FILE),
+    )
+    return (django, nextjs, postgres)
+
+
+def stage1(symbolic: bool = False) -> Deployment:
+    """The correct Stage 1 deployment (fixtures/DESIGN.md)."""
+
+    def tg_arn(address: str, suffix: str) -> Any:
+        return Ref(address, "arn") if symbolic else f"{TG_ARN}/{suffix}"
+
+    backend_tg = TargetGroup(TG_BACKEND, name="ctj-stage-django", arn=tg_arn(TG_BACKEND, "ctj-stage-django/1"), port=8000, protocol="HTTP", target_type="ip", location=loc(60))
+    frontend_tg = TargetGroup(TG_FRONTEND, name="ctj-stage-nextjs", arn=tg_arn(TG_FRONTEND, "ctj-stage-nextjs/2"), port=3000, protocol="HTTP", target_type="ip", location=loc(70))
+    task = TaskDefinition(
+        TASK,
+        family="civic-tech-jobs-stage",
+        network_mode="awsvpc",
+        requires_compatibilities=("EC2",),
+        containers=_containers(symbolic),
+        volumes=(Volume("pgdata", efs=EfsVolumeConfig(Ref(f"{SCOPE}.aws_efs_file_system.pgdata", "id"), transit_encryption="ENABLED")),),
+        arn=Ref(TASK, "arn"),
+        location=loc(1),
+    )
+    service = Service(
+        SERVICE,
+        name="civic-tech-jobs-stage",
+        task_definition=Ref(TASK, "arn"),
+        desired_count=1,
+        deployment_maximum_percent=100,
+        deployment_minimum_healthy_percent=0,
+        launch_type="EC2",
+        load_balancers=(
+            LoadBalancerAttachment(backend_tg.arn, "django", 8000),
+            LoadBalancerAttachment(frontend_tg.arn, "nextjs", 3000),
+        ),
+        name_ref=Ref(SERVICE, "name"),
+        location=loc(30),
+    )
+
+    def rule(address: str, priority: Any, path: str, tg: TargetGroup, line: int) -> ListenerRule:
+        return ListenerRule(
+            address,
+            listener=LISTENER,
+            priority=priority,
+            conditions=(RuleCondition(path_patterns=(path,)), RuleCondition(host_headers=("stage.civictechjobs.org",))),
+            actions=(RuleAction("forward", (tg.arn,)),),
+            location=loc(line),
+        )
+
+    def repo(address: str, name: str) -> EcrRepository:
+        url = Ref(address, "repository_url") if symbolic else f"{REGISTRY}/{name}"
+        return EcrRepository(address, name=name, repository_url=url, location=loc(1, "modules/ecr/main.tf"))
+
+    return Deployment(
+        scope=SCOPE,
+        task_definitions=[task],
+        services=[service],
+        target_groups=[backend_tg, frontend_tg],
+        listener_rules=[
+            rule(RULE_API, 100, "/api/*", backend_tg, 80),
+            rule(RULE_ADMIN, 101, "/admin/*", backend_tg, 95),
+            rule(RULE_FRONTEND, 110, "/*", frontend_tg, 110),
+        ],
+        ingress_rules=[
+            IngressRule(f"{SG_TASK}.ingress[0]", from_port=3000, to_port=3000, protocol="tcp", sources=("10.10.0.0/16",), location=loc(130)),
+            IngressRule(f"{SG_TASK}.ingress[1]", from_port=8000, to_port=8000, protocol="tcp", sources=("10.10.0.0/16",), location=loc(136)),
+        ],
+        ecr_repositories=[repo(ECR_FRONTEND, "civic-tech-jobs-frontend"), repo(ECR_BACKEND, "civic-tech-jobs-backend")],
+        secrets=[
+            Secret(SECRET_DB, name="civic-tech-jobs/stage/db", arn=Ref(SECRET_DB, "arn") if symbolic else DB_ARN),
+            Secret(SECRET_DJANGO, name="civic-tech-jobs/stage/django", arn=Ref(SECRET_DJANGO, "arn") if symbolic else DJANGO_ARN),
+        ],
+        module_calls=[
+            ModuleCall(f"{SCOPE}.module.civic_tech_jobs_ecr_frontend", name="civic_tech_jobs_ecr_frontend", source="../../modules/ecr"),
+            ModuleCall(f"{SCOPE}.module.civic_tech_jobs_ecr_backend", name="civic_tech_jobs_ecr_backend", source="../../modules/ecr"),
+            ModuleCall(f"{SCOPE}.module.civic_tech_jobs_stage_dns_entry", name="civic_tech_jobs_stage_dns_entry", source="../../modules/dns-entry"),
+            ModuleCall(SVC, name="civic_tech_jobs_stage_service", source="../../modules/multi-container-service"),
+        ],
+    )
+
+
+# --------------------------------------------------------------------------
+# accessors and mutators (each returns the deployment, so they chain)
+# --------------------------------------------------------------------------
+
+
+def task(dep: Deployment) -> TaskDefinition:
+    return dep.task_definitions[0]
+
+
+def service(dep: Deployment) -> Service:
+    return dep.services[0]
+
+
+def container(dep: Deployment, name: str) -> Container:
+    c = task(dep).container_named(name)
+    assert c is not None, name
+    return c
+
+
+def tg(dep: Deployment, address: str) -> TargetGroup:
+    return next(t for t in dep.target_groups if t.address == address)
+
+
+def listener_rule(dep: Deployment, address: str) -> ListenerRule:
+    return next(r for r in dep.listener_rules if r.address == address)
+
+
+def edit(dep: Deployment, which: str, /, **changes: Any) -> Deployment:
+    """Replace fields of container ``which``."""
+    t = task(dep)
+    t.containers = tuple(replace(c, **changes) if c.name == which else c for c in t.containers)
+    return dep
+
+
+def drop_container(dep: Deployment, name: str) -> Deployment:
+    t = task(dep)
+    t.containers = tuple(c for c in t.containers if c.name != name)
+    return dep
+
+
+def add_container(dep: Deployment, c: Container) -> Deployment:
+    t = task(dep)
+    t.containers = (*t.containers, c)
+    return dep
+
+
+def set_env(dep: Deployment, name: str, var: str, value: Any, sensitive: bool = False) -> Deployment:
+    """Set ``var`` in container ``name``'s environment (replacing, or appending)."""
+    c = container(dep, name)
+    env = [e for e in c.environment if e.name != var]
+    env.append(EnvVar(var, value, sensitive))
+    return edit(dep, name, environment=tuple(env))
+
+
+def del_env(dep: Deployment, name: str, var: str) -> Deployment:
+    c = container(dep, name)
+    return edit(dep, name, environment=tuple(e for e in c.environment if e.name != var))
+
+
+def set_secret(dep: Deployment, name: str, var: str, value_from: Any) -> Deployment:
+    c = container(dep, name)
+    secrets = [s for s in c.secrets if s.name != var]
+    secrets.append(SecretVar(var, value_from))
+    return edit(dep, name, secrets=tuple(secrets))
+
+
+def del_secret(dep: Deployment, name: str, var: str) -> Deployment:
+    c = container(dep, name)
+    return edit(dep, name, secrets=tuple(s for s in c.secrets if s.name != var))
+
+
+def env_to_secret(dep: Deployment, name: str, var: str, value_from: Any) -> Deployment:
+    return set_secret(del_env(dep, name, var), name, var, value_from)
+
+
+def secret_to_env(dep: Deployment, name: str, var: str, value: Any) -> Deployment:
+    return set_env(del_secret(dep, name, var), name, var, value)
+
+
+def unknown_containers(dep: Deployment) -> Deployment:
+    task(dep).containers = after_apply(f"{TASK}.container_definitions")
+    return dep
+
+
+def legacy() -> Deployment:
+    """Today's (pre-rewrite) CTJ project, SPEC section 2."""
+    mod = f"{SCOPE}.module.civic_tech_jobs_fullstack_stage_service"
+    ecr = f"{SCOPE}.module.civic_tech_jobs_ecr_fullstack.aws_ecr_repository.this"
+    td = TaskDefinition(
+        f"{mod}.aws_ecs_task_definition.task",
+        family="civic-tech-jobs-fs-stage",
+        network_mode="awsvpc",
+        requires_compatibilities=("EC2",),
+        containers=(
+            Container(
+                name="civic-tech-jobs-fs-stage",
+                image=Template((Ref(ecr, "repository_url"), ":stage")),
+                port_mappings=(PortMapping(8000),),
+                environment=(EnvVar("SECRET_KEY", "cookie-key-value-123", sensitive=True), EnvVar("SQL_HOST", Ref(f"{SCOPE}.module.civic_tech_jobs_stage_database", "host"))),
+                secrets=(SecretVar("SQL_PASSWORD", Ref(f"{SCOPE}.module.civic_tech_jobs_stage_database", "owner_password_arn")),),
+            ),
+        ),
+    )
+    tgl = TargetGroup(f"{mod}.aws_lb_target_group.this", name="civic-tech-jobs-fs-stage", arn=Ref(f"{mod}.aws_lb_target_group.this", "arn"), port=8000, target_type="ip")
+    return Deployment(
+        scope=SCOPE,
+        task_definitions=[td],
+        services=[
+            Service(
+                f"{mod}.aws_ecs_service.fargate[0]",
+                name="civic-tech-jobs-fs-stage",
+                task_definition=Ref(td.address, "arn"),
+                desired_count=1,
+                launch_type="EC2",
+                load_balancers=(LoadBalancerAttachment(tgl.arn, "civic-tech-jobs-fs-stage", 8000),),
+            )
+        ],
+        target_groups=[tgl],
+        listener_rules=[
+            ListenerRule(
+                f"{mod}.aws_lb_listener_rule.static",
+                priority=200,
+                conditions=(RuleCondition(path_patterns=("/*",)),),
+                actions=(RuleAction("forward", (tgl.arn,)),),
+            )
+        ],
+        ingress_rules=[IngressRule(f"{mod}.aws_security_group.container.ingress[0]", from_port=8000, to_port=8000, protocol="tcp", sources=("10.10.0.0/16",))],
+        ecr_repositories=[EcrRepository(ecr, name="civic-tech-jobs-fullstack", repository_url=Ref(ecr, "repository_url"))],
+        databases=[
+            DatabaseResource(f"{SCOPE}.module.civic_tech_jobs_stage_database", kind="module"),
+            DatabaseResource(f"{SCOPE}.module.civic_tech_jobs_stage_database.data.aws_db_instance.shared", kind="data", identifier="incubator-prod-database"),
+            DatabaseResource(f"{SCOPE}.module.civic_tech_jobs_stage_database.postgresql_role.this", kind="resource"),
+        ],
+        module_calls=[
+            ModuleCall(f"{SCOPE}.module.civic_tech_jobs_ecr_fullstack", name="civic_tech_jobs_ecr_fullstack", source="../../modules/ecr"),
+            ModuleCall(mod, name="civic_tech_jobs_fullstack_stage_service", source="../../modules/container"),
+            ModuleCall(f"{SCOPE}.module.civic_tech_jobs_stage_database", name="civic_tech_jobs_stage_database", source="../../modules/database"),
+        ],
+    )
+
+
+def autoscaling(dep: Deployment, max_capacity: Any) -> Deployment:
+    dep.autoscaling_targets.append(
+        AutoscalingTarget(
+            f"{SCOPE}.aws_appautoscaling_target.ecs",
+            resource_id=Template(("service/incubator-prod/", Ref(SERVICE, "name"))),
+            min_capacity=1,
+            max_capacity=max_capacity,
+            scalable_dimension="ecs:service:DesiredCount",
+        )
+    )
+    return dep
+
+
+def run(rule_id: str, dep: Deployment, config=CONFIG) -> list[tuple[str, str]]:
+    """(status, message) of every finding of one rule."""
+    from ctj_policy.rules import get_rule
+
+    return [(f.status, f.message) for f in get_rule(rule_id).check(dep, config)]
