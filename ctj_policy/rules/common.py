@@ -909,5 +909,10 @@ def describe_targets(deployment: Deployment, rule: Any) -> str:
     names = []
     for t in targets:
         r = resolve_target_group(deployment, t)
-        names.append(r.address if isinstance(r, TargetGroup) else name_of(t))
+        if isinstance(r, TargetGroup):
+            names.append(r.address)
+        elif isinstance(r, Unknown):
+            names.append(explain_unknown(r))
+        else:
+            names.append(f"{name_of(t)} (not a target group in scope)")
     return ", ".join(names)
