@@ -453,7 +453,7 @@ def role_scope(deployment: Deployment, config: Config, role: str, purpose: str, 
         return Scope(None, None, finding(missing_status, f"{NO_TASK}: {purpose}"))
     unknown = containers_unknown(task)
     if unknown is not None:
-        return Scope(task, None, undecided(f"cannot check {purpose}: {explain_unknown(unknown)}", task))
+        return Scope(task, None, undecided(f"cannot check the {role} container of {task.address}: {explain_unknown(unknown)}", task))
     c = role_container(task, role, deployment, config)
     if isinstance(c, Unknown):
         return Scope(task, None, undecided(f"cannot tell which container of {task.address} is the {role}: {explain_unknown(c)}", task))
