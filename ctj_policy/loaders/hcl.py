@@ -45,27 +45,7 @@ from ..model import (
     strip_index,
 )
 from . import InputError, Loaded
-
-# resource types that provision or read a managed database (CTJ020)
-DB_RESOURCE_TYPES = frozenset(
-    {
-        "aws_db_instance",
-        "aws_rds_cluster",
-        "aws_rds_cluster_instance",
-        "aws_db_proxy",
-        "aws_rds_global_cluster",
-    }
-)
-DB_DATA_TYPES = frozenset(
-    {
-        "aws_db_instance",
-        "aws_db_instances",
-        "aws_rds_cluster",
-        "aws_rds_clusters",
-        "aws_db_proxy",
-    }
-)
-
+from .scope import database_module, is_project_source, resource_kind
 
 # --------------------------------------------------------------------------
 # entry points
@@ -87,7 +67,7 @@ def load_hcl(
 
     if not parse_dir(path):
         raise InputError(f"{directory}: no .tf files in this directory")
-    deployment, scope_str = _evaluate(path, config, scope, variables, var_files, prefix="")
+    deployment, scope_str, _ = _evaluate(path, config, scope, variables, var_files, prefix="")
     info = InputInfo(kind="hcl", path=str(directory), scope=scope_str)
     return Loaded(deployment, info)
 
@@ -109,26 +89,26 @@ def apply_sources(
     if not path.is_dir():
         raise InputError(f"--source-dir {source_dir}: not a directory")
     plan_scope = loaded.info.scope or ""
-    src, src_scope = _evaluate(path, config, plan_scope or "auto", variables, var_files, prefix="", allow_missing_scope=True)
+    src, src_scope, locations = _evaluate(
+        path, config, plan_scope or "root", variables, var_files, prefix="", allow_missing_scope=True
+    )
     if plan_scope and not src_scope:
         # the sources are the project directory itself: evaluate it as that module
-        src, src_scope = _evaluate(path, config, "", variables, var_files, prefix=plan_scope)
+        src, src_scope, locations = _evaluate(path, config, "root", variables, var_files, prefix=plan_scope)
     dep = loaded.deployment
     by_addr: dict[str, Resource] = {}
     for res in src.all_resources():
         by_addr.setdefault(res.address, res)
         by_addr.setdefault(strip_index(res.address), res)
     for res in dep.all_resources():
-        twin = by_addr.get(res.address) or by_addr.get(strip_index(res.address))
-        if twin is None:
-            continue
         if res.location is None:
-            res.location = twin.location
+            res.location = _locate(res.address, locations)
+        twin = by_addr.get(res.address) or by_addr.get(strip_index(res.address))
         if isinstance(res, TaskDefinition) and isinstance(twin, TaskDefinition):
             if isinstance(res.containers, Unknown) and isinstance(twin.containers, tuple):
                 res.containers = twin.containers
-            elif isinstance(res.containers, tuple) and isinstance(twin.containers, tuple):
-                res.containers = tuple(_with_location(c, twin.location) for c in res.containers)
+            elif isinstance(res.containers, tuple):
+                res.containers = tuple(_with_location(c, res.location) for c in res.containers)
             if isinstance(res.volumes, Unknown) and isinstance(twin.volumes, tuple):
                 res.volumes = twin.volumes
     dep.redact.update(src.redact)
@@ -136,6 +116,20 @@ def apply_sources(
     for note in src.notes:
         if note not in dep.notes:
             dep.notes.append(note)
+
+
+def _locate(address: str, locations: dict) -> Location | None:
+    """The source location of ``address`` or of the nearest block that contains it."""
+    a = address
+    while a:
+        loc = locations.get(a)
+        if loc is not None:
+            return loc
+        cut = max(a.rfind("."), a.rfind("["))
+        if cut <= 0:
+            break
+        a = a[:cut]
+    return None
 
 
 def _with_location(container, location):
@@ -236,7 +230,7 @@ def _evaluate(path, config, scope, variables, var_files, prefix="", allow_missin
     for mod in scope_mods:
         builder.walk(mod)
     builder.finish()
-    return dep, scope_str
+    return dep, scope_str, builder.locations
 
 
 def _cli_value(text: str, decl, name: str) -> Any:
@@ -262,10 +256,12 @@ def _split_scope(scope: str) -> list[str]:
 def _find_scope(root, config: Config, scope: str | None, allow_missing: bool):
     from .hcl_eval import EvalError, ModuleInst
 
-    if scope in (None, "auto"):
-        suffix = config.project_source_suffix.strip().rstrip("/")
+    scope = (scope if scope is not None else config.scope or "auto").strip()
+    if scope in ("root", "all", "", "."):
+        return [root], root.address
+    if scope == "auto":
         level = [root]
-        while level and suffix:
+        while level:
             found = []
             nxt = []
             for mod in level:
@@ -275,7 +271,7 @@ def _find_scope(root, config: Config, scope: str | None, allow_missing: bool):
                         src = mod.module_source(name)
                     except EvalError:
                         continue
-                    if isinstance(src, str) and src.rstrip("/").endswith(suffix):
+                    if is_project_source(src, config):
                         found.extend(c for c in mod.children(name) if isinstance(c, ModuleInst))
                 if not found:
                     for name in mod.modules:
@@ -283,8 +279,6 @@ def _find_scope(root, config: Config, scope: str | None, allow_missing: bool):
             if found:
                 return found, found[0].address if len(found) == 1 else _common(found)
             level = nxt
-        return [root], root.address
-    if scope == "":
         return [root], root.address
     mods = [root]
     for seg in _split_scope(scope):
@@ -318,6 +312,7 @@ class _Builder:
         self.loader = loader
         self.seen_files: set[str] = set()
         self.block_addresses: dict[tuple[str, int], tuple[str, bool]] = {}
+        self.locations: dict[str, Location] = {}
 
     # walking -------------------------------------------------------------
 
@@ -328,6 +323,8 @@ class _Builder:
             self._scan_waivers_later(f)
         for inst in mod.all_resource_instances():
             self.block_addresses.setdefault((inst.block.file, inst.block.line), (_block_base(inst.address), inst.key is not None))
+            self.locations[inst.address] = inst.location
+            self.locations.setdefault(_block_base(inst.address), inst.location)
             self.resource(inst)
         for name, block in mod.modules.items():
             source = mod.module_source(name)
@@ -338,10 +335,12 @@ class _Builder:
                     (block.file, block.line), (_block_base(addr), "count" in block.attrs or "for_each" in block.attrs)
                 )
                 loc = Location(block.file, block.line, mod.call_location)
+                self.locations[addr] = loc
+                self.locations.setdefault(_block_base(addr), loc)
                 src = source if isinstance(source, str) else _model(source)
                 self.dep.module_calls.append(ModuleCall(addr, name=name, source=src, location=loc, type="module"))
-                if _is_database_module(name, source):
-                    self.dep.databases.append(DatabaseResource(addr, kind="module", identifier=None, location=loc, type="module"))
+                if database_module(name, source):
+                    self.dep.databases.append(DatabaseResource(addr, kind="module", identifier=src, location=loc, type="module"))
                 if isinstance(child, ModuleInst):
                     self.walk(child)
                 elif isinstance(child, RemoteModuleValue):
@@ -380,10 +379,8 @@ class _Builder:
         addr = inst.address
         loc = inst.location
         if inst.mode == "data":
-            if t in DB_DATA_TYPES:
-                v = inst.view()
-                ident = _first(v, "db_instance_identifier", "cluster_identifier", "name", "db_proxy_name")
-                self.dep.databases.append(DatabaseResource(addr, kind="data", identifier=ident, location=loc, type=t))
+            if resource_kind(t, "data") == "database":
+                self.dep.databases.append(DatabaseResource(addr, kind="data", location=loc, type=t))
             return
         v = inst.view()
         if t == "aws_ecs_task_definition":
@@ -406,13 +403,20 @@ class _Builder:
         elif t in ("aws_lb_listener_rule", "aws_alb_listener_rule"):
             self.dep.listener_rules.append(self.listener_rule(inst, v, loc))
         elif t == "aws_security_group":
+            i = 0
             for b in v.blocks("ingress"):
-                self.dep.ingress_rules.append(_ingress(addr, b, loc, t))
+                self.dep.ingress_rules.append(_ingress(f"{addr}.ingress[{i}]", b, loc, t))
+                i += 1
             inline = _get(v, "ingress")
             if isinstance(inline, (list, tuple)):
                 for item in inline:
                     if isinstance(item, dict):
-                        self.dep.ingress_rules.append(_ingress_dict(addr, item, loc, t))
+                        self.dep.ingress_rules.append(_ingress_dict(f"{addr}.ingress[{i}]", item, loc, t))
+                        i += 1
+            elif isinstance(inline, Unknown):
+                self.dep.ingress_rules.append(
+                    IngressRule(f"{addr}.ingress", from_port=inline, to_port=inline, protocol=None, location=loc, type=t)
+                )
         elif t == "aws_security_group_rule":
             kind = _get(v, "type")
             if kind == "ingress" or isinstance(kind, (Unknown, Ref, Template)):
@@ -442,8 +446,8 @@ class _Builder:
             self.dep.secrets.append(Secret(addr, name=_get(v, "name"), arn=Ref(addr, "arn"), location=loc, type=t))
             if t == "aws_ssm_parameter" and _get(v, "type") == "SecureString":
                 self.loader.mark_sensitive(_get(v, "value"))
-        elif t in DB_RESOURCE_TYPES or t.startswith("postgresql_"):
-            ident = _first(v, "identifier", "cluster_identifier", "name", "db_proxy_name")
+        elif resource_kind(t) == "database":
+            ident = _get(v, "identifier")
             self.dep.databases.append(DatabaseResource(addr, kind="resource", identifier=ident, location=loc, type=t))
         elif t == "aws_appautoscaling_target":
             self.dep.autoscaling_targets.append(
@@ -573,12 +577,6 @@ class _Builder:
 
 def _block_base(address: str) -> str:
     return strip_index(address)
-
-
-def _is_database_module(name: str, source: Any) -> bool:
-    if "database" in name.lower():
-        return True
-    return isinstance(source, str) and source.rstrip("/").endswith("/database")
 
 
 def _model(value: Any) -> Any:
