@@ -1,0 +1,103 @@
+"""JUnit XML (``--format junit``) for CI test-report views.
+
+One ``<testsuite>`` per rule, one ``<testcase>`` per result:
+
+* ``pass``    -> a plain testcase;
+* ``fail``    -> ``<failure>`` carrying the message (``type`` is the rule's
+  severity, so a warning-severity failure can be told apart);
+* ``unknown`` -> ``<failure type="unknown">`` (it counts as failing), or
+  ``<skipped>`` under ``--allow-unknown``;
+* ``waived``  -> ``<skipped>`` with the waiver's reason.
+
+Output is deterministic: no timestamps, ``time="0"``.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from typing import Any
+
+from ..model import FAIL, UNKNOWN, WAIVED, Report, Result
+
+# characters XML 1.0 cannot carry at all
+_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _clean(text: Any) -> str:
+    return _INVALID_XML.sub("\ufffd", "" if text is None else str(text))
+
+
+def render(report: Report, **_: Any) -> str:
+    root = ET.Element("testsuites", name=_clean(report.tool_name))
+    by_rule: dict[str, list[Result]] = {}
+    for r in sorted(report.results, key=Result.sort_key):
+        by_rule.setdefault(r.rule_id, []).append(r)
+
+    totals = {"tests": 0, "failures": 0, "skipped": 0}
+    for rule_id, results in by_rule.items():
+        title = next((r.title for r in results if r.title), "")
+        suite = ET.SubElement(root, "testsuite", name=_clean(f"{rule_id} {title}".strip()))
+        props = ET.SubElement(suite, "properties")
+        for name, value in (
+            ("rule_id", rule_id),
+            ("severity", results[0].severity),
+            ("input", report.input.path),
+            ("scope", report.input.scope or "(whole input)"),
+            ("tool_version", report.tool_version),
+        ):
+            ET.SubElement(props, "property", name=name, value=_clean(value))
+        counts = {"tests": 0, "failures": 0, "skipped": 0}
+        names: dict[str, int] = {}
+        for r in results:
+            counts["tests"] += 1
+            name = r.address or "(deployment)"
+            names[name] = names.get(name, 0) + 1
+            if names[name] > 1:  # several results on one address: keep names unique
+                name = f"{name} #{names[name]}"
+            attrs = {"classname": _clean(rule_id), "name": _clean(name), "time": "0"}
+            if r.location is not None and r.location.file:
+                attrs["file"] = _clean(r.location.file)
+                if r.location.line:
+                    attrs["line"] = str(r.location.line)
+            case = ET.SubElement(suite, "testcase", attrs)
+            if r.status == FAIL:
+                counts["failures"] += 1
+                el = ET.SubElement(case, "failure", message=_clean(r.message), type=_clean(r.severity))
+                el.text = _clean(_details(r))
+            elif r.status == UNKNOWN and not report.allow_unknown:
+                counts["failures"] += 1
+                el = ET.SubElement(case, "failure", message=_clean(f"could not be decided: {r.message}"), type="unknown")
+                el.text = _clean(_details(r))
+            elif r.status == UNKNOWN:
+                counts["skipped"] += 1
+                ET.SubElement(case, "skipped", message=_clean(f"could not be decided (--allow-unknown): {r.message}"))
+            elif r.status == WAIVED:
+                counts["skipped"] += 1
+                ET.SubElement(case, "skipped", message=_clean(f"waived: {r.waiver_reason or r.message}"))
+            else:  # pass
+                out = ET.SubElement(case, "system-out")
+                out.text = _clean(r.message)
+        suite.set("tests", str(counts["tests"]))
+        suite.set("failures", str(counts["failures"]))
+        suite.set("errors", "0")
+        suite.set("skipped", str(counts["skipped"]))
+        suite.set("time", "0")
+        for k in totals:
+            totals[k] += counts[k]
+    root.set("tests", str(totals["tests"]))
+    root.set("failures", str(totals["failures"]))
+    root.set("errors", "0")
+    root.set("skipped", str(totals["skipped"]))
+    root.set("time", "0")
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _details(r: Result) -> str:
+    lines = [f"{r.rule_id} ({r.severity}): {r.title}", r.message]
+    if r.address:
+        lines.append(f"address: {r.address}")
+    if r.location is not None and r.location.file:
+        lines.append(f"location: {r.location.file}:{r.location.line}")
+    return "\n".join(lines)
