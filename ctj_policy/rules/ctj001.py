@@ -7,7 +7,7 @@ from typing import Iterator
 from ..config import Config
 from ..model import ERROR, Deployment, Finding, Unknown
 from .base import Rule
-from .common import BACKEND, DATABASE, FRONTEND, ROLES, cname, explain_unknown, failed, items, passed, roles_of, show, undecided
+from .common import BACKEND, DATABASE, FRONTEND, ROLES, cname, explain_unknown, failed, passed, roles_of, show, undecided
 
 
 def check(deployment: Deployment, config: Config) -> Iterator[Finding]:

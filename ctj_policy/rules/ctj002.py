@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from ..config import Config
-from ..model import ERROR, Deployment, Finding, Unknown
+from ..model import ERROR, Deployment, Finding
 from .base import Rule
 from .common import explain_unknown, failed, finish, is_symbolic, undecided
 
@@ -34,7 +34,7 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         if isinstance(repo.name, str):
             if repo.name == config.legacy_repository:
                 out.append(failed(f"legacy ECR repository '{repo.name}' ({repo.address}) is still in scope; remove it", repo))
-        elif is_symbolic(repo.name) or isinstance(repo.name, Unknown):
+        elif is_symbolic(repo.name):
             out.append(undecided(f"cannot tell whether ECR repository {repo.address} is the legacy '{config.legacy_repository}': {explain_unknown(repo.name)}", repo))
     yield from finish(out, f"no legacy fullstack module, ECS service or '{config.legacy_repository}' ECR repository in scope")
 

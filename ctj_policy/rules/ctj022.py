@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from ..config import Config
-from ..model import ERROR, FAIL, PASS, UNKNOWN, Container, Deployment, EnvVar, Finding, SecretVar, TaskDefinition, Unknown
+from ..model import ERROR, FAIL, PASS, UNKNOWN, Container, Deployment, Finding, SecretVar, TaskDefinition, Unknown
 from .base import Rule
 from .common import (
     BACKEND,

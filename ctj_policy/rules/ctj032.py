@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..config import Config
-from ..model import ERROR, FAIL, PASS, UNKNOWN, Deployment, EnvVar, Finding, SecretVar, Template, Unknown
+from ..model import ERROR, FAIL, PASS, UNKNOWN, Deployment, Finding, SecretVar, Template, Unknown
 from .base import Rule
 from .common import BACKEND, cname, container_finding, explain_unknown, in_environment, is_symbolic, lookup, role_scope, show_var
 
