@@ -85,10 +85,8 @@ def unknown_of(value: Any, where: str = "") -> Unknown:
 # lark tree helpers
 # --------------------------------------------------------------------------
 
-try:  # lark is a dependency of python-hcl2; imported when the first file is parsed
-    from lark import Token, Tree
-except ImportError:  # pragma: no cover
-    Token = Tree = None  # type: ignore[assignment,misc]
+from .hcl_parse import N as Tree
+from .hcl_parse import T as Token
 
 
 def _trees(node) -> list:
@@ -111,6 +109,8 @@ def source_text(node) -> str:
         if isinstance(n, Token):
             if n.type != "NL_OR_COMMENT":
                 out.append(str(n))
+                if n.type in ("NAME", "STRING_CHARS") and out[-1].isidentifier():
+                    pass
         else:
             stack.extend(reversed(n.children))
     return "".join(out).strip()[:120]

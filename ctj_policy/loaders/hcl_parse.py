@@ -16,6 +16,59 @@ from typing import Any
 from . import InputError
 
 _PARSER = None
+CACHE_FORMAT = "ctj-hcl-ir-1"
+
+
+class N:
+    """A syntax tree node (a python-hcl2 grammar rule): ``data`` and ``children``."""
+
+    __slots__ = ("data", "children")
+
+    def __init__(self, data: str, children: list):
+        self.data = data
+        self.children = children
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return f"N({self.data!r}, {self.children!r})"
+
+
+class T(str):
+    """A token: its text, with ``type`` (the grammar terminal) and ``line``."""
+
+    type: str
+    line: int
+
+
+def _token(type_: str, text: str, line: int) -> T:
+    t = T(text)
+    t.type = type_
+    t.line = line
+    return t
+
+
+def _from_lark(node) -> Any:
+    from lark import Token
+
+    if isinstance(node, Token):
+        return _token(node.type, str(node), node.line or 0)
+    return N(str(node.data), [_from_lark(c) for c in node.children if not _is_nl(c)])
+
+
+def _is_nl(node) -> bool:
+    data = getattr(node, "data", None)
+    return data == "new_line_or_comment" or getattr(node, "type", None) == "NL_OR_COMMENT"
+
+
+def _dump(node) -> tuple:
+    if isinstance(node, T):
+        return (node.type, str(node), node.line)
+    return (node.data, tuple(_dump(c) for c in node.children))
+
+
+def _load(data: tuple) -> Any:
+    if len(data) == 3:
+        return _token(data[0], data[1], data[2])
+    return N(data[0], [_load(c) for c in data[1]])
 
 
 @dataclass
@@ -112,12 +165,10 @@ def get_parser():
 
 def first_line(node) -> int:
     """Line of the first token under ``node`` (0 when it holds none)."""
-    from lark import Token
-
     stack = [node]
     while stack:
         n = stack.pop()
-        if isinstance(n, Token):
+        if isinstance(n, T):
             if n.type == "NL_OR_COMMENT":
                 continue
             return n.line or 0
@@ -127,29 +178,25 @@ def first_line(node) -> int:
 
 def _name_of(node) -> str:
     """Text of an identifier/keyword/literal_value/string label node."""
-    from lark import Token
-
-    if isinstance(node, Token):
+    if isinstance(node, T):
         return str(node)
     if node.data == "string":
         text = []
         for part in node.children:
-            if isinstance(part, Token):
+            if isinstance(part, T):
                 continue  # quotes
             for c in part.children:
-                if isinstance(c, Token):
+                if isinstance(c, T):
                     text.append(str(c))
         return "".join(text)
-    return "".join(str(c) for c in node.children if isinstance(c, Token))
+    return "".join(str(c) for c in node.children if isinstance(c, T))
 
 
 def _convert_body(body, file: str) -> tuple[dict[str, Attr], list[Block]]:
-    from lark import Tree
-
     attrs: dict[str, Attr] = {}
     blocks: list[Block] = []
     for child in body.children:
-        if not isinstance(child, Tree):
+        if not isinstance(child, N):
             continue
         if child.data == "attribute":
             name_node = child.children[0]
@@ -157,7 +204,7 @@ def _convert_body(body, file: str) -> tuple[dict[str, Attr], list[Block]]:
             name = _name_of(name_node)
             attrs[name] = Attr(name, expr, file, first_line(name_node))
         elif child.data == "block":
-            trees = [c for c in child.children if isinstance(c, Tree)]
+            trees = [c for c in child.children if isinstance(c, N)]
             inner = next(c for c in reversed(trees) if c.data == "body")
             head = [c for c in trees if c is not inner and c.data != "new_line_or_comment"]
             btype = _name_of(head[0])
@@ -167,7 +214,8 @@ def _convert_body(body, file: str) -> tuple[dict[str, Attr], list[Block]]:
     return attrs, blocks
 
 
-def parse_text(text: str, file: str) -> TfFile:
+def parse_tree(text: str, file: str) -> N:
+    """Parse HCL text into our syntax tree (InputError with file:line on a syntax error)."""
     parser = get_parser()
     from lark.exceptions import LarkError, UnexpectedInput
 
@@ -180,9 +228,73 @@ def parse_text(text: str, file: str) -> TfFile:
         raise InputError(f"{where}: HCL syntax error") from None
     except LarkError as exc:  # pragma: no cover - defensive
         raise InputError(f"{file}: HCL syntax error ({type(exc).__name__})") from None
+    return _from_lark(tree)
+
+
+def _file_from_tree(tree: N, text: str, file: str) -> TfFile:
     body = tree.children[0]
     attrs, blocks = _convert_body(body, file)
     return TfFile(file, blocks, text.splitlines(), attrs)
+
+
+def parse_text(text: str, file: str) -> TfFile:
+    return _file_from_tree(parse_tree(text, file), text, file)
+
+
+def _grammar_tag() -> str:
+    """Identifies the installed grammar without importing python-hcl2."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("hcl2")
+        origin = Path(spec.origin).parent / "hcl2.lark" if spec and spec.origin else None
+        st = origin.stat() if origin else None
+    except (ImportError, OSError, ValueError):
+        return "none"
+    return f"{st.st_size}-{st.st_mtime_ns}" if st else "none"
+
+
+_TAG: str | None = None
+
+
+def _cache_path(raw: bytes) -> Path | None:
+    global _TAG
+    if os.environ.get("CTJ_POLICY_NO_CACHE"):
+        return None
+    import hashlib
+
+    if _TAG is None:
+        _TAG = _grammar_tag()
+    digest = hashlib.sha256(f"{CACHE_FORMAT}|{_TAG}|".encode() + raw).hexdigest()
+    return _user_cache_dir() / "parsed" / digest[:2] / f"{digest}.marshal"
+
+
+def _cached_tree(raw: bytes) -> tuple[Path | None, N | None]:
+    import marshal
+
+    path = _cache_path(raw)
+    if path is None:
+        return None, None
+    try:
+        with open(path, "rb") as fh:
+            return path, _load(marshal.load(fh))
+    except (OSError, ValueError, EOFError, TypeError, IndexError):
+        return path, None
+
+
+def _store_tree(path: Path | None, tree: N) -> None:
+    if path is None:
+        return
+    import marshal
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            marshal.dump(_dump(tree), fh)
+        os.replace(tmp, path)
+    except (OSError, ValueError):
+        pass
 
 
 _CACHE: dict[str, TfFile] = {}
@@ -201,7 +313,11 @@ def parse_file(path: Path, display: str) -> TfFile:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(f"{display}: not UTF-8 text") from None
-    parsed = parse_text(text, display)
+    cache_path, tree = _cached_tree(raw)
+    if tree is None:
+        tree = parse_tree(text, display)
+        _store_tree(cache_path, tree)
+    parsed = _file_from_tree(tree, text, display)
     _CACHE[key] = parsed
     return parsed
 
