@@ -1,0 +1,608 @@
+"""The ``ctj-policy`` command line.
+
+Imported only by the console script and ``python -m ctj_policy``.  Startup is
+kept cheap: loaders, rules, the engine and reporters are imported inside the
+commands that need them, so ``ctj-policy version`` or a usage error never pays
+for jsonschema or python-hcl2.
+
+Error contract (SPEC section 5): exit 0/1 from the evaluation, exit 2 for any
+usage or input error with ONE line ``ctj-policy: error: <reason>`` on stderr
+and never a traceback.  An unexpected exception is reported as one
+``ctj-policy: internal error`` line (exit 2); ``CTJ_POLICY_DEBUG=1`` re-raises
+it to show the traceback.  Error lines never echo input file contents.
+"""
+
+from __future__ import annotations
+
+import difflib
+import errno
+import importlib
+import importlib.util
+import json
+import os
+import re
+import sys
+import tempfile
+import textwrap
+import traceback
+from typing import Any, Sequence
+
+import click
+
+from . import __version__
+from .config import ConfigError
+from .loaders import InputError
+
+PROG = "ctj-policy"
+USAGE_EXIT = 2
+DEBUG_ENV = "CTJ_POLICY_DEBUG"
+ISSUES_HINT = "please report it with the command you ran"
+
+_ORDER_KEY = "ctj_policy.param_order"
+_VAR_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+class CliError(click.ClickException):
+    """A usage or input problem found by the CLI itself (exit 2, one line)."""
+
+    exit_code = USAGE_EXIT
+
+
+# --------------------------------------------------------------------------
+# one-line error reporting
+# --------------------------------------------------------------------------
+
+
+def _one_line(text: str) -> str:
+    """Collapse a message onto one line (no control characters)."""
+    text = re.sub(r"\s*[\r\n]+\s*", " ", str(text))
+    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "?", text)
+    return text.strip() or "unknown error"
+
+
+def _debug() -> bool:
+    return os.environ.get(DEBUG_ENV, "") not in ("", "0")
+
+
+def _error(message: str) -> int:
+    click.echo(f"{PROG}: error: {_one_line(message)}", err=True)
+    return USAGE_EXIT
+
+
+def _internal_error(exc: BaseException) -> int:
+    # Never print the exception's message: it may hold input values (secrets).
+    # Name the type and the innermost frame inside ctj_policy instead.
+    where = ""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        filename = frame.filename.replace("\\", "/")
+        if "/ctj_policy/" in filename:
+            where = f" at ctj_policy/{filename.rsplit('/ctj_policy/', 1)[1]}:{frame.lineno}"
+            break
+    click.echo(
+        f"{PROG}: internal error: {type(exc).__name__}{where}; {ISSUES_HINT} "
+        f"(set {DEBUG_ENV}=1 to see the traceback)",
+        err=True,
+    )
+    return USAGE_EXIT
+
+
+def _oserror_message(exc: OSError) -> str:
+    name = exc.filename if exc.filename is not None else ""
+    reason = exc.strerror or type(exc).__name__
+    return f"{name}: {reason}" if name else reason
+
+
+class CtjGroup(click.Group):
+    """A click group whose ``main`` applies the one-line error contract."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        code = self._run(args, prog_name or PROG, complete_var, **extra)
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+    def _run(self, args, prog_name, complete_var, **extra) -> int:
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:  # `ctj-policy` alone
+            click.echo(exc.ctx.get_help() if exc.ctx else "", err=False)
+            return _error("missing command; see the list above")
+        except click.UsageError as exc:
+            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+            return _error(exc.format_message() + hint)
+        except click.ClickException as exc:
+            return _error(exc.format_message())
+        except click.Abort:
+            return _error("aborted")
+        except (InputError, ConfigError) as exc:
+            return _error(str(exc))
+        except OSError as exc:
+            if _debug():
+                raise
+            return _error(_oserror_message(exc))
+        except Exception as exc:  # a bug: one line, no traceback (unless asked)
+            if _debug():
+                raise
+            return _internal_error(exc)
+        if isinstance(rv, int) and not isinstance(rv, bool):
+            return rv
+        return 0
+
+
+# --------------------------------------------------------------------------
+# --format / --output pairing
+# --------------------------------------------------------------------------
+
+
+class PairedOptionsCommand(click.Command):
+    """Records the command-line order of options so --format/--output can be paired.
+
+    click's parser already returns the options in the order they appear on the
+    command line (repeats included); we keep that list in ``ctx.meta``.
+    """
+
+    def make_parser(self, ctx: click.Context):  # type: ignore[override]
+        parser = super().make_parser(ctx)
+        original = parser.parse_args
+
+        def parse_args(args):
+            opts, largs, order = original(args)
+            ctx.meta[_ORDER_KEY] = [getattr(p, "name", None) for p in order]
+            return opts, largs, order
+
+        parser.parse_args = parse_args  # type: ignore[method-assign]
+        return parser
+
+
+def pair_outputs(order: Sequence[str | None], formats: Sequence[str], outputs: Sequence[str]) -> list[tuple[str, str | None]]:
+    """Pair each ``--output`` with the ``--format`` before it.
+
+    Returns ``[(format, path or None for stdout), ...]`` in command-line order.
+    With no ``--format`` at all the format is ``text``; a lone ``--output FILE``
+    then writes the text report to FILE.
+    """
+    pairs: list[list[Any]] = []
+    fi = oi = 0
+    for name in order:
+        if name == "formats":
+            if fi >= len(formats):
+                break
+            pairs.append([formats[fi], None])
+            fi += 1
+        elif name == "outputs":
+            if oi >= len(outputs):
+                break
+            path = outputs[oi]
+            oi += 1
+            if not pairs:
+                if formats:
+                    raise CliError(f"--output {path} comes before any --format; put each --output right after the --format it belongs to")
+                pairs.append(["text", path])
+            elif pairs[-1][1] is not None:
+                raise CliError(f"--output {path}: the --format {pairs[-1][0]} before it already writes to {pairs[-1][1]}; give each --output its own --format")
+            else:
+                pairs[-1][1] = path
+    if fi != len(formats) or oi != len(outputs):
+        raise CliError("could not pair --format and --output options; give them as --format FMT [--output FILE] pairs")
+    if not pairs:
+        pairs = [["text", None]]
+    out = [(fmt, None if path in (None, "-") else path) for fmt, path in pairs]
+    to_stdout = [fmt for fmt, path in out if path is None]
+    if len(to_stdout) > 1:
+        raise CliError(
+            f"at most one format can go to stdout, got {len(to_stdout)} ({', '.join(to_stdout)}); give the others an --output FILE"
+        )
+    seen: dict[str, str] = {}
+    for fmt, path in out:
+        if path is None:
+            continue
+        key = os.path.normcase(os.path.abspath(path))
+        if key in seen:
+            raise CliError(f"--output {path} is given twice (for {seen[key]} and {fmt})")
+        seen[key] = fmt
+    return out
+
+
+# --------------------------------------------------------------------------
+# writing
+# --------------------------------------------------------------------------
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def write_atomic(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically: a temp file beside it, then os.replace.
+
+    Readers never see a partial file, and a failure leaves any previous file
+    untouched and no temp file behind.
+    """
+    target = os.path.abspath(path)
+    directory = os.path.dirname(target)
+    if os.path.isdir(target):
+        raise OSError(errno.EISDIR, "is a directory", path)
+    try:
+        mode = os.stat(target).st_mode & 0o7777
+    except OSError:
+        mode = 0o666 & ~_umask()
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            try:
+                os.fsync(fh.fileno())
+            except OSError:  # pragma: no cover - filesystems without fsync
+                pass
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _encode(text: str) -> bytes:
+    return text.encode("utf-8", errors="backslashreplace")
+
+
+def _write_stdout(data: bytes) -> None:
+    stream = click.get_binary_stream("stdout")
+    try:
+        stream.write(data)
+        stream.flush()
+    except BrokenPipeError:
+        # the reader went away (`| head`): stop writing, keep the exit code
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+
+
+def _stdout_is_tty() -> bool:
+    try:
+        return bool(sys.stdout.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def use_color(no_color: bool) -> bool:
+    """Colour only on a terminal, and never with --no-color or NO_COLOR set."""
+    if no_color or os.environ.get("NO_COLOR", ""):
+        return False
+    if os.environ.get("FORCE_COLOR", ""):
+        return True
+    if os.environ.get("TERM") == "dumb":
+        return False
+    return _stdout_is_tty()
+
+
+# --------------------------------------------------------------------------
+# rules (imported lazily)
+# --------------------------------------------------------------------------
+
+
+def _rules_module():
+    try:
+        return importlib.import_module("ctj_policy.rules")
+    except ImportError as exc:
+        if _debug():
+            raise
+        raise CliError(f"the rule catalog could not be loaded ({type(exc).__name__}: {exc}); is ctj-policy installed completely?") from None
+
+
+def _all_rules() -> list:
+    return sorted(_rules_module().ALL_RULES, key=lambda r: r.id)
+
+
+def _unknown_rule(rule_id: str, known: Sequence[str]) -> CliError:
+    close = difflib.get_close_matches(rule_id.upper(), list(known), n=3, cutoff=0.6)
+    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+    return CliError(f"unknown rule {rule_id!r}{hint} ('{PROG} rules' lists them all)")
+
+
+def _lookup_rule(rule_id: str):
+    module = _rules_module()
+    try:
+        return module.get_rule(rule_id.strip().upper())
+    except KeyError:
+        raise _unknown_rule(rule_id, [r.id for r in module.ALL_RULES]) from None
+
+
+# --------------------------------------------------------------------------
+# the commands
+# --------------------------------------------------------------------------
+
+
+def _version_callback(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    click.echo(f"{PROG} {__version__}")
+    ctx.exit(0)
+
+
+@click.group(cls=CtjGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_version_callback, help="Print the version and exit.")
+def cli() -> None:
+    """Check Terraform plans and sources against the CivicTechJobs Stage 1 decision.
+
+    Exit codes: 0 = no failing error-severity result, 1 = at least one,
+    2 = usage or input error.
+    """
+
+
+def _format_choice() -> click.Choice:
+    from .reporters import FORMATS  # light: a dict and importlib
+
+    return click.Choice(list(FORMATS), case_sensitive=False)
+
+
+def _parse_vars(pairs: Sequence[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for i, item in enumerate(pairs, 1):
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or not _VAR_NAME_RE.match(name):
+            # do not echo the value: it may be a secret
+            raise CliError(f"--var #{i}: expected NAME=VALUE with NAME a Terraform variable name")
+        out[name] = value
+    return out
+
+
+@cli.command(cls=PairedOptionsCommand)
+@click.argument("path", metavar="PATH")
+@click.option("-f", "--format", "formats", multiple=True, type=_format_choice(), metavar="FMT",
+              help="Report format: text (default), json, sarif, junit, github, markdown. Repeatable.")
+@click.option("-o", "--output", "outputs", multiple=True, metavar="FILE",
+              help="Write the report of the --format before it to FILE (atomically). Repeatable.")
+@click.option("--scope", default=None, metavar="auto|root|module.NAME",
+              help="Which part of the input is CTJ's (default: the config's scope, normally auto).")
+@click.option("--config", "config_path", default=None, metavar="FILE",
+              help="Configuration file (.ctj-policy.toml or pyproject.toml); default: found upward from the current directory.")
+@click.option("--allow-unknown", is_flag=True, help="Do not fail on results that could not be decided.")
+@click.option("--fail-on", type=click.Choice(["error", "warning"], case_sensitive=False), default="error", show_default=True,
+              help="Lowest severity that makes the check fail.")
+@click.option("--source-dir", default=None, type=click.Path(exists=True, file_okay=False), metavar="DIR",
+              help="Plan mode: the .tf sources, to fill values the plan leaves unknown and add file:line locations.")
+@click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
+              help="HCL mode / --source-dir: set a Terraform variable. Repeatable.")
+@click.option("--var-file", "var_files", multiple=True, type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+              help="HCL mode / --source-dir: a .tfvars file. Repeatable.")
+@click.option("--rule", "rule_ids", multiple=True, metavar="ID", help="Run only this rule. Repeatable.")
+@click.option("--no-color", is_flag=True, help="Never colour the text report (also: NO_COLOR=1).")
+@click.option("-v", "--verbose", is_flag=True, help="Text report: list passing results too.")
+@click.pass_context
+def check(
+    ctx: click.Context,
+    path: str,
+    formats: tuple[str, ...],
+    outputs: tuple[str, ...],
+    scope: str | None,
+    config_path: str | None,
+    allow_unknown: bool,
+    fail_on: str,
+    source_dir: str | None,
+    variables: tuple[str, ...],
+    var_files: tuple[str, ...],
+    rule_ids: tuple[str, ...],
+    no_color: bool,
+    verbose: bool,
+) -> None:
+    """Check PATH: a plan JSON file (`terraform show -json tfplan`), - for stdin, or a directory of .tf files."""
+    # 1. everything that needs no input: options, outputs, rule selection, config
+    formats = tuple(f.lower() for f in formats)
+    order = ctx.meta.get(_ORDER_KEY)
+    if order is None:  # pragma: no cover - click always parses through make_parser
+        raise CliError("could not read the order of --format/--output")
+    pairs = pair_outputs(order, formats, outputs)
+    hcl_mode = path != "-" and os.path.isdir(path)
+    if hcl_mode and source_dir:
+        raise CliError("--source-dir is for plan input; PATH is already a directory of .tf sources")
+    if (variables or var_files) and not (hcl_mode or source_dir):
+        raise CliError("--var/--var-file apply to .tf sources: give a directory as PATH, or --source-dir with a plan")
+    var_values = _parse_vars(variables)
+
+    rules = _all_rules()
+    if rule_ids:
+        known = {r.id: r for r in rules}
+        wanted = []
+        for rid in rule_ids:
+            rid_u = rid.strip().upper()
+            if rid_u not in known:
+                raise _unknown_rule(rid, list(known))
+            if known[rid_u] not in wanted:
+                wanted.append(known[rid_u])
+        rules = wanted
+
+    from .config import load_config
+
+    config = load_config(config_path)
+
+    # 2. load the input into the model
+    if hcl_mode:
+        hcl = _import_loader("hcl", "HCL mode (a directory PATH)")
+        loaded = hcl.load_hcl(path, config, scope=scope, variables=var_values, var_files=tuple(var_files))
+    else:
+        plan = _import_loader("plan", "plan input")
+        loaded = plan.load_plan(path, config, scope=scope)
+        if source_dir:
+            hcl = _import_loader("hcl", "--source-dir")
+            hcl.apply_sources(loaded, source_dir, config, variables=var_values, var_files=tuple(var_files))
+    deployment, info = loaded
+
+    # 3. rules -> waivers -> redaction (engine), exit code
+    from .engine import evaluate
+
+    evaluation = evaluate(deployment, config, rules=rules)
+    exit_code = evaluation.exit_code(allow_unknown=allow_unknown, fail_on=fail_on.lower())
+    report = build_report(deployment, info, evaluation.results, exit_code, allow_unknown)
+
+    # 4. render everything first, then write: a rendering error writes nothing
+    from .reporters import render
+
+    color = use_color(no_color)
+    rendered: list[tuple[str | None, bytes]] = []
+    for fmt, out_path in pairs:
+        options: dict[str, Any] = {}
+        if fmt == "text":
+            options = {"color": color and out_path is None, "verbose": verbose}
+        rendered.append((out_path, _encode(render(fmt, report, **options))))
+    for out_path, data in rendered:
+        if out_path is not None:
+            try:
+                write_atomic(out_path, data)
+            except OSError as exc:
+                raise CliError(f"cannot write {out_path}: {exc.strerror or type(exc).__name__}") from None
+    for out_path, data in rendered:
+        if out_path is None:
+            _write_stdout(data)
+    ctx.exit(exit_code)
+
+
+def _import_loader(name: str, what: str):
+    try:
+        return importlib.import_module(f"ctj_policy.loaders.{name}")
+    except ModuleNotFoundError as exc:
+        if _debug():
+            raise
+        missing = exc.name or "a module"
+        if missing.startswith("ctj_policy") or missing in ("hcl2", "jsonschema", "lark"):
+            raise CliError(f"{what} is not available in this installation (missing {missing}); reinstall ctj-policy") from None
+        raise
+
+
+def build_report(deployment, info, results, exit_code: int, allow_unknown: bool):
+    """The Report every reporter renders (results re-redacted, addresses included)."""
+    from dataclasses import replace
+
+    from .model import Report, Result
+    from .redact import Redactor
+
+    redactor = Redactor(getattr(deployment, "redact", ()) or ())
+    if redactor.secrets:
+        results = [
+            replace(
+                r,
+                message=redactor.text(r.message),
+                address=redactor.text(r.address),
+                waiver_reason=redactor.text(r.waiver_reason),
+            )
+            for r in results
+        ]
+    return Report(
+        tool_name=PROG,
+        tool_version=__version__,
+        input=info,
+        results=sorted(results, key=Result.sort_key),
+        exit_code=exit_code,
+        allow_unknown=allow_unknown,
+        deployment=deployment,
+    )
+
+
+@cli.command()
+@click.argument("rule_id", metavar="ID")
+def explain(rule_id: str) -> None:
+    """Print a rule's documentation: why it exists and how to fix a failure."""
+    rule = _lookup_rule(rule_id)
+    width = 88
+    out = [f"{rule.id}: {rule.title}", f"severity: {rule.severity}", "", "Why:"]
+    out += textwrap.wrap(rule.rationale, width, initial_indent="  ", subsequent_indent="  ") or ["  -"]
+    out += ["", "How to fix:"]
+    out += textwrap.wrap(rule.remediation, width, initial_indent="  ", subsequent_indent="  ") or ["  -"]
+    out += ["", f"More: {rule.doc_link}"]
+    click.echo("\n".join(out))
+
+
+@cli.command(name="rules")
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"], case_sensitive=False), default="text", show_default=True)
+def rules_command(fmt: str) -> None:
+    """List the rules: ID, severity, title."""
+    rules = _all_rules()
+    if fmt.lower() == "json":
+        doc = {
+            "schema_version": 1,
+            "tool": {"name": PROG, "version": __version__},
+            "rules": [
+                {
+                    "id": r.id,
+                    "title": r.title,
+                    "severity": r.severity,
+                    "rationale": r.rationale,
+                    "remediation": r.remediation,
+                    "link": r.doc_link,
+                }
+                for r in rules
+            ],
+        }
+        _write_stdout(_encode(json.dumps(doc, indent=2, ensure_ascii=False) + "\n"))
+        return
+    id_w = max([len("ID"), *(len(r.id) for r in rules)])
+    sev_w = max([len("SEVERITY"), *(len(r.severity) for r in rules)])
+    lines = [f"{'ID':<{id_w}}  {'SEVERITY':<{sev_w}}  TITLE"]
+    lines += [f"{r.id:<{id_w}}  {r.severity:<{sev_w}}  {r.title}" for r in rules]
+    click.echo("\n".join(lines))
+
+
+@cli.command()
+def version() -> None:
+    """Print the version."""
+    click.echo(f"{PROG} {__version__}")
+
+
+# --------------------------------------------------------------------------
+# optional subcommands from other modules (the Checkov integration)
+# --------------------------------------------------------------------------
+
+
+def _register_plugins(group: click.Group) -> None:
+    """Let ``ctj_policy.checkov_cmd.register(group)`` add ``ctj-policy checkov``."""
+    try:
+        spec = importlib.util.find_spec("ctj_policy.checkov_cmd")
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None:
+        return
+    try:
+        module = importlib.import_module("ctj_policy.checkov_cmd")
+        register = getattr(module, "register", None)
+        if callable(register):
+            register(group)
+    except Exception as exc:  # a broken plugin must not break `check`
+        if _debug():
+            raise
+        reason = type(exc).__name__
+
+        @group.command(
+            name="checkov",
+            context_settings={"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []},
+            add_help_option=False,
+        )
+        def checkov_unavailable() -> None:
+            """(unavailable: the Checkov integration failed to load)"""
+            raise CliError(f"the Checkov integration could not be loaded ({reason}); set {DEBUG_ENV}=1 for details")
+
+
+_register_plugins(cli)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console-script entry point."""
+    cli.main(args=argv, prog_name=PROG)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

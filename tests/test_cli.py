@@ -1,0 +1,727 @@
+"""The command line: option pairing, writes, exit codes, errors, colour, secrets.
+
+In-process tests use stand-in loaders and rules defined here (installed with
+monkeypatch), so every status/severity combination is under control.  The
+end-to-end tests at the bottom run ``python -m ctj_policy`` on the real
+fixtures through ``run_cli``.
+"""
+
+from __future__ import annotations
+
+import importlib.machinery
+import json
+import os
+import sys
+import types
+from importlib import resources
+from pathlib import Path
+
+import click
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+import ctj_policy.engine  # noqa: F401  (import the real engine before any stand-in rules are installed)
+from ctj_policy import __version__, cli as cli_mod
+from ctj_policy.cli import CliError, cli, pair_outputs, write_atomic
+from ctj_policy.loaders import InputError, Loaded
+from ctj_policy.model import Deployment, Finding, InputInfo, Location
+from ctj_policy.reporters import FORMATS
+from ctj_policy.rules.base import Rule
+
+from conftest import PLANS, ROOT, TERRAFORM, run_cli
+
+SECRET = "hunter2-Sup3rSecretValue"
+ADDR = "module.civic-tech-jobs.module.svc.aws_ecs_task_definition.task"
+
+
+# --------------------------------------------------------------------------
+# stand-ins
+# --------------------------------------------------------------------------
+
+
+def rule(rule_id: str, status: str, severity: str = "error", message: str | None = None, address: str | None = ADDR) -> Rule:
+    def check(deployment, config):
+        yield Finding(status=status, message=message or f"{rule_id} is {status}", address=address, location=Location("main.tf", 7))
+
+    return Rule(id=rule_id, title=f"title {rule_id}", severity=severity, rationale=f"why {rule_id}", remediation=f"fix {rule_id}", check=check)
+
+
+class Fake:
+    """Installs stand-in ctj_policy.rules and loaders; records loader calls."""
+
+    def __init__(self, monkeypatch):
+        self.monkeypatch = monkeypatch
+        self.calls: list[tuple] = []
+        self.redact: set[str] = set()
+        self.load_error: Exception | None = None
+        self.rules([rule("TST001", "pass")])
+        plan = types.ModuleType("ctj_policy.loaders.plan")
+        plan.load_plan = self._load_plan
+        hcl = types.ModuleType("ctj_policy.loaders.hcl")
+        hcl.load_hcl = self._load_hcl
+        hcl.apply_sources = self._apply_sources
+        monkeypatch.setitem(sys.modules, "ctj_policy.loaders.plan", plan)
+        monkeypatch.setitem(sys.modules, "ctj_policy.loaders.hcl", hcl)
+
+    def rules(self, rules: list[Rule]) -> None:
+        mod = types.ModuleType("ctj_policy.rules")
+        mod.ALL_RULES = list(rules)
+        mod.RULES_BY_ID = {r.id: r for r in rules}
+
+        def get_rule(rule_id):
+            return mod.RULES_BY_ID[rule_id]
+
+        mod.get_rule = get_rule
+        self.monkeypatch.setitem(sys.modules, "ctj_policy.rules", mod)
+
+    def _loaded(self, kind, path, scope):
+        if self.load_error is not None:
+            raise self.load_error
+        dep = Deployment(scope="module.civic-tech-jobs", redact=set(self.redact))
+        info = InputInfo(kind=kind, path="<stdin>" if path == "-" else str(path), format_version="1.2" if kind == "plan" else None,
+                         terraform_version="1.12.2" if kind == "plan" else None, scope="module.civic-tech-jobs")
+        return Loaded(dep, info)
+
+    def _load_plan(self, path, config, scope=None):
+        self.calls.append(("load_plan", path, scope))
+        return self._loaded("plan", path, scope)
+
+    def _load_hcl(self, directory, config, scope=None, variables=None, var_files=()):
+        self.calls.append(("load_hcl", directory, scope, dict(variables or {}), tuple(var_files)))
+        return self._loaded("hcl", directory, scope)
+
+    def _apply_sources(self, loaded, source_dir, config, variables=None, var_files=()):
+        self.calls.append(("apply_sources", source_dir, dict(variables or {}), tuple(var_files)))
+
+
+@pytest.fixture
+def fake(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # no config found upward from here, outputs land here
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.delenv("CTJ_POLICY_DEBUG", raising=False)
+    monkeypatch.delenv("TERM", raising=False)
+    return Fake(monkeypatch)
+
+
+def invoke(*args: str, input: str | bytes | None = None, env: dict | None = None):
+    return CliRunner().invoke(cli, list(args), input=input, env=env, prog_name="ctj-policy")
+
+
+def assert_usage_error(result, *needles: str) -> str:
+    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
+    err = result.stderr
+    assert "Traceback" not in err and "Traceback" not in result.stdout
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("ctj-policy: error: "), err
+    for needle in needles:
+        assert needle in lines[0], (needle, lines[0])
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    return lines[0]
+
+
+def report_schema() -> dict:
+    return json.loads(resources.files("ctj_policy").joinpath("schemas/report.schema.json").read_text("utf-8"))
+
+
+# --------------------------------------------------------------------------
+# --format / --output pairing
+# --------------------------------------------------------------------------
+
+F, O = "formats", "outputs"
+
+
+@pytest.mark.parametrize(
+    "order, formats, outputs, expected",
+    [
+        ([], (), (), [("text", None)]),
+        ([F], ("json",), (), [("json", None)]),
+        ([F, O, F], ("sarif", "text"), ("ctj.sarif",), [("sarif", "ctj.sarif"), ("text", None)]),
+        ([F, F, O], ("text", "sarif"), ("ctj.sarif",), [("text", None), ("sarif", "ctj.sarif")]),
+        ([F, O, F, O, F], ("sarif", "markdown", "text"), ("a", "b"), [("sarif", "a"), ("markdown", "b"), ("text", None)]),
+        ([O], (), ("report.txt",), [("text", "report.txt")]),
+        ([F, O], ("json",), ("-",), [("json", None)]),
+        (["path", "rule_ids", F, "scope", O], ("json",), ("r.json",), [("json", "r.json")]),
+    ],
+)
+def test_pair_outputs(order, formats, outputs, expected):
+    assert pair_outputs(order, formats, outputs) == expected
+
+
+@pytest.mark.parametrize(
+    "order, formats, outputs, needle",
+    [
+        ([F, F], ("json", "text"), (), "at most one format can go to stdout"),
+        ([O, F], ("json",), ("a.json",), "comes before any --format"),
+        ([F, O, O], ("json",), ("a", "b"), "already writes to a"),
+        ([O, O], (), ("a", "b"), "already writes to a"),
+        ([F, O, F, O], ("json", "sarif"), ("a", "a"), "given twice"),
+        ([F], ("json", "text"), (), "could not pair"),
+    ],
+)
+def test_pair_outputs_rejects(order, formats, outputs, needle):
+    with pytest.raises(CliError, match=needle):
+        pair_outputs(order, formats, outputs)
+
+
+def test_format_output_pairs_from_the_command_line(fake):
+    fake.rules([rule("TST001", "pass"), rule("TST002", "fail")])
+    r = invoke("check", "plan.json", "--format", "sarif", "--output", "ctj.sarif", "--format", "json", "--output", "ctj.json", "--format", "text")
+    assert r.exit_code == 1, r.stderr
+    assert r.stdout.startswith("ctj-policy ")  # text on stdout
+    assert json.loads(Path("ctj.sarif").read_text())["version"] == "2.1.0"
+    doc = json.loads(Path("ctj.json").read_text())
+    jsonschema.validate(doc, report_schema())
+    assert doc["summary"]["exit_code"] == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--format=json", "--output=out.json"],
+        ["-fjson", "-oout.json"],
+        ["-f", "json", "-o", "out.json"],
+        ["--rule", "TST001", "--format", "JSON", "--scope", "auto", "--output", "out.json"],
+        ["--format", "json", "--output", "out.json", "--", "plan.json"],
+    ],
+)
+def test_pairing_spellings(fake, args):
+    argv = ["check", *args] if "--" in args else ["check", "plan.json", *args]
+    r = invoke(*argv)
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout == ""
+    assert json.loads(Path("out.json").read_text())["schema_version"] == 1
+
+
+def test_option_value_that_looks_like_format_is_not_a_format(fake):
+    # "--format" here is the value of --scope, not an option: it reaches the loader
+    r = invoke("check", "plan.json", "--scope", "--format", "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["schema_version"] == 1
+    assert fake.calls[0] == ("load_plan", "plan.json", "--format")
+
+
+def test_lone_output_writes_text(fake):
+    r = invoke("check", "plan.json", "--output", "report.txt")
+    assert r.exit_code == 0 and r.stdout == ""
+    assert Path("report.txt").read_text().splitlines()[-1] == "1 passed, 0 failed, 0 unknown, 0 waived"
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["--format", "json", "--format", "text"], "at most one format can go to stdout"),
+        (["--output", "a.json", "--format", "json"], "comes before any --format"),
+        (["--format", "json", "--output", "a", "--output", "b"], "already writes to a"),
+        (["--format", "yaml"], "'yaml' is not one of"),
+    ],
+)
+def test_bad_pairing_is_a_usage_error(fake, args, needle):
+    r = invoke("check", "plan.json", *args)
+    assert_usage_error(r, needle)
+    assert fake.calls == []  # nothing was loaded
+    assert os.listdir(".") == []
+
+
+# --------------------------------------------------------------------------
+# atomic writes
+# --------------------------------------------------------------------------
+
+
+def test_write_atomic_replaces_and_leaves_no_temp(tmp_path):
+    target = tmp_path / "r.json"
+    target.write_text("old")
+    os.chmod(target, 0o640)
+    write_atomic(str(target), b"new")
+    assert target.read_bytes() == b"new"
+    assert os.stat(target).st_mode & 0o777 == 0o640
+    assert os.listdir(tmp_path) == ["r.json"]
+
+
+def test_write_atomic_failure_keeps_old_file(tmp_path, monkeypatch):
+    target = tmp_path / "r.json"
+    target.write_text("old")
+
+    def boom(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OSError):
+        write_atomic(str(target), b"new")
+    assert target.read_text() == "old"
+    assert os.listdir(tmp_path) == ["r.json"]
+
+
+def test_output_in_missing_directory_is_exit_2(fake):
+    r = invoke("check", "plan.json", "--format", "json", "--output", "nope/r.json")
+    assert_usage_error(r, "cannot write nope/r.json")
+    assert not Path("nope").exists()
+
+
+def test_output_onto_a_directory_is_exit_2(fake):
+    os.mkdir("adir")
+    r = invoke("check", "plan.json", "--output", "adir")
+    assert_usage_error(r, "cannot write adir")
+    assert os.listdir("adir") == []
+
+
+def test_render_failure_writes_no_file(fake, monkeypatch):
+    import ctj_policy.reporters as reporters
+
+    real = reporters.render
+
+    def render(fmt, report, **options):
+        if fmt == "sarif":
+            raise RuntimeError(f"boom {SECRET}")
+        return real(fmt, report, **options)
+
+    monkeypatch.setattr(reporters, "render", render)
+    r = invoke("check", "plan.json", "--format", "json", "--output", "a.json", "--format", "sarif", "--output", "b.sarif")
+    assert r.exit_code == 2
+    assert os.listdir(".") == []
+    err = r.stderr.splitlines()
+    assert len(err) == 1 and err[0].startswith("ctj-policy: internal error: RuntimeError")
+    assert SECRET not in r.stderr and "Traceback" not in r.stderr
+    assert "CTJ_POLICY_DEBUG=1" in err[0]
+
+
+def test_debug_env_shows_the_traceback(fake, monkeypatch):
+    fake.rules([rule("TST001", "pass")])
+    fake.load_error = RuntimeError("kaput")
+    r = invoke("check", "plan.json", env={"CTJ_POLICY_DEBUG": "1"})
+    assert isinstance(r.exception, RuntimeError)
+
+
+# --------------------------------------------------------------------------
+# exit codes
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "findings, args, code",
+    [
+        ([("pass", "error")], [], 0),
+        ([("fail", "error")], [], 1),
+        ([("unknown", "error")], [], 1),
+        ([("unknown", "error")], ["--allow-unknown"], 0),
+        ([("fail", "warning")], [], 0),
+        ([("fail", "warning")], ["--fail-on", "warning"], 1),
+        ([("fail", "warning")], ["--fail-on", "WARNING"], 1),
+        ([("unknown", "warning")], ["--fail-on", "warning"], 1),
+        ([("unknown", "warning")], ["--fail-on", "warning", "--allow-unknown"], 0),
+        ([("unknown", "error"), ("fail", "error")], ["--allow-unknown"], 1),
+        ([("pass", "error"), ("fail", "warning"), ("unknown", "warning")], [], 0),
+    ],
+)
+def test_exit_codes(fake, findings, args, code):
+    fake.rules([rule(f"TST{i:03d}", status, severity) for i, (status, severity) in enumerate(findings, 1)])
+    r = invoke("check", "plan.json", *args, "--format", "json")
+    assert r.exit_code == code, (r.stdout, r.stderr)
+    assert json.loads(r.stdout)["summary"]["exit_code"] == code
+
+
+def test_config_waiver_turns_a_fail_into_waived(fake):
+    Path(".ctj-policy.toml").write_text('[[waivers]]\nrule = "TST002"\nreason = "migration in progress"\n')
+    fake.rules([rule("TST001", "pass"), rule("TST002", "fail")])
+    r = invoke("check", "plan.json", "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["summary"] == {"pass": 1, "fail": 0, "unknown": 0, "waived": 1, "exit_code": 0}
+
+
+def test_rule_selection(fake):
+    fake.rules([rule("TST001", "pass"), rule("TST002", "fail")])
+    r = invoke("check", "plan.json", "--rule", "tst001", "--format", "json")
+    assert r.exit_code == 0
+    assert [x["rule_id"] for x in json.loads(r.stdout)["results"]] == ["TST001"]
+
+
+def test_unknown_rule_selection_is_exit_2(fake):
+    fake.rules([rule("TST001", "pass"), rule("TST002", "fail")])
+    r = invoke("check", "plan.json", "--rule", "TST01")
+    assert_usage_error(r, "unknown rule 'TST01'", "TST001")
+    assert fake.calls == []
+
+
+# --------------------------------------------------------------------------
+# input modes
+# --------------------------------------------------------------------------
+
+
+def test_stdin_goes_to_the_plan_loader(fake):
+    r = invoke("check", "-", input="{}")
+    assert r.exit_code == 0
+    assert fake.calls == [("load_plan", "-", None)]
+    assert "plan <stdin>" in r.stdout
+
+
+def test_directory_is_hcl_mode_with_vars(fake, tmp_path):
+    os.mkdir("tf")
+    Path("stage.tfvars").write_text('env = "stage"\n')
+    r = invoke("check", "tf", "--var", "env=stage", "--var", "image=a=b", "--var-file", "stage.tfvars", "--scope", "root")
+    assert r.exit_code == 0, r.stderr
+    assert fake.calls == [("load_hcl", "tf", "root", {"env": "stage", "image": "a=b"}, ("stage.tfvars",))]
+
+
+def test_source_dir_applies_sources(fake):
+    os.mkdir("terraform")
+    r = invoke("check", "plan.json", "--source-dir", "terraform", "--var", "x=1")
+    assert r.exit_code == 0, r.stderr
+    assert fake.calls == [("load_plan", "plan.json", None), ("apply_sources", "terraform", {"x": "1"}, ())]
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["--var", "x=1"], "--var/--var-file apply to .tf sources"),
+        (["--source-dir", "missing"], "'missing' does not exist"),
+        (["--var-file", "missing.tfvars"], "does not exist"),
+        (["--fail-on", "info"], "'info' is not one of"),
+        (["--bogus"], "No such option"),
+        (["--config", "nope.toml"], "config file not found: nope.toml"),
+    ],
+)
+def test_bad_options_exit_2_one_line(fake, args, needle):
+    r = invoke("check", "plan.json", *args)
+    assert_usage_error(r, needle)
+
+
+def test_bad_var_does_not_echo_its_value(fake):
+    os.mkdir("tf")
+    r = invoke("check", "tf", "--var", SECRET)
+    line = assert_usage_error(r, "--var #1: expected NAME=VALUE")
+    assert SECRET not in line
+
+
+def test_source_dir_with_directory_input_is_exit_2(fake):
+    os.mkdir("tf")
+    r = invoke("check", "tf", "--source-dir", "tf")
+    assert_usage_error(r, "--source-dir is for plan input")
+
+
+def test_missing_path_is_exit_2():
+    r = invoke("check")
+    assert_usage_error(r, "Missing argument 'PATH'")
+
+
+def test_no_command_prints_help_and_exits_2():
+    r = invoke()
+    assert r.exit_code == 2
+    assert "Commands:" in r.stdout
+    assert_usage_error(r, "missing command")
+
+
+def test_input_error_is_one_line(fake):
+    fake.load_error = InputError("plan.json: this is a binary plan file; convert it first")
+    r = invoke("check", "plan.json")
+    assert_usage_error(r, "binary plan file")
+
+
+def test_bad_config_is_one_line(fake):
+    Path(".ctj-policy.toml").write_text("postgres-major = 'eighteen'\n")
+    r = invoke("check", "plan.json")
+    assert_usage_error(r, "postgres-major must be an integer")
+
+
+def test_invalid_toml_is_one_line(fake):
+    Path("custom.toml").write_text("this is = = not toml\n[")
+    r = invoke("check", "plan.json", "--config", "custom.toml")
+    assert_usage_error(r, "invalid TOML in custom.toml")
+
+
+def test_internal_error_is_one_line_without_the_message(fake):
+    def check(deployment, config):
+        raise KeyError(SECRET)
+
+    fake.rules([Rule(id="TST001", title="t", severity="error", rationale="r", remediation="x", check=check)])
+    r = invoke("check", "plan.json")
+    assert r.exit_code == 2
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("ctj-policy: internal error: KeyError at ctj_policy/")
+    assert SECRET not in r.stderr and SECRET not in r.stdout
+
+
+def test_missing_loader_module_is_exit_2(fake, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ctj_policy.loaders.hcl", None)  # import fails with ModuleNotFoundError
+    os.mkdir("tf")
+    r = invoke("check", "tf")
+    assert_usage_error(r, "HCL mode (a directory PATH) is not available")
+
+
+# --------------------------------------------------------------------------
+# colour
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def failing(fake):
+    fake.rules([rule("TST001", "fail")])
+    return fake
+
+
+def test_no_colour_when_not_a_tty(failing):
+    r = invoke("check", "plan.json")
+    assert r.exit_code == 1 and "\x1b[" not in r.stdout
+
+
+def test_colour_on_a_tty(failing, monkeypatch):
+    monkeypatch.setattr(cli_mod, "_stdout_is_tty", lambda: True)
+    r = invoke("check", "plan.json", "--format", "text", "--format", "json", "--output", "r.json")
+    assert "\x1b[31m" in r.stdout
+    assert "\x1b[" not in Path("r.json").read_text()
+
+
+def test_no_colour_on_a_tty_with_no_color_env(failing, monkeypatch):
+    monkeypatch.setattr(cli_mod, "_stdout_is_tty", lambda: True)
+    r = invoke("check", "plan.json", env={"NO_COLOR": "1"})
+    assert r.exit_code == 1 and "\x1b[" not in r.stdout
+
+
+def test_no_colour_on_a_tty_with_no_color_flag(failing, monkeypatch):
+    monkeypatch.setattr(cli_mod, "_stdout_is_tty", lambda: True)
+    r = invoke("check", "plan.json", "--no-color")
+    assert r.exit_code == 1 and "\x1b[" not in r.stdout
+
+
+def test_colour_never_goes_to_a_file(failing, monkeypatch):
+    monkeypatch.setattr(cli_mod, "_stdout_is_tty", lambda: True)
+    r = invoke("check", "plan.json", "--output", "r.txt")
+    assert r.stdout == ""
+    assert "\x1b[" not in Path("r.txt").read_text()
+
+
+def test_force_color_without_a_tty(failing):
+    r = invoke("check", "plan.json", env={"FORCE_COLOR": "1"})
+    assert "\x1b[31m" in r.stdout
+    r = invoke("check", "plan.json", env={"FORCE_COLOR": "1", "NO_COLOR": "1"})
+    assert "\x1b[" not in r.stdout
+
+
+# --------------------------------------------------------------------------
+# secrets
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_secret_never_printed(fake, fmt):
+    fake.redact = {SECRET}
+    fake.rules(
+        [
+            rule("TST001", "fail", message=f"SECRET_KEY is {SECRET} in plain environment", address=f'aws_x.y["{SECRET}"]'),
+            rule("TST002", "unknown", message=f"value {SECRET} not known"),
+            rule("TST003", "pass", message=f"ok {SECRET}"),
+        ]
+    )
+    r = invoke("check", "plan.json", "--format", fmt, "--format", fmt, "--output", f"out.{fmt}")
+    assert r.exit_code == 1, r.stderr
+    assert SECRET not in r.stdout and SECRET not in r.stderr
+    assert SECRET not in Path(f"out.{fmt}").read_text()
+    assert "(redacted)" in r.stdout or fmt == "github"
+
+
+def test_json_report_byte_identical_and_valid(fake):
+    fake.rules([rule("TST002", "fail"), rule("TST001", "unknown", address=None), rule("TST003", "pass", severity="warning")])
+    a = invoke("check", "plan.json", "--format", "json")
+    b = invoke("check", "plan.json", "--format", "json")
+    assert a.stdout_bytes == b.stdout_bytes
+    doc = json.loads(a.stdout)
+    jsonschema.validate(doc, report_schema())
+    assert [x["rule_id"] for x in doc["results"]] == ["TST001", "TST002", "TST003"]
+
+
+# --------------------------------------------------------------------------
+# explain, rules, version
+# --------------------------------------------------------------------------
+
+
+def test_explain_real_rule():
+    r = invoke("explain", "ctj025")
+    assert r.exit_code == 0, r.stderr
+    out = r.stdout
+    assert out.startswith("CTJ025: ")
+    assert "severity: error" in out and "Why:" in out and "How to fix:" in out
+    assert "docs/rules.md#ctj025" in out
+
+
+def test_explain_unknown_rule_lists_close_matches():
+    r = invoke("explain", "CTJ05")
+    assert_usage_error(r, "unknown rule 'CTJ05'", "did you mean", "CTJ025")
+
+
+def test_explain_unknown_rule_without_matches():
+    line = assert_usage_error(invoke("explain", "XYZ"), "unknown rule 'XYZ'")
+    assert "did you mean" not in line
+
+
+def test_rules_table_lists_every_rule():
+    from ctj_policy.rules import ALL_RULES
+
+    r = invoke("rules")
+    assert r.exit_code == 0
+    lines = r.stdout.splitlines()
+    assert lines[0].split() == ["ID", "SEVERITY", "TITLE"]
+    assert [line.split()[0] for line in lines[1:]] == sorted(x.id for x in ALL_RULES)
+    assert any(line.split()[1] == "warning" for line in lines[1:])
+
+
+def test_rules_json():
+    r = invoke("rules", "--format", "json")
+    assert r.exit_code == 0
+    doc = json.loads(r.stdout)
+    ids = [x["id"] for x in doc["rules"]]
+    assert ids == sorted(ids) and "CTJ001" in ids
+    assert set(doc["rules"][0]) == {"id", "title", "severity", "rationale", "remediation", "link"}
+
+
+@pytest.mark.parametrize("args", [["version"], ["--version"]])
+def test_version(args):
+    r = invoke(*args)
+    assert r.exit_code == 0
+    assert r.stdout == f"ctj-policy {__version__}\n"
+
+
+def test_help_exits_0():
+    r = invoke("check", "--help")
+    assert r.exit_code == 0 and "--format" in r.stdout and "--source-dir" in r.stdout
+
+
+# --------------------------------------------------------------------------
+# the Checkov subcommand hook
+# --------------------------------------------------------------------------
+
+
+def _plugin(monkeypatch, register):
+    mod = types.ModuleType("ctj_policy.checkov_cmd")
+    mod.__spec__ = importlib.machinery.ModuleSpec("ctj_policy.checkov_cmd", None)
+    if register is not None:
+        mod.register = register
+    monkeypatch.setitem(sys.modules, "ctj_policy.checkov_cmd", mod)
+
+
+def test_checkov_module_registers_a_subcommand(monkeypatch):
+    def register(group):
+        @group.command(name="checkov")
+        def checkov():
+            click.echo("checkov ran")
+
+    _plugin(monkeypatch, register)
+    group = cli_mod.CtjGroup(name="ctj-policy")
+    cli_mod._register_plugins(group)
+    r = CliRunner().invoke(group, ["checkov"])
+    assert r.exit_code == 0 and r.stdout == "checkov ran\n"
+
+
+def test_broken_checkov_module_does_not_break_the_cli(monkeypatch):
+    def register(group):
+        raise ImportError("checkov not installed")
+
+    _plugin(monkeypatch, register)
+    group = cli_mod.CtjGroup(name="ctj-policy")
+    group.add_command(cli_mod.version)
+    cli_mod._register_plugins(group)
+    assert CliRunner().invoke(group, ["version"]).exit_code == 0
+    r = CliRunner().invoke(group, ["checkov", "--anything"])
+    assert_usage_error(r, "the Checkov integration could not be loaded (ImportError)")
+
+
+# --------------------------------------------------------------------------
+# end to end: python -m ctj_policy on the real fixtures
+# --------------------------------------------------------------------------
+
+LEGACY = PLANS / "legacy.json"
+WHOLE = PLANS / "whole-account.json"
+STAGE1 = TERRAFORM / "stage1"
+LEGACY_FAILS = {"CTJ001", "CTJ002", "CTJ004", "CTJ020", "CTJ022", "CTJ023", "CTJ031"}
+
+needs_legacy = pytest.mark.skipif(not LEGACY.is_file(), reason="fixtures/plans/legacy.json not built yet")
+needs_whole = pytest.mark.skipif(not WHOLE.is_file(), reason="fixtures/plans/whole-account.json not built yet")
+
+
+@needs_legacy
+def test_e2e_legacy_plan_fails(tmp_path):
+    p = run_cli("check", str(LEGACY), "--format", "json", "--output", str(tmp_path / "r.json"), "--format", "text")
+    assert p.returncode == 1, p.stderr
+    assert p.stderr == b""
+    doc = json.loads((tmp_path / "r.json").read_text("utf-8"))
+    jsonschema.validate(doc, report_schema())
+    failing = {r["rule_id"] for r in doc["results"] if r["status"] == "fail"}
+    assert LEGACY_FAILS <= failing, failing
+    assert doc["input"]["kind"] == "plan" and doc["input"]["scope"] == "module.civic-tech-jobs"
+    assert doc["summary"]["exit_code"] == 1
+    text = p.stdout.decode()
+    for rule_id in LEGACY_FAILS:
+        assert any(line.startswith(f"{rule_id} error   fail") for line in text.splitlines()), rule_id
+    assert "\x1b[" not in text
+
+
+@needs_legacy
+def test_e2e_legacy_secret_not_printed():
+    # the legacy shape puts random_password.cookie_key's result in plaintext SECRET_KEY
+    doc = json.loads(LEGACY.read_text("utf-8"))
+    secrets = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "result" and isinstance(value, str) and len(value) >= 8:
+                    secrets.add(value)
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(doc)
+    for fmt in sorted(FORMATS):
+        p = run_cli("check", str(LEGACY), "--format", fmt)
+        out = p.stdout.decode("utf-8", "replace") + p.stderr.decode("utf-8", "replace")
+        for secret in secrets:
+            assert secret not in out, fmt
+
+
+@needs_legacy
+def test_e2e_json_byte_identical_and_stdin():
+    a = run_cli("check", str(LEGACY), "--format", "json")
+    b = run_cli("check", str(LEGACY), "--format", "json")
+    assert a.stdout == b.stdout and a.returncode == b.returncode == 1
+    c = run_cli("check", "-", "--format", "json", input=LEGACY.read_bytes())
+    assert c.returncode == 1
+    da, dc = json.loads(a.stdout), json.loads(c.stdout)
+    assert da["results"] == dc["results"] and dc["input"]["path"] == "<stdin>"
+
+
+@needs_whole
+def test_e2e_whole_account_passes():
+    p = run_cli("check", str(WHOLE))
+    assert p.returncode == 0, p.stdout.decode() + p.stderr.decode()
+    assert p.stdout.decode().splitlines()[-1].endswith("0 failed, 0 unknown, 0 waived")
+
+
+@pytest.mark.skipif(not STAGE1.is_dir(), reason="fixtures/terraform/stage1 not there")
+def test_e2e_hcl_stage1_passes():
+    p = run_cli("check", str(STAGE1), "--format", "json")
+    assert p.returncode == 0, p.stdout.decode() + p.stderr.decode()
+    doc = json.loads(p.stdout)
+    jsonschema.validate(doc, report_schema())
+    assert doc["input"]["kind"] == "hcl" and doc["summary"]["fail"] == 0
+
+
+def test_e2e_bad_input_is_one_line(tmp_path):
+    (tmp_path / "bin.tfplan").write_bytes(b"PK\x03\x04binary")
+    (tmp_path / "state.json").write_text('{"version": 4, "terraform_version": "1.12.2", "serial": 1, "lineage": "x", "outputs": {}, "resources": []}')
+    (tmp_path / "trunc.json").write_text('{"format_version": "1.2", "resource_changes": [')
+    for name in ("bin.tfplan", "state.json", "trunc.json", "missing.json"):
+        p = run_cli("check", str(tmp_path / name))
+        err = p.stderr.decode()
+        assert p.returncode == 2, (name, err)
+        assert len(err.splitlines()) == 1 and err.startswith("ctj-policy: error: "), (name, err)
+        assert p.stdout == b""
+
+
+def test_e2e_usage_error_and_version():
+    p = run_cli("check", str(ROOT / "pyproject.toml"), "--format", "yaml")
+    assert p.returncode == 2 and p.stderr.decode().count("\n") == 1
+    p = run_cli("--version")
+    assert p.returncode == 0 and p.stdout.decode().strip() == f"ctj-policy {__version__}"
