@@ -725,3 +725,37 @@ def test_e2e_usage_error_and_version():
     assert p.returncode == 2 and p.stderr.decode().count("\n") == 1
     p = run_cli("--version")
     assert p.returncode == 0 and p.stdout.decode().strip() == f"ctj-policy {__version__}"
+
+
+CUTOVER = PLANS / "cutover.json"
+needs_cutover = pytest.mark.skipif(not CUTOVER.is_file() or not STAGE1.is_dir(), reason="cutover fixture not built yet")
+
+
+@needs_cutover
+def test_e2e_cutover_unknowns_allow_unknown_and_source_dir():
+    # container_definitions is wholly unknown on the cutover plan: unknown fails by default ...
+    p = run_cli("check", str(CUTOVER), "--format", "json")
+    doc = json.loads(p.stdout)
+    assert p.returncode == 1 and doc["summary"]["unknown"] > 0 and doc["summary"]["fail"] == 0, doc["summary"]
+    # ... passes with --allow-unknown ...
+    assert run_cli("check", str(CUTOVER), "--allow-unknown").returncode == 0
+    # ... and is decided from the sources with --source-dir
+    p = run_cli("check", str(CUTOVER), "--source-dir", str(STAGE1), "--format", "json")
+    doc = json.loads(p.stdout)
+    jsonschema.validate(doc, report_schema())
+    assert p.returncode == 0, doc["summary"]
+    assert doc["summary"]["unknown"] == 0 and doc["summary"]["fail"] == 0
+    assert any(r["location"] for r in doc["results"])
+
+
+@needs_legacy
+@pytest.mark.skipif(not (TERRAFORM / "legacy").is_dir(), reason="legacy .tf tree not there")
+def test_e2e_legacy_with_sources_has_locations(tmp_path):
+    out = tmp_path / "r.sarif"
+    p = run_cli("check", str(LEGACY), "--source-dir", str(TERRAFORM / "legacy"), "--format", "json", "--format", "sarif", "--output", str(out))
+    assert p.returncode == 1, p.stderr
+    doc = json.loads(p.stdout)
+    jsonschema.validate(doc, report_schema())
+    located = [r for r in doc["results"] if r["status"] == "fail" and r["location"]]
+    assert located and all(r["location"]["file"].endswith(".tf") for r in located)
+    assert json.loads(out.read_text("utf-8"))["version"] == "2.1.0"
