@@ -230,37 +230,55 @@ def _dotted(path: tuple) -> str:
     return out
 
 
-def _collect_strings(value: Any, sens: Any, out: set[str]) -> None:
+def _collect_strings(value: Any, sens: Any, out: set[str], secret_key) -> None:
     """Add every string in ``value`` that ``sens`` marks sensitive to ``out``."""
     if sens is True:
-        _all_strings(value, out)
+        _sensitive_strings(value, out, secret_key)
     elif isinstance(sens, dict) and isinstance(value, dict):
         for key, s in sens.items():
             if key in value:
-                _collect_strings(value[key], s, out)
+                _collect_strings(value[key], s, out, secret_key)
     elif isinstance(sens, list) and isinstance(value, list):
         for s, v in zip(sens, value):
-            _collect_strings(v, s, out)
+            _collect_strings(v, s, out, secret_key)
 
 
-def _all_strings(value: Any, out: set[str]) -> None:
+def _sensitive_strings(value: Any, out: set[str], secret_key) -> None:
+    """The strings of a value the plan marks sensitive.
+
+    A sensitive JSON document (``secret_string``, a ``container_definitions``
+    that interpolates a sensitive value) is redacted whole, and of its parts
+    only those under secret-looking keys: its user names and image names are
+    not secrets, and redacting them would blank out every finding.
+    """
     if isinstance(value, str):
         out.add(value)
-        # a JSON document (secret_string, container_definitions) also hides its parts
         if value[:1] in "{[":
             try:
                 inner = json.loads(value)
             except ValueError:
                 return
-            _all_strings(inner, out)
+            _secret_keyed(inner, out, secret_key)
     elif isinstance(value, dict):
         for v in value.values():
-            _all_strings(v, out)
+            _sensitive_strings(v, out, secret_key)
     elif isinstance(value, list):
         for v in value:
-            _all_strings(v, out)
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        out.add(str(value))
+            _sensitive_strings(v, out, secret_key)
+
+
+def _secret_keyed(node: Any, out: set[str], secret_key) -> None:
+    if isinstance(node, dict):
+        # {"name": "DB_PASSWORD", "value": "..."} pairs (container environment)
+        label = node.get("name") if isinstance(node.get("name"), str) else None
+        for key, v in node.items():
+            if isinstance(v, str) and (secret_key(key) or (key == "value" and label and secret_key(label))):
+                out.add(v)
+            else:
+                _secret_keyed(v, out, secret_key)
+    elif isinstance(node, list):
+        for v in node:
+            _secret_keyed(v, out, secret_key)
 
 
 # --------------------------------------------------------------------------
@@ -293,7 +311,7 @@ def build(doc: dict, config: Config, *, scope: str | None = None, name: str = "<
         if isinstance(var_conf, dict) and var_conf.get("sensitive"):
             value = (doc.get("variables") or {}).get(var_name, {})
             if isinstance(value, dict):
-                _all_strings(value.get("value"), redact)
+                _sensitive_strings(value.get("value"), redact, config.is_secret_name)
 
     def in_scope(address: str) -> bool:
         if not scope_prefix:
@@ -321,7 +339,7 @@ def build(doc: dict, config: Config, *, scope: str | None = None, name: str = "<
         # every sensitive value anywhere in the plan is redacted from output
         sens = change.get("after_sensitive")
         if sens and after is not None:
-            _collect_strings(after, sens, redact)
+            _collect_strings(after, sens, redact, config.is_secret_name)
         if not scoped:
             continue
         actions = change.get("actions") or []
@@ -340,7 +358,7 @@ def build(doc: dict, config: Config, *, scope: str | None = None, name: str = "<
             seen.add(address)
             sens = res.get("sensitive_values")
             if sens:
-                _collect_strings(res.get("values"), sens, redact)
+                _collect_strings(res.get("values"), sens, redact, config.is_secret_name)
             attrs = _Attrs(address, res.get("values"), {}, sens, index.resolver)
             _add_resource(dep, res.get("mode", "managed"), res.get("type", ""), address, attrs, config)
 

@@ -1,4 +1,4 @@
-"""CTJ025: PGDATA lies inside the persistent volume."""
+"""CTJ025: PGDATA lies inside the database's data mount."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def default_pgdata(major: int) -> str:
 
 
 def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
-    scope = role_scope(deployment, config, DATABASE, "PGDATA cannot lie inside a persistent volume")
+    scope = role_scope(deployment, config, DATABASE, "PGDATA cannot lie inside a mounted volume")
     if scope.finding is not None:
         yield scope.finding
         return
@@ -91,12 +91,8 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
             yield say(FAIL, f"{how} of database {cname(db)} is not inside any mounted volume: the data dies with the task")
         return
     m = holding[0]
-    if m.persistent is True:
-        yield say(PASS, f"{how} of database {cname(db)} is inside the persistent mount at {m.mount.container_path}")
-    elif m.persistent is None:
-        yield say(UNKNOWN, f"{how} of database {cname(db)} is inside the mount at {m.mount.container_path}, whose persistence is not known: {m.reason}")
-    else:
-        yield say(FAIL, f"{how} of database {cname(db)} is inside the mount at {m.mount.container_path}, which does not persist: {m.reason}")
+    # whether that volume persists (and is writable) is CTJ024's verdict, not this rule's
+    yield say(PASS, f"{how} of database {cname(db)} is inside the mount at {m.mount.container_path} (its persistence: CTJ024)")
 
 
 RULE = Rule(
@@ -108,7 +104,8 @@ RULE = Rule(
         "storage. Postgres writes where PGDATA points, not where the volume is: images up to 17 default to "
         "/var/lib/postgresql/data, 18+ default to /var/lib/postgresql/<major>/docker and refuse to start when a "
         "volume is mounted at /var/lib/postgresql/data without an explicit PGDATA. The effective PGDATA must lie "
-        "inside a persistent, writable mount (the innermost mount holding it decides). When the image's major "
+        "inside the database container's data mount; whether that mount persists and is writable is CTJ024's "
+        "verdict, so each fault is reported once. When the image's major "
         "cannot be read from its tag (no tag, latest, digest only; CTJ021 fails those) the configured major is assumed."
     ),
     remediation=(

@@ -349,16 +349,16 @@ def test_ctj024(build, expected):
 
 
 CTJ025 = [
-    case("explicit PGDATA below the EFS mount", chain(), ("pass", f"PGDATA {DATA}/pgdata of database 'postgres' is inside the persistent mount at {DATA}")),
+    case("explicit PGDATA below the EFS mount", chain(), ("pass", f"PGDATA {DATA}/pgdata of database 'postgres' is inside the mount at {DATA} (its persistence: CTJ024)")),
     case(
         "18 default under a mount at /var/lib/postgresql",
         chain(lambda d: del_env(d, "postgres", "PGDATA"), mount("/var/lib/postgresql")),
-        ("pass", "the image default PGDATA /var/lib/postgresql/18/docker (Postgres 18) of database 'postgres' is inside the persistent mount at /var/lib/postgresql"),
+        ("pass", "the image default PGDATA /var/lib/postgresql/18/docker (Postgres 18) of database 'postgres' is inside the mount at /var/lib/postgresql (its persistence: CTJ024)"),
     ),
     case(
         "17 default at the data mount",
         chain(lambda d: del_env(d, "postgres", "PGDATA"), image("postgres:17")),
-        ("pass", f"the image default PGDATA {DATA} (Postgres 17) of database 'postgres' is inside the persistent mount at {DATA}"),
+        ("pass", f"the image default PGDATA {DATA} (Postgres 17) of database 'postgres' is inside the mount at {DATA} (its persistence: CTJ024)"),
     ),
     case(
         "18 without PGDATA, volume at /var/lib/postgresql/data",
@@ -371,9 +371,9 @@ CTJ025 = [
         ("fail", "PGDATA /pgdata of database 'postgres' is not inside any mounted volume: the data dies with the task"),
     ),
     case(
-        "PGDATA inside an ephemeral mount",
+        "PGDATA inside an ephemeral mount (CTJ024's fault, not this rule's)",
         chain(volume(Volume("pgdata"), ("FARGATE",), "FARGATE")),
-        ("fail", f"PGDATA {DATA}/pgdata of database 'postgres' is inside the mount at {DATA}, which does not persist: volume 'pgdata' is a bind mount without host_path on FARGATE (ephemeral task storage)"),
+        ("pass", f"PGDATA {DATA}/pgdata of database 'postgres' is inside the mount at {DATA} (its persistence: CTJ024)"),
     ),
     case(
         "PGDATA unknown",
@@ -385,7 +385,7 @@ CTJ025 = [
         chain(lambda d: del_env(d, "postgres", "PGDATA"), image(Unknown(KNOWN_AFTER_APPLY, "var.db_image"))),
         ("unknown", "PGDATA of database 'postgres' is not set and its image's default depends on the major, which is not known: var.db_image is known after apply; re-run with --source-dir terraform/ to evaluate it from the sources"),
     ),
-    case("no task", chain(no_task), ("fail", f"{NO_TASK}: PGDATA cannot lie inside a persistent volume")),
+    case("no task", chain(no_task), ("fail", f"{NO_TASK}: PGDATA cannot lie inside a mounted volume")),
 ]
 
 
