@@ -476,6 +476,7 @@ class _Builder:
             raw, f"{addr}.container_definitions", sensitive=self.loader.sensitive, location=loc
         )
         if isinstance(containers, tuple):
+            containers = tuple(_mark_sensitive_refs(c) for c in containers)
             for c in containers:
                 if isinstance(c.environment, tuple):
                     for e in c.environment:
@@ -577,6 +578,56 @@ class _Builder:
 
 def _block_base(address: str) -> str:
     return strip_index(address)
+
+
+# provider attributes the schema marks sensitive: a value built from one is sensitive in a plan
+SENSITIVE_ATTRIBUTES = frozenset(
+    {
+        ("random_password", "result"),
+        ("random_password", "bcrypt_hash"),
+        ("aws_secretsmanager_secret_version", "secret_string"),
+        ("aws_secretsmanager_secret_version", "secret_binary"),
+        ("aws_db_instance", "password"),
+        ("aws_rds_cluster", "master_password"),
+        ("aws_iam_access_key", "secret"),
+        ("aws_ssm_parameter", "value"),
+        ("tls_private_key", "private_key_pem"),
+        ("postgresql_role", "password"),
+        ("data.aws_secretsmanager_secret_version", "secret_string"),
+    }
+)
+
+
+def _ref_is_sensitive(ref: Ref) -> bool:
+    parts = strip_index(ref.address).split(".")
+    if len(parts) < 2:
+        return False
+    rtype = parts[-2]
+    if len(parts) >= 3 and parts[-3] == "data":
+        rtype = "data." + rtype
+    return (rtype, ref.attribute.split(".")[0]) in SENSITIVE_ATTRIBUTES
+
+
+def _holds_sensitive_ref(value: Any) -> bool:
+    if isinstance(value, Ref):
+        return _ref_is_sensitive(value)
+    if isinstance(value, Template):
+        return any(isinstance(p, Ref) and _ref_is_sensitive(p) for p in value.parts)
+    return False
+
+
+def _mark_sensitive_refs(container):
+    """Env values built from a sensitive provider attribute (random_password.x.result)
+    are sensitive, as the plan would mark them."""
+    from dataclasses import replace
+
+    env = container.environment
+    if not isinstance(env, tuple) or not any(not e.sensitive and _holds_sensitive_ref(e.value) for e in env):
+        return container
+    return replace(
+        container,
+        environment=tuple(replace(e, sensitive=True) if _holds_sensitive_ref(e.value) else e for e in env),
+    )
 
 
 def _model(value: Any) -> Any:
