@@ -207,8 +207,20 @@ def _split_var(text: str) -> tuple[str, str]:
 # --------------------------------------------------------------------------
 
 
+def _check_hcl2() -> None:
+    """Exit 2 with a fix when Checkov's bc-python-hcl2 has clobbered python-hcl2's ``hcl2``
+    (checked on every HCL run, even when every file comes from the parse cache)."""
+    try:
+        from ..hcl2_check import ensure_python_hcl2
+    except ModuleNotFoundError:  # pragma: no cover - the Checkov adapter's module
+        return
+    ensure_python_hcl2()
+
+
 def _evaluate(path, config, scope, variables, var_files, prefix="", allow_missing_scope=False):
     from . import hcl_eval as he
+
+    _check_hcl2()
 
     root_values = _root_values(path, variables, var_files)
     loader = he.Loader(path, {})
