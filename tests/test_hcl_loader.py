@@ -1,0 +1,279 @@
+"""The HCL loader: expression evaluator tables, symbolic values, modules, locations, bad input."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import TERRAFORM, run_cli
+from ctj_policy.config import DEFAULT
+from ctj_policy.loaders import InputError
+from ctj_policy.loaders.hcl import load_hcl
+from ctj_policy.loaders.hcl_eval import JsonEncoded, Loader, ModuleInst
+from ctj_policy.model import Ref, Template, Unknown, same_value
+
+
+def _root(tmp_path: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        p = tmp_path / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(textwrap.dedent(text))
+    return tmp_path
+
+
+def ev(tmp_path: Path, expr: str, extra: str = "", values: dict | None = None):
+    """Evaluate ``expr`` as local.x of a root module holding ``extra``."""
+    _root(tmp_path, {"main.tf": f"locals {{\n  x = {expr}\n}}\n{extra}"})
+    mod = ModuleInst(Loader(tmp_path, values or {}), tmp_path.resolve(), "")
+    return mod.local("x")
+
+
+TABLE = [
+    # literals and templates
+    ('"plain"', "plain"),
+    ("42", 42),
+    ("-1", -1),
+    ("1.5", 1.5),
+    ("true", True),
+    ("null", None),
+    ('"a-${1 + 2}-b"', "a-3-b"),
+    ('"$${not} %%{this}"', "${not} %{this}"),
+    ('"tab\\tquote\\""', 'tab\tquote"'),
+    ('"${true}"', True),  # a lone interpolation is the value itself
+    ('"x${true}"', "xtrue"),
+    # operators
+    ("2 * 3 + 1", 7),
+    ("7 / 2", 3.5),
+    ("5 % 3", 2),
+    ('1 == 1 && "a" != "b"', True),
+    ("!false || false", True),
+    ("3 > 2 ? \"yes\" : \"no\"", "yes"),
+    # collections, for expressions, splats, indexes
+    ("[1, 2, 3][1]", 2),
+    ('{ a = 1, "b" = 2 }', {"a": 1, "b": 2}),
+    ('{ a = { b = [10, 20] } }.a.b[1]', 20),
+    ("[for v in [1, 2, 3] : v * 2 if v > 1]", [4, 6]),
+    ('{for k, v in { a = 1, b = 2 } : upper(k) => v}', {"A": 1, "B": 2}),
+    ('[{ n = 1 }, { n = 2 }][*].n', [1, 2]),
+    # functions
+    ('concat([1], [2, 3])', [1, 2, 3]),
+    ('merge({ a = 1 }, { b = 2 }, { a = 3 })', {"a": 3, "b": 2}),
+    ('lookup({ a = 1 }, "b", 9)', 9),
+    ('format("%s:%d/%05d", "h", 80, 42)', "h:80/00042"),
+    ('tostring(8000)', "8000"),
+    ('tonumber("5432")', 5432),
+    ('try(local.missing, "fallback")', "fallback"),
+    ('try({ a = 1 }.b, { a = 1 }.a)', 1),
+    ('coalesce("", null, "c")', "c"),
+    ('length([1, 2])', 2),
+    ('join(",", ["a", "b"])', "a,b"),
+    ('replace("a-b-c", "-", "_")', "a_b_c"),
+    ('jsonencode({ b = 1, a = [true, null, "x"] })', '{"a":[true,null,"x"],"b":1}'),
+    ('jsondecode("{\\"a\\": 1}")', {"a": 1}),
+    ('upper(substr("postgres", 0, 4))', "POST"),
+    ('element(["a", "b"], 3)', "b"),
+    ('can(local.missing)', False),
+]
+
+
+@pytest.mark.parametrize("expr, expected", TABLE)
+def test_evaluator_table(tmp_path, expr, expected):
+    assert ev(tmp_path, expr) == expected
+
+
+def test_resource_attribute_is_symbolic_and_configured_ones_known(tmp_path):
+    extra = 'resource "aws_ecr_repository" "this" {\n  name = "civic-tech-jobs-backend"\n}\n'
+    url = ev(tmp_path / "a", "aws_ecr_repository.this.repository_url", extra)
+    assert url == Ref("aws_ecr_repository.this", "repository_url")
+    assert ev(tmp_path / "b", "aws_ecr_repository.this.name", extra) == "civic-tech-jobs-backend"
+    image = ev(tmp_path / "c", '"${aws_ecr_repository.this.repository_url}:stage"', extra)
+    assert isinstance(image, Template)
+    assert image.parts == (Ref("aws_ecr_repository.this", "repository_url"), ":stage")
+
+
+def test_symbolic_equality(tmp_path):
+    extra = 'resource "aws_secretsmanager_secret" "db" {}\nresource "aws_secretsmanager_secret" "other" {}\n'
+    a = ev(tmp_path / "a", '"${aws_secretsmanager_secret.db.arn}:password::"', extra)
+    b = ev(tmp_path / "b", '"${aws_secretsmanager_secret.db.arn}:password::"', extra)
+    c = ev(tmp_path / "c", '"${aws_secretsmanager_secret.other.arn}:password::"', extra)
+    d = ev(tmp_path / "d", "aws_secretsmanager_secret.db.arn", extra)
+    assert same_value(a, b) is True
+    assert same_value(a, c) is not True
+    assert same_value(d, Ref("aws_secretsmanager_secret.db", "arn")) is True
+    assert same_value(d, Ref("aws_secretsmanager_secret.db", "id")) is False
+    # random_password results and data sources stay symbolic too
+    assert ev(tmp_path / "e", "random_password.p.result", 'resource "random_password" "p" {\n  length = 8\n}\n') == Ref(
+        "random_password.p", "result"
+    )
+    assert ev(tmp_path / "f", "data.aws_db_instance.s.address", 'data "aws_db_instance" "s" {}\n') == Ref(
+        "data.aws_db_instance.s", "address"
+    )
+
+
+def test_jsonencode_of_symbolic_keeps_the_structure(tmp_path):
+    extra = 'resource "aws_ecr_repository" "r" {}\n'
+    v = ev(tmp_path, 'jsonencode([{ image = aws_ecr_repository.r.repository_url }])', extra)
+    assert isinstance(v, JsonEncoded)
+    assert v.value == [{"image": Ref("aws_ecr_repository.r", "repository_url")}]
+
+
+def test_operations_on_symbolic_values_are_unknown(tmp_path):
+    extra = 'resource "aws_lb" "x" {}\n'
+    assert isinstance(ev(tmp_path / "a", "upper(aws_lb.x.dns_name)", extra), Unknown)
+    assert isinstance(ev(tmp_path / "b", 'aws_lb.x.dns_name == "a" ? 1 : 2', extra), Unknown)
+    assert isinstance(ev(tmp_path / "c", "templatefile(\"x.tpl\", {})"), Unknown)
+
+
+def test_count_and_for_each_addresses(tmp_path):
+    root = _root(
+        tmp_path,
+        {
+            "main.tf": """
+            module "p" {
+              source = "./projects/civic-tech-jobs"
+            }
+            """,
+            "projects/civic-tech-jobs/main.tf": """
+            resource "aws_ecr_repository" "r" {
+              for_each = toset(["civic-tech-jobs-frontend", "civic-tech-jobs-backend"])
+              name     = each.key
+            }
+            resource "aws_secretsmanager_secret" "s" {
+              count = 2
+              name  = "s-${count.index}"
+            }
+            module "remote" {
+              source = "git::https://example.com/mod.git"
+            }
+            resource "aws_ecr_repository" "uses_remote" {
+              name = module.remote.name
+            }
+            """,
+        },
+    )
+    loaded = load_hcl(root, DEFAULT)
+    dep = loaded.deployment
+    assert loaded.info.scope == "module.p" and loaded.info.kind == "hcl"
+    addrs = {r.address: r for r in dep.ecr_repositories}
+    assert addrs['module.p.aws_ecr_repository.r["civic-tech-jobs-backend"]'].name == "civic-tech-jobs-backend"
+    assert 'module.p.aws_ecr_repository.r["civic-tech-jobs-frontend"]' in addrs
+    assert isinstance(addrs["module.p.aws_ecr_repository.uses_remote"].name, Unknown)  # remote module: unknown
+    assert [s.name for s in dep.secrets] == ["s-0", "s-1"]
+    assert [s.address for s in dep.secrets] == ["module.p.aws_secretsmanager_secret.s[0]", "module.p.aws_secretsmanager_secret.s[1]"]
+    assert any("not local" in n for n in dep.notes)
+
+
+def test_variables_defaults_var_files_and_cli(tmp_path):
+    root = _root(
+        tmp_path,
+        {
+            "main.tf": """
+            variable "name" {
+              default = "from-default"
+            }
+            variable "port" {
+              type = number
+            }
+            variable "tags" {
+              type    = list(string)
+              default = []
+            }
+            resource "aws_lb_target_group" "t" {
+              name = var.name
+              port = var.port
+              tags = var.tags
+            }
+            """,
+            "stage.tfvars": 'name = "from-file"\nport = 8000\n',
+        },
+    )
+    tg = load_hcl(root, DEFAULT).deployment.target_groups[0]
+    assert tg.name == "from-default" and isinstance(tg.port, Unknown)
+    tg = load_hcl(root, DEFAULT, var_files=[root / "stage.tfvars"]).deployment.target_groups[0]
+    assert (tg.name, tg.port) == ("from-file", 8000)
+    tg = load_hcl(root, DEFAULT, variables={"port": "3000", "name": "cli"}, var_files=[root / "stage.tfvars"]).deployment.target_groups[0]
+    assert (tg.name, tg.port) == ("cli", 3000)
+    with pytest.raises(InputError, match="no variable 'nope'"):
+        load_hcl(root, DEFAULT, variables={"nope": "1"})
+
+
+def test_sensitive_variable_values_are_redacted(tmp_path):
+    root = _root(
+        tmp_path,
+        {
+            "main.tf": """
+            variable "db_password" {
+              type      = string
+              sensitive = true
+              default   = "hunter2-very-secret"
+            }
+            resource "aws_ecs_task_definition" "t" {
+              family                = "f"
+              container_definitions = jsonencode([{ name = "django", image = "x", environment = [{ name = "PW_HINT", value = var.db_password }] }])
+            }
+            """
+        },
+    )
+    out = run_cli("check", str(root), "--format", "json")
+    assert b"hunter2-very-secret" not in out.stdout + out.stderr
+    dep = load_hcl(root, DEFAULT).deployment
+    assert "hunter2-very-secret" in dep.redact
+    env = dep.task_definitions[0].containers[0].environment[0]
+    assert env.sensitive is True
+
+
+def test_locations_innermost_block_plus_call_sites():
+    dep = load_hcl(TERRAFORM / "stage1", DEFAULT).deployment
+    td = dep.task_definitions[0]
+    assert td.address == "module.civic-tech-jobs.module.civic_tech_jobs_stage_service.aws_ecs_task_definition.task"
+    assert td.location.file.endswith("stage1/modules/multi-container-service/main.tf")
+    text = Path(td.location.file).read_text().splitlines() if Path(td.location.file).exists() else None
+    if text:
+        assert text[td.location.line - 1].startswith('resource "aws_ecs_task_definition" "task"')
+    assert td.location.call_site.file.endswith("projects/civic-tech-jobs/environment-stage.tf")
+    assert td.location.call_site.call_site.file.endswith("stage1/main.tf")
+    assert td.location.call_site.call_site.call_site is None
+    for res in dep.all_resources():
+        assert res.location is not None and res.location.line > 0, res.address
+
+
+def test_scope_auto_root_and_explicit():
+    assert load_hcl(TERRAFORM / "stage1", DEFAULT).info.scope == "module.civic-tech-jobs"
+    assert load_hcl(TERRAFORM / "stage1" / "projects" / "civic-tech-jobs", DEFAULT).info.scope == ""
+    whole = load_hcl(TERRAFORM / "stage1", DEFAULT, scope="root").deployment
+    assert any(d.address == "aws_db_instance.default" for d in whole.databases)
+    scoped = load_hcl(TERRAFORM / "stage1", DEFAULT).deployment
+    assert not any(not r.address.startswith("module.civic-tech-jobs.") for r in scoped.all_resources())
+    assert load_hcl(TERRAFORM / "stage1", DEFAULT, scope="module.vrms").info.scope == "module.vrms"
+    with pytest.raises(InputError, match="no such local module"):
+        load_hcl(TERRAFORM / "stage1", DEFAULT, scope="module.nope")
+
+
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        ('resource "a" "b" {\n  x = \n}\n', "main.tf:2"),
+        ('resource "a" "b" {\n  x = "unterminated\n}\n', "main.tf:2"),
+        ("locals {\n", "main.tf:"),
+    ],
+)
+def test_syntax_errors_are_one_line_input_errors(tmp_path, text, where):
+    (tmp_path / "main.tf").write_text(text)
+    with pytest.raises(InputError) as info:
+        load_hcl(tmp_path, DEFAULT)
+    assert where in str(info.value) and "\n" not in str(info.value)
+    out = run_cli("check", str(tmp_path))
+    assert out.returncode == 2 and b"Traceback" not in out.stderr and b"syntax error" in out.stderr
+
+
+def test_empty_directory_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match="no .tf files"):
+        load_hcl(tmp_path, DEFAULT)
+
+
+def test_missing_local_module_is_unknown_not_a_crash(tmp_path):
+    root = _root(tmp_path, {"main.tf": 'module "m" {\n  source = "./nope"\n}\nresource "aws_ecr_repository" "r" {\n  name = module.m.x\n}\n'})
+    dep = load_hcl(root, DEFAULT).deployment
+    assert isinstance(dep.ecr_repositories[0].name, Unknown)
