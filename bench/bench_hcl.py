@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Bench: `ctj-policy check <stage1 root>` wall time in a fresh process (SPEC section 7: < 0.5 s).
+
+Each run is a new interpreter (what pre-commit does).  Three situations:
+
+- ``no parse cache``: the HCL parse cache is disabled (CTJ_POLICY_NO_CACHE=1),
+  so every in-scope .tf file is parsed with python-hcl2's Lark grammar (the
+  compiled grammar itself is cached, as python-hcl2 does);
+- ``warm parse cache``: the files are unchanged since the last run (the usual
+  pre-commit case: unchanged files come from the content-keyed cache);
+- ``one file changed``: one in-scope file differs from every cached version.
+
+Usage: python3 bench/bench_hcl.py [--runs N] [--dir fixtures/terraform/stage1]
+Not a test: timings depend on the machine; the script prints them and exits 0
+(1 with --check when the warm median is over the budget).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUDGET = 0.5
+
+
+def run(args: list[str], env: dict, cwd: Path) -> float:
+    t = time.perf_counter()
+    out = subprocess.run(args, env=env, cwd=cwd, capture_output=True)
+    elapsed = time.perf_counter() - t
+    if out.returncode not in (0, 1):
+        sys.exit(f"ctj-policy failed ({out.returncode}): {out.stderr.decode()[-400:]}")
+    return elapsed
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--dir", default="fixtures/terraform/stage1")
+    ap.add_argument("--check", action="store_true", help="exit 1 when the warm median exceeds the budget")
+    opts = ap.parse_args()
+
+    exe = shutil.which("ctj-policy")
+    cmd = [exe] if exe else [sys.executable, "-m", "ctj_policy"]
+    tmp = Path(tempfile.mkdtemp(prefix="ctj-bench-"))
+    tree = tmp / "tree"
+    shutil.copytree(ROOT / opts.dir, tree)
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp / "cache"), "PYTHONPATH": str(ROOT)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # a normal install has its .pyc files
+    args = [*cmd, "check", str(tree), "--format", "json"]
+
+    first = run(args, env, ROOT)  # builds the Lark grammar cache and .pyc files (once per install)
+    results: dict[str, list[float]] = {"no parse cache": [], "warm parse cache": [], "one file changed": []}
+    env_nc = {**env, "CTJ_POLICY_NO_CACHE": "1"}
+    target = tree / "projects" / "civic-tech-jobs" / "environment-stage.tf"
+    base = target.read_text()
+    for i in range(opts.runs):
+        results["no parse cache"].append(run(args, env_nc, ROOT))
+        results["warm parse cache"].append(run(args, env, ROOT))
+        target.write_text(base + f"\n# edit {time.time_ns()} {i}\n")
+        results["one file changed"].append(run(args, env, ROOT))
+        target.write_text(base)
+
+    base_py = [run([sys.executable, "-c", "pass"], env, ROOT) for _ in range(opts.runs)]
+    print(f"ctj-policy check {opts.dir} (fresh process each run, {opts.runs} runs; budget {BUDGET:.2f} s)")
+    print(f"  first run ever (grammar build, .pyc)   {first:6.3f} s")
+    for name, xs in results.items():
+        print(f"  {name:<38} median {statistics.median(xs):6.3f} s   min {min(xs):6.3f} s   max {max(xs):6.3f} s")
+    print(f"  python -c pass (interpreter start)     median {statistics.median(base_py):6.3f} s")
+    shutil.rmtree(tmp, ignore_errors=True)
+    warm = statistics.median(results["warm parse cache"])
+    return 1 if opts.check and warm > BUDGET else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
