@@ -407,3 +407,19 @@ def test_cli_on_corpus_never_exits_2(path):
     proc = run_cli("check", str(path), "--format", "json")
     assert proc.returncode in (0, 1), proc.stderr.decode()
     assert b"Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "path",
+    CORPUS_FILES + sorted(PLANS.glob("*.json")),
+    ids=[p.name[:80] for p in CORPUS_FILES + sorted(PLANS.glob("*.json"))],
+)
+def test_streamed_load_equals_whole_document_build(path):
+    """load_plan decodes resource_changes entry by entry; the model must not change."""
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(doc, dict) or "format_version" not in doc:
+        pytest.skip("not a plan (expected.json)")
+    streamed = load_plan(str(path), DEFAULT)
+    whole = build(doc, DEFAULT, name=str(path))
+    assert streamed.info == whole.info
+    assert streamed.deployment == whole.deployment

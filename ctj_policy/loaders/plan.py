@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
 import sys
+from json.decoder import scanstring
 from pathlib import Path
 from typing import Any
 
@@ -293,17 +295,139 @@ _RULE = ("aws_lb_listener_rule", "aws_alb_listener_rule")
 
 def load_plan(path: str, config: Config, scope: str | None = None) -> Loaded:
     raw, name = read_input(path)
-    doc = parse_json(decode(raw, name), name)
-    del raw
+    text = decode(raw, name)
+    del raw  # keep one copy of the input in memory, not two
+    try:
+        streamed = _stream(text, config)
+    except (_NotStreamable, ValueError, IndexError, RecursionError):
+        streamed = None
+    if streamed is None:
+        # not a well-formed plan object: the whole-document parse says why
+        doc = parse_json(text, name)
+        del text
+        classify_document(doc, name)
+        return build(doc, config, scope=scope, name=name)
+    doc, spans, top_spans, redact = streamed
     classify_document(doc, name)
-    return build(doc, config, scope=scope, name=name)
+    index = ConfigIndex(doc.get("configuration") or {}, doc.get("variables") or {})
+    prefix = resolve_scope(scope if scope is not None else config.scope, index, config)
+    decoder = json.JSONDecoder()
+    doc["resource_changes"] = [
+        decoder.raw_decode(text, start)[0] for address, start in spans if _under(address, prefix)
+    ]
+    if not spans and "planned_values" in top_spans:
+        doc["planned_values"] = decoder.raw_decode(text, top_spans["planned_values"])[0]
+    del text
+    return build(doc, config, scope=prefix or "root", name=name, redact=redact)
 
 
-def build(doc: dict, config: Config, *, scope: str | None = None, name: str = "<plan>") -> Loaded:
+class _NotStreamable(Exception):
+    pass
+
+
+_WS = re.compile(r"[ \t\n\r]*")
+# top-level values the model does not need (or needs only without resource_changes):
+# parsed to find their end, then dropped at once
+_DROPPED = frozenset({"planned_values", "prior_state", "resource_drift", "output_changes", "checks"})
+
+
+def _under(address: Any, prefix: str) -> bool:
+    if not isinstance(address, str):
+        return False
+    if not prefix:
+        return True
+    return address.startswith(prefix) and address[len(prefix):len(prefix) + 1] in (".", "[")
+
+
+def _stream(text: str, config: Config):
+    """One pass over a plan document without materializing all of it.
+
+    ``resource_changes`` entries are decoded one at a time: their sensitive
+    values are collected (they are redacted wherever they appear) and only
+    their address and offset are kept, so the in-scope ones can be decoded
+    again once the configuration has told what the scope is.  Large values the
+    model does not need are decoded and dropped.  Returns (skeleton document,
+    [(address, offset)], {key: offset}, sensitive strings); raises
+    _NotStreamable (or ValueError) when the text is not a well-formed object.
+    """
+    decoder = json.JSONDecoder()
+    ws = _WS.match
+    redact: set[str] = set()
+    secret_key = config.is_secret_name
+    doc: dict[str, Any] = {}
+    spans: list[tuple[Any, int]] = []
+    top_spans: dict[str, int] = {}
+    i = ws(text, 0).end()
+    if text[i] != "{":
+        raise _NotStreamable
+    i = ws(text, i + 1).end()
+    if text[i] == "}":
+        i += 1
+    else:
+        while True:
+            if text[i] != '"':
+                raise _NotStreamable
+            key, i = scanstring(text, i + 1)
+            i = ws(text, i).end()
+            if text[i] != ":":
+                raise _NotStreamable
+            i = ws(text, i + 1).end()
+            if key == "resource_changes" and text[i] == "[":
+                spans.clear()
+                i = ws(text, i + 1).end()
+                if text[i] == "]":
+                    i += 1
+                else:
+                    while True:
+                        start = i
+                        item, i = decoder.raw_decode(text, i)
+                        if not isinstance(item, dict):
+                            raise _NotStreamable
+                        spans.append((item.get("address"), start))
+                        change = item.get("change")
+                        if isinstance(change, dict):
+                            sens = change.get("after_sensitive")
+                            after = change.get("after")
+                            if sens and after is not None:
+                                _collect_strings(after, sens, redact, secret_key)
+                        del item, change
+                        i = ws(text, i).end()
+                        c = text[i]
+                        i = ws(text, i + 1).end()
+                        if c == "]":
+                            break
+                        if c != ",":
+                            raise _NotStreamable
+                doc[key] = []
+            elif key in _DROPPED:
+                top_spans[key] = i
+                value, i = decoder.raw_decode(text, i)
+                doc[key] = {} if isinstance(value, dict) else ([] if isinstance(value, list) else value)
+                del value
+            else:
+                doc[key], i = decoder.raw_decode(text, i)
+            i = ws(text, i).end()
+            c = text[i]
+            i = ws(text, i + 1).end()
+            if c == "}":
+                break
+            if c != ",":
+                raise _NotStreamable
+    if ws(text, i).end() != len(text):
+        raise _NotStreamable  # trailing data
+    return doc, spans, top_spans, redact
+
+
+def build(
+    doc: dict, config: Config, *, scope: str | None = None, name: str = "<plan>", redact: set[str] | None = None
+) -> Loaded:
+    """The model of a decoded plan document (``redact``: sensitive strings already collected)."""
     configuration = doc.get("configuration") or {}
     index = ConfigIndex(configuration, doc.get("variables") or {})
     scope_prefix = resolve_scope(scope if scope is not None else config.scope, index, config)
     dep = Deployment(scope=scope_prefix)
+    if redact:
+        dep.redact.update(redact)
     redact = dep.redact
 
     # root variables the configuration marks sensitive
@@ -314,9 +438,7 @@ def build(doc: dict, config: Config, *, scope: str | None = None, name: str = "<
                 _sensitive_strings(value.get("value"), redact, config.is_secret_name)
 
     def in_scope(address: str) -> bool:
-        if not scope_prefix:
-            return True
-        return address.startswith(scope_prefix) and address[len(scope_prefix):len(scope_prefix) + 1] in (".", "[")
+        return _under(address, scope_prefix)
 
     seen: set[str] = set()
     change_validator = None
