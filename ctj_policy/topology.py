@@ -221,7 +221,8 @@ def build(deployment: Deployment | None, results: Iterable[Result] = (), config:
 
     # managed databases in scope (RDS, postgresql_* ...)
     db_ids: list[str] = []
-    for i, db in enumerate(sorted(deployment.databases, key=lambda d: d.address)):
+    managed = sorted(deployment.databases, key=lambda d: d.address)
+    for i, db in enumerate(managed):
         nid = f"db{i}"
         db_ids.append(nid)
         r = fails.on([db.address])
@@ -240,13 +241,15 @@ def build(deployment: Deployment | None, results: Iterable[Result] = (), config:
         host = container.env("SQL_HOST") if isinstance(container.environment, tuple) else None
         if host is not None:
             port = container.env("SQL_PORT")
-            host_text = _text(host.value) if not host.sensitive else "(hidden)"
-            label = f"SQL_HOST {host_text}" + (f":{_text(port.value)}" if port is not None and not port.sensitive else "")
+            host_text = _short_text(host.value) if not host.sensitive else "(hidden)"
+            label = f"SQL_HOST {host_text}" + (f":{_short_text(port.value)}" if port is not None and not port.sensitive else "")
             er = fails.on([task.address], _DB_EDGE_RULES)
             local = isinstance(host.value, str) and host.value.strip().lower() in ("localhost", "127.0.0.1", "::1")
             db_nodes = [n.id for n in graph.nodes if n.kind == DATABASE and n.group == _group_of(graph, nid)]
-            targets = db_nodes if local and db_nodes else (db_ids or db_nodes)
-            for dst in targets:
+            dst = db_nodes[0] if local and db_nodes else _database_for(host.value, managed, db_ids)
+            if dst is None and db_nodes and not local:
+                dst = db_nodes[0]
+            if dst is not None:
                 graph.edges.append(Edge(nid, dst, label, bool(er), er))
         # mounts -> volumes
         if isinstance(container.mount_points, tuple):
@@ -314,12 +317,39 @@ def _names_other(fails: _Fails, rule_id: str, address: str, mention: str, contai
 
 
 def _short(address: str) -> str:
-    """``module.a.module.b.aws_x.y`` -> ``aws_x.y``."""
+    """``module.a.module.b.aws_x.y`` -> ``aws_x.y``; a module call -> ``module.b``."""
     parts = address.split(".")
     for i in range(len(parts) - 1):
         if parts[i] not in ("module", "data") and (i == 0 or parts[i - 1] != "module"):
+            if i > 0 and parts[i - 1] == "data":
+                return ".".join(parts[i - 1 :])
             return ".".join(parts[i:])
+    if len(parts) >= 2 and parts[-2] == "module":
+        return ".".join(parts[-2:])
     return address
+
+
+def _short_text(value: Any) -> str:
+    """Like _text, with references shortened to their resource (``${data.aws_db_instance.x.address}``)."""
+    if isinstance(value, Ref):
+        return "${" + _short(value.address) + (f".{value.attribute}" if value.attribute else "") + "}"
+    if isinstance(value, Template):
+        return "".join(p if isinstance(p, str) else _short_text(p) for p in value.parts)
+    return _text(value)
+
+
+def _database_for(value: Any, managed: list, db_ids: list[str]) -> str | None:
+    """The managed database node a non-local SQL_HOST points at: the resource
+    it references, else the database module call, else the first one."""
+    refs = [value] if isinstance(value, Ref) else [p for p in value.parts if isinstance(p, Ref)] if isinstance(value, Template) else []
+    for ref in refs:
+        for db, nid in zip(managed, db_ids):
+            if ref_matches(ref, db.address):
+                return nid
+    for db, nid in zip(managed, db_ids):
+        if db.kind == "module":
+            return nid
+    return db_ids[0] if db_ids else None
 
 
 def _prio(value: Any) -> int:

@@ -49,7 +49,7 @@ def render(report: Report, **_: Any) -> str:
             message = f"could not be decided: {message}"
         elif r.status == WAIVED:
             message = f"waived: {message}"
-        if r.address:
+        if r.address and r.address not in message:
             message = f"{message} ({r.address})"
         lines.append(f"::{command} {','.join(props)}::{escape_data(message)}")
     c = report.counts()

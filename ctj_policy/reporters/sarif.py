@@ -194,7 +194,7 @@ def _result(r: Result, report: Report, base: Path, index: dict[str, int]) -> dic
     else:  # FAIL
         level = LEVEL.get(r.severity, "warning")
         text = r.message
-    if r.address and (r.location is None or not r.location.file):
+    if r.address and r.address not in text and (r.location is None or not r.location.file):
         text = f"{text} [{r.address}]"  # the location is only the plan file
     out: dict[str, Any] = {
         "ruleId": r.rule_id,
