@@ -1,0 +1,95 @@
+"""Detect a clobbered ``hcl2`` module (bc-python-hcl2 installed over python-hcl2).
+
+Checkov depends on bc-python-hcl2, a fork that installs a top-level package
+named ``hcl2`` too: installing Checkov into ctj-policy's environment silently
+replaces python-hcl2 8.x's files with the fork's 0.4.x ones (or leaves a mix).
+HCL mode then fails in confusing ways, so the HCL parser calls
+:func:`ensure_python_hcl2` first.  Standard library only; nothing is imported
+from ``hcl2`` (the check reads package metadata and files).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata as metadata
+import importlib.util
+import re
+from pathlib import Path
+
+from .loaders import InputError
+
+FIX = (
+    "install Checkov in its own environment: pipx install checkov (or python3 -m venv .venv-checkov && "
+    ".venv-checkov/bin/pip install -r requirements-checkov.txt), then pip uninstall -y bc-python-hcl2 "
+    "&& pip install --force-reinstall 'python-hcl2>=8,<9' here"
+)
+# files python-hcl2 8.x has and bc-python-hcl2 0.4.x does not
+_MARKERS = ("postlexer.py", "hcl2.lark")
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _major(version: str | None) -> int | None:
+    m = re.match(r"^(\d+)", version or "")
+    return int(m.group(1)) if m else None
+
+
+def _package_version(directory: Path) -> str | None:
+    """``hcl2/version.py``'s version (bc-python-hcl2 writes its own 0.x there)."""
+    for name in ("version.py", "_version.py"):
+        try:
+            text = (directory / name).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        m = re.search(r"""(?:__version__|version)\s*(?::\s*str\s*)?=\s*['"]([^'"]+)['"]""", text)
+        if m:
+            return m.group(1)
+    return None
+
+
+def diagnose() -> str | None:
+    """None when ``hcl2`` is python-hcl2 8.x; else a one-line reason."""
+    py_version = _version("python-hcl2")
+    bc_version = _version("bc-python-hcl2")
+    try:
+        spec = importlib.util.find_spec("hcl2")
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or not spec.origin:
+        if bc_version:
+            return f"python-hcl2 8.x is shadowed by bc-python-hcl2 {bc_version} (installed by Checkov): no hcl2 module is importable"
+        return "python-hcl2 8.x is not installed (pip install 'python-hcl2>=8,<9')"
+    directory = Path(spec.origin).parent
+    if py_version is None:
+        if bc_version:
+            return f"python-hcl2 8.x is shadowed by bc-python-hcl2 {bc_version} (installed by Checkov): the hcl2 module is the fork's"
+        return "the hcl2 module does not come from python-hcl2 8.x (pip install 'python-hcl2>=8,<9')"
+    if _major(py_version) != 8:
+        return f"python-hcl2 {py_version} is installed; HCL mode needs python-hcl2 8.x"
+    on_disk = _package_version(directory)
+    missing = [m for m in _MARKERS if not (directory / m).is_file()]
+    if bc_version is not None or missing or (on_disk is not None and _major(on_disk) != 8):
+        detail = []
+        if bc_version is not None:
+            detail.append(f"bc-python-hcl2 {bc_version} is installed")
+        if on_disk is not None and on_disk != py_version:
+            detail.append(f"{directory} holds version {on_disk}")
+        if missing:
+            detail.append(f"{', '.join(missing)} missing from {directory}")
+        return f"python-hcl2 {py_version} is shadowed by bc-python-hcl2 (installed by Checkov): {'; '.join(detail)}"
+    return None
+
+
+def ensure_python_hcl2() -> None:
+    """Raise InputError (exit 2, one line) when ``hcl2`` is not python-hcl2 8.x."""
+    reason = diagnose()
+    if reason is None:
+        return
+    raise InputError(f"HCL mode cannot run: {reason}; {FIX}")
+
+
+__all__ = ["diagnose", "ensure_python_hcl2", "FIX"]

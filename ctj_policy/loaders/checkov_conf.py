@@ -1,0 +1,798 @@
+"""Checkov's per-resource conf -> the model.  Standard library only.
+
+This module is imported INSIDE Checkov's own virtual environment (where
+python-hcl2 is not installed and must not be), by the custom checks in
+``policies/``.  It turns the one resource configuration Checkov hands a
+check into a :class:`~ctj_policy.model.Deployment` holding just that
+resource, runs the SAME rule functions ctj-policy runs, and keeps only what
+those rules can decide about that one resource.
+
+Conf shapes (Checkov 3.x):
+
+* both modes wrap every attribute in a list (``"network_mode": ["awsvpc"]``,
+  lists of simple values twice: ``[["EC2"]]``); nested blocks are lists of
+  such dicts; ``__address__`` is the resource's full address
+  (``module.civic-tech-jobs.module.svc.aws_ecs_task_definition.task``).
+* ``terraform_plan``: values come from ``planned_values``; an attribute known
+  only after apply is ABSENT (or a bare module-relative reference such as
+  ``"aws_lb_target_group.api.arn"``, or ``"true_after_unknown"`` under
+  ``EVAL_TF_PLAN_AFTER_UNKNOWN``), ``null`` arrives as ``[None]``;
+  ``container_definitions`` arrives JSON-decoded (a list of containers).
+* ``terraform`` (HCL): unresolved references stay as bare strings
+  (``"var.container_image"``) or templates (``"${local.db_name}"``);
+  ``jsonencode(...)`` arrives evaluated and list-wrapped, or, when Checkov
+  could not finish evaluating it, as the text ``"${jsonencode(<python
+  literal>)}"``; unevaluated function calls stay as text (``"upper(x)"``).
+
+``CHECK_MAP`` is the one table mapping Checkov IDs to CTJ rules and saying
+which resource types each rule can judge alone; ``docs/checkov.md`` is
+generated from it (:func:`mapping_table_markdown`).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from ..config import DEFAULT, Config
+from ..model import (
+    FAIL,
+    KNOWN_AFTER_APPLY,
+    NOT_EVALUATED,
+    PASS,
+    UNKNOWN,
+    UNRESOLVED,
+    AutoscalingTarget,
+    DatabaseResource,
+    Deployment,
+    DockerVolumeConfig,
+    EcrRepository,
+    EfsVolumeConfig,
+    Finding,
+    IngressRule,
+    LoadBalancerAttachment,
+    Ref,
+    Secret,
+    Service,
+    TargetGroup,
+    TaskDefinition,
+    Template,
+    Unknown,
+    Volume,
+)
+from .containers import parse_container_definitions
+from .scope import DATABASE_RESOURCE_TYPES, resource_kind
+
+PLAN = "plan"
+HCL = "hcl"
+
+TRUE_AFTER_UNKNOWN = "true_after_unknown"  # checkov.common.util.consts
+
+# --------------------------------------------------------------------------
+# the mapping: one Checkov ID per CTJ rule
+# --------------------------------------------------------------------------
+
+TASK = ("aws_ecs_task_definition",)
+SERVICE = ("aws_ecs_service",)
+ECR = ("aws_ecr_repository",)
+TARGET_GROUPS = ("aws_lb_target_group", "aws_alb_target_group")
+INGRESS = ("aws_security_group", "aws_security_group_rule", "aws_vpc_security_group_ingress_rule")
+DATABASES = tuple(sorted(DATABASE_RESOURCE_TYPES)) + ("postgresql_*",)
+DATA_DATABASES = ("aws_db_*", "aws_rds_*")
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """One Checkov check: its ID, the CTJ rule it runs, what it can see.
+
+    ``resources``/``data``: the resource / data-source types (fnmatch
+    patterns, as Checkov accepts) the check is registered for; empty when
+    the rule is cross-resource.  ``yaml``: the Checkov YAML graph policy that
+    expresses (part of) the rule, when one does.  ``note``: what a
+    per-resource check cannot see, for the docs.
+    """
+
+    check_id: str
+    rule_id: str
+    resources: tuple[str, ...] = ()
+    data: tuple[str, ...] = ()
+    yaml: str = ""
+    note: str = ""
+
+    @property
+    def python(self) -> bool:
+        return bool(self.resources or self.data)
+
+
+CHECK_MAP: tuple[CheckSpec, ...] = (
+    CheckSpec(
+        "CKV_CTJ_001", "CTJ001", TASK,
+        note="per task definition: three containers with the frontend, backend and database roles. "
+        "'exactly one task definition in scope' needs the whole plan: ctj-policy only",
+    ),
+    CheckSpec("CKV_CTJ_002", "CTJ002", SERVICE + ECR, note="legacy ECS services and ECR repositories; legacy module calls: ctj-policy only"),
+    CheckSpec("CKV_CTJ_003", "CTJ003", TASK),
+    CheckSpec(
+        "CKV_CTJ_004", "CTJ004",
+        note="the two repositories must exist in scope and the task's images must come from them: needs the task and "
+        "every repository at once; a YAML graph policy cannot count resources or parse container_definitions",
+    ),
+    CheckSpec(
+        "CKV_CTJ_010", "CTJ010",
+        note="which path pattern forwards to which target group, and priority order ACROSS listener rules: a YAML "
+        "graph policy judges one resource (and its connections) at a time and cannot compare two rules' priorities",
+    ),
+    CheckSpec(
+        "CKV_CTJ_011", "CTJ011",
+        note="which load_balancer block attaches which container/port to which target group, matched against the "
+        "task's portMappings (inside container_definitions JSON) and the target groups' roles: not expressible per resource or in YAML",
+    ),
+    CheckSpec(
+        "CKV_CTJ_012", "CTJ012", TARGET_GROUPS + INGRESS,
+        note="target group ports and security-group ingress; load_balancer blocks naming the database container "
+        "and listener rules forwarding to a 5432 target group need the task or the target group: ctj-policy only",
+    ),
+    CheckSpec(
+        "CKV_CTJ_020", "CTJ020", DATABASES, DATA_DATABASES,
+        note="database module calls are not resources: ctj-policy only",
+    ),
+    CheckSpec("CKV_CTJ_021", "CTJ021", TASK),
+    CheckSpec("CKV_CTJ_022", "CTJ022", TASK),
+    CheckSpec("CKV_CTJ_023", "CTJ023", TASK),
+    CheckSpec("CKV_CTJ_024", "CTJ024", TASK, note="the launch type comes from the task's requires_compatibilities; the service's launch_type/capacity providers: ctj-policy only"),
+    CheckSpec("CKV_CTJ_025", "CTJ025", TASK),
+    CheckSpec("CKV_CTJ_026", "CTJ026", SERVICE, note="desired_count and deployment percentages; autoscaling targets: ctj-policy only"),
+    CheckSpec("CKV_CTJ_027", "CTJ027", TASK),
+    CheckSpec("CKV_CTJ_030", "CTJ030", TASK),
+    CheckSpec("CKV_CTJ_031", "CTJ031", TASK, note="secret-looking names; values the plan marks sensitive are not in Checkov's conf: ctj-policy only"),
+    CheckSpec("CKV_CTJ_032", "CTJ032", TASK),
+)
+
+BY_CHECK_ID = {s.check_id: s for s in CHECK_MAP}
+BY_RULE_ID = {s.rule_id: s for s in CHECK_MAP}
+
+
+def mapping_table_markdown() -> str:
+    """The docs table (docs/checkov.md embeds it verbatim; a test keeps them equal)."""
+    from ..rules import RULES_BY_ID
+
+    lines = [
+        "| Checkov ID | CTJ rule | title | Checkov check | resource types | not visible to Checkov (ctj-policy only) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for s in CHECK_MAP:
+        rule = RULES_BY_ID[s.rule_id]
+        kinds = []
+        if s.python:
+            kinds.append("Python")
+        if s.yaml:
+            kinds.append(f"YAML (`policies/{s.yaml}`)")
+        types = ", ".join(f"`{t}`" for t in s.resources)
+        if s.data:
+            types += ", data " + ", ".join(f"`{t}`" for t in s.data)
+        lines.append(
+            f"| {s.check_id} | {s.rule_id} | {rule.title} | {' + '.join(kinds) or '-'} | {types or '-'} | {s.note or '-'} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------
+# values
+# --------------------------------------------------------------------------
+
+_MISSING = object()
+_REF_RE = re.compile(
+    r"^(?:module\.[A-Za-z_][\w-]*(?:\[[^\]]*\])?\.)*"
+    r"(?:(?:data\.)?[a-z][a-z0-9]*_[a-z0-9_]+\.[A-Za-z_][\w-]*(?:\[[^\]]*\])?"
+    r"|module\.[A-Za-z_][\w-]*(?:\[[^\]]*\])?"
+    r"|var\.[A-Za-z_][\w-]*|local\.[A-Za-z_][\w-]*|each\.\w+|count\.index|self|[A-Za-z_][\w-]*\.value)"
+    r"(?:\.[A-Za-z_][\w-]*|\[[^\]]*\])*$"
+)
+_CALL_RE = re.compile(r"^[a-z][a-z0-9_]*\(.*\)$", re.S)
+_INTERP_RE = re.compile(r"\$\{([^{}]*)\}")
+
+
+def _module_prefix(address: str) -> str:
+    """``module.a.module.b.aws_x.y`` -> ``module.a.module.b.`` ("" at the root)."""
+    parts = re.findall(r"module\.[A-Za-z_][\w-]*(?:\[[^\]]*\])?\.", address)
+    prefix = ""
+    for p in parts:
+        if address.startswith(prefix + p):
+            prefix += p
+        else:
+            break
+    return prefix
+
+
+class _Values:
+    """Turns raw conf values into model values for one resource."""
+
+    def __init__(self, address: str, mode: str):
+        self.address = address
+        self.mode = mode
+        self.prefix = _module_prefix(address)
+
+    def reference(self, text: str) -> Any:
+        """A Terraform reference -> Ref (resource/module attribute) or Unknown (var/local/...)."""
+        text = text.strip()
+        head = text
+        if head.startswith(("var.", "local.", "each.", "count.", "self")) or re.match(r"^[A-Za-z_][\w-]*\.value", head):
+            return Unknown(UNRESOLVED, f"{self.address}: {text}", "Checkov did not evaluate this reference")
+        segs = re.findall(r"[^.\[]+(?:\[[^\]]*\])?", text)
+        # module.m[...] ... then type.name, then attribute
+        i = 0
+        mods = []
+        while i + 1 < len(segs) and segs[i] == "module":
+            mods.append("module." + segs[i + 1])
+            i += 2
+        rest = segs[i:]
+        if not rest:  # a whole module (module.m)
+            return Ref(self.prefix + ".".join(mods))
+        if rest[0] == "data" and len(rest) >= 3:
+            res, attr = ".".join(rest[:3]), ".".join(rest[3:])
+        elif mods and "_" not in rest[0].split("[")[0]:
+            # module output: module.m.out
+            res, attr = "", ".".join(rest)
+        elif len(rest) >= 2:
+            res, attr = ".".join(rest[:2]), ".".join(rest[2:])
+        else:
+            res, attr = rest[0], ""
+        base = ".".join(mods + ([res] if res else []))
+        return Ref(self.prefix + base, attr)
+
+    def string(self, text: str) -> Any:
+        if text == TRUE_AFTER_UNKNOWN:
+            return Unknown(KNOWN_AFTER_APPLY, self.address)
+        if text.startswith("${jsonencode(") and text.endswith(")}"):
+            return self._expression(text[2:-1])
+        if self.mode == HCL or "${" in text:
+            if text.startswith("${") and text.endswith("}") and _INTERP_RE.fullmatch(text):
+                inner = text[2:-1]
+                return self._expression(inner)
+            if "${" in text:
+                return self._template(text)
+        if _REF_RE.match(text) and (self.mode == HCL or not _looks_literal(text)):
+            return self.reference(text)
+        if self.mode == HCL and _CALL_RE.match(text):
+            return Unknown(NOT_EVALUATED, f"{self.address}: {text}", "Checkov did not evaluate this expression")
+        return text
+
+    def _expression(self, inner: str) -> Any:
+        inner = inner.strip()
+        if inner.startswith("jsonencode(") and inner.endswith(")"):
+            try:
+                return self.value(ast.literal_eval(inner[len("jsonencode(") : -1]))
+            except (ValueError, SyntaxError, MemoryError, RecursionError):
+                return Unknown(NOT_EVALUATED, f"{self.address}: jsonencode(...)", "Checkov did not evaluate it")
+        if _REF_RE.match(inner):
+            return self.reference(inner)
+        return Unknown(NOT_EVALUATED, f"{self.address}: ${{{inner[:60]}}}", "Checkov did not evaluate this expression")
+
+    def _template(self, text: str) -> Any:
+        parts: list = []
+        pos = 0
+        for m in _INTERP_RE.finditer(text):
+            if m.start() > pos:
+                parts.append(text[pos : m.start()])
+            parts.append(self._expression(m.group(1)))
+            pos = m.end()
+        if pos < len(text):
+            parts.append(text[pos:])
+        if len(parts) == 1 and not isinstance(parts[0], str):
+            return parts[0]
+        return Template(tuple(parts))
+
+    def value(self, raw: Any) -> Any:
+        """Recursively convert a JSON-like value (no list unwrapping)."""
+        if isinstance(raw, str):
+            return self.string(raw)
+        if isinstance(raw, list):
+            return [self.value(v) for v in raw]
+        if isinstance(raw, tuple):
+            return [self.value(v) for v in raw]
+        if isinstance(raw, dict):
+            return {k: self.value(v) for k, v in raw.items()}
+        return raw
+
+
+def _looks_literal(text: str) -> bool:
+    """Plan mode: known values are literal; only Checkov's added references look like refs.
+
+    A plan-mode string that is a valid reference AND names a resource type
+    or var/local/module is taken as Checkov's reference; dotted literals
+    such as ``stage.civictechjobs.org`` or ``10.0.0.0`` are not references
+    because their first segment is no resource type.
+    """
+    first = text.split(".", 1)[0]
+    return not (first in ("module", "var", "local", "data") or ("_" in first and first.islower()))
+
+
+def _unwrap(value: Any) -> Any:
+    """Checkov's list wrapping of a scalar: ``[x]`` -> x (repeatedly for ``[[x]]``)."""
+    while isinstance(value, list) and len(value) == 1 and not isinstance(value[0], dict):
+        value = value[0]
+    return value
+
+
+class _Conf:
+    """Attribute access over one (possibly nested) conf dict."""
+
+    def __init__(self, conf: dict, values: _Values, where: str):
+        self.conf = conf if isinstance(conf, dict) else {}
+        self.v = values
+        self.where = where
+
+    def scalar(self, key: str, *, absent: str = "unset") -> Any:
+        """A single value: known, None (unset), Ref/Template, or Unknown.
+
+        ``absent``: what a missing key means: "unset" (HCL; plan mode for
+        attributes whose absence means null) or "unknown".
+        """
+        raw = self.conf.get(key, _MISSING)
+        if raw is _MISSING:
+            if self.v.mode == PLAN and absent == "unknown":
+                return Unknown(KNOWN_AFTER_APPLY, f"{self.where}.{key}", "Checkov's plan conf omits values known only after apply")
+            return None
+        return self.v.value(_unwrap(raw))
+
+    def listed(self, key: str, *, absent: str = "unset") -> Any:
+        """A list of simple values: tuple, () when unset, or an Unknown."""
+        raw = self.conf.get(key, _MISSING)
+        if raw is _MISSING:
+            if self.v.mode == PLAN and absent == "unknown":
+                return Unknown(KNOWN_AFTER_APPLY, f"{self.where}.{key}")
+            return ()
+        # [["a", "b"]] or ["a"] or [[["a"]]]
+        while isinstance(raw, list) and len(raw) == 1 and isinstance(raw[0], list):
+            raw = raw[0]
+        if raw is None or raw == [None]:
+            return ()
+        val = self.v.value(raw if isinstance(raw, list) else [raw])
+        if isinstance(val, list) and len(val) == 1 and isinstance(val[0], (Unknown, Ref, Template)):
+            return val[0] if isinstance(val[0], Unknown) else Unknown(UNRESOLVED, f"{self.where}.{key}", f"{val[0].describe()} is not known")
+        return tuple(val) if isinstance(val, list) else val
+
+    def blocks(self, key: str) -> list["_Conf"]:
+        raw = self.conf.get(key)
+        if isinstance(raw, dict):
+            raw = [raw]
+        if not isinstance(raw, list):
+            return []
+        out = []
+        for i, b in enumerate(raw):
+            if isinstance(b, list) and len(b) == 1 and isinstance(b[0], dict):
+                b = b[0]
+            if isinstance(b, dict):
+                out.append(_Conf(b, self.v, f"{self.where}.{key}[{i}]"))
+        return out
+
+    def block(self, key: str) -> "_Conf | None":
+        found = self.blocks(key)
+        return found[0] if found else None
+
+
+# --------------------------------------------------------------------------
+# container_definitions
+# --------------------------------------------------------------------------
+
+
+def _container_definitions(conf: _Conf, address: str) -> Any:
+    where = f"{address}.container_definitions"
+    raw = conf.conf.get("container_definitions", _MISSING)
+    if raw is _MISSING or raw is None:
+        if conf.v.mode == PLAN:
+            return Unknown(
+                KNOWN_AFTER_APPLY,
+                where,
+                "it interpolates values known only after apply; Checkov's plan conf does not hold it (ctj-policy check --source-dir can evaluate it)",
+            )
+        return Unknown(NOT_EVALUATED, where, "container_definitions is not set")
+    # Checkov wraps: plan mode gives the decoded list; HCL mode [[...]], [[[...]]], or ["<json text>"]
+    value: Any = raw
+    while isinstance(value, list) and len(value) == 1 and isinstance(value[0], (list, str)):
+        value = value[0]
+    if isinstance(value, str):
+        stripped = value.strip()
+        if stripped[:1] in "[{":
+            try:
+                value = json.loads(stripped)
+            except ValueError:
+                return Unknown(UNRESOLVED, where, "container_definitions is not valid JSON")
+        else:
+            value = conf.v.string(stripped)
+            if isinstance(value, Unknown):
+                return value
+            if isinstance(value, (Ref, Template)):
+                return Unknown(KNOWN_AFTER_APPLY, where, f"{value.describe()} is known only after apply")
+            if isinstance(value, str):
+                return Unknown(UNRESOLVED, where, "container_definitions is not a list of containers")
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        value = conf.v.value(value)
+    elif isinstance(value, dict):
+        value = [conf.v.value(value)]
+    elif isinstance(value, list) and not value:
+        value = []
+    else:
+        value = conf.v.value(value) if isinstance(value, list) else value
+    # one entry that is itself an unevaluated reference: the whole list is not known
+    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], (Unknown, Ref, Template)):
+        v0 = value[0]
+        return v0 if isinstance(v0, Unknown) else Unknown(KNOWN_AFTER_APPLY, where, f"{v0.describe()} is known only after apply")
+    return parse_container_definitions(value, where)
+
+
+# --------------------------------------------------------------------------
+# resource types -> model objects (the plan loader's field choices)
+# --------------------------------------------------------------------------
+
+
+def _self_ref(conf: _Conf, address: str, attr: str) -> Any:
+    value = conf.scalar(attr)
+    return value if isinstance(value, str) else Ref(address, attr)
+
+
+def _task_definition(address: str, c: _Conf) -> TaskDefinition:
+    vols = []
+    for v in c.blocks("volume"):
+        efs = v.block("efs_volume_configuration")
+        docker = v.block("docker_volume_configuration")
+        host_path = v.scalar("host_path")
+        vols.append(
+            Volume(
+                name=v.scalar("name"),
+                host_path=host_path or None,
+                efs=EfsVolumeConfig(
+                    file_system_id=efs.scalar("file_system_id", absent="unknown"),
+                    root_directory=efs.scalar("root_directory"),
+                    transit_encryption=efs.scalar("transit_encryption"),
+                )
+                if efs is not None
+                else None,
+                docker=DockerVolumeConfig(scope=docker.scalar("scope"), autoprovision=docker.scalar("autoprovision"), driver=docker.scalar("driver"))
+                if docker is not None
+                else None,
+                configure_at_launch=v.scalar("configure_at_launch"),
+            )
+        )
+    compat = c.listed("requires_compatibilities")
+    return TaskDefinition(
+        address,
+        type="aws_ecs_task_definition",
+        family=c.scalar("family", absent="unknown"),
+        network_mode=c.scalar("network_mode"),
+        requires_compatibilities=compat,
+        containers=_container_definitions(c, address),
+        volumes=tuple(vols),
+        arn=_self_ref(c, address, "arn"),
+    )
+
+
+def _service(address: str, c: _Conf) -> Service:
+    lbs = tuple(
+        LoadBalancerAttachment(
+            target_group=b.scalar("target_group_arn", absent="unknown"),
+            container_name=b.scalar("container_name"),
+            container_port=b.scalar("container_port"),
+        )
+        for b in c.blocks("load_balancer")
+    )
+    return Service(
+        address,
+        type="aws_ecs_service",
+        name=c.scalar("name", absent="unknown"),
+        task_definition=c.scalar("task_definition", absent="unknown"),
+        desired_count=c.scalar("desired_count", absent="unknown"),
+        deployment_maximum_percent=c.scalar("deployment_maximum_percent"),
+        deployment_minimum_healthy_percent=c.scalar("deployment_minimum_healthy_percent"),
+        launch_type=c.scalar("launch_type"),
+        capacity_providers=tuple(b.scalar("capacity_provider") for b in c.blocks("capacity_provider_strategy")),
+        load_balancers=lbs,
+        name_ref=Ref(address, "name"),
+    )
+
+
+def _ingress(address: str, c: _Conf, rtype: str) -> IngressRule:
+    sources: list = []
+    for key in ("cidr_blocks", "ipv6_cidr_blocks", "security_groups", "source_security_group_id", "prefix_list_ids"):
+        v = c.listed(key)
+        if isinstance(v, tuple):
+            sources.extend(s for s in v if isinstance(s, str))
+    if c.scalar("self") is True:
+        sources.append("self")
+    return IngressRule(
+        address,
+        type=rtype,
+        from_port=c.scalar("from_port", absent="unknown"),
+        to_port=c.scalar("to_port", absent="unknown"),
+        protocol=c.scalar("protocol", absent="unknown"),
+        sources=tuple(sources),
+    )
+
+
+def add_resource(dep: Deployment, rtype: str, address: str, conf: dict, mode: str, *, block_type: str = "resource") -> None:
+    """Add the model object(s) for one Checkov resource conf to ``dep``."""
+    c = _Conf(conf, _Values(address, mode), address)
+    if block_type == "data":
+        if resource_kind(rtype, "data") == "database":
+            dep.databases.append(DatabaseResource(address, kind="data", type=rtype))
+        return
+    if rtype == "aws_ecs_task_definition":
+        dep.task_definitions.append(_task_definition(address, c))
+    elif rtype == "aws_ecs_service":
+        dep.services.append(_service(address, c))
+    elif rtype in TARGET_GROUPS:
+        dep.target_groups.append(
+            TargetGroup(
+                address,
+                type=rtype,
+                name=c.scalar("name", absent="unknown"),
+                arn=_self_ref(c, address, "arn"),
+                port=c.scalar("port"),
+                protocol=c.scalar("protocol"),
+                target_type=c.scalar("target_type"),
+            )
+        )
+    elif rtype == "aws_security_group":
+        for i, block in enumerate(c.blocks("ingress")):
+            dep.ingress_rules.append(_ingress(f"{address}.ingress[{i}]", block, rtype))
+        if mode == PLAN and "ingress" not in c.conf:
+            dep.ingress_rules.append(
+                IngressRule(f"{address}.ingress", type=rtype, from_port=Unknown(KNOWN_AFTER_APPLY, f"{address}.ingress"),
+                            to_port=Unknown(KNOWN_AFTER_APPLY, f"{address}.ingress"), protocol=None)
+            )
+    elif rtype == "aws_security_group_rule":
+        if c.scalar("type") == "ingress":
+            dep.ingress_rules.append(_ingress(address, c, rtype))
+    elif rtype == "aws_vpc_security_group_ingress_rule":
+        dep.ingress_rules.append(
+            IngressRule(
+                address,
+                type=rtype,
+                from_port=c.scalar("from_port"),
+                to_port=c.scalar("to_port"),
+                protocol=c.scalar("ip_protocol", absent="unknown"),
+                sources=tuple(s for s in (c.scalar("cidr_ipv4"), c.scalar("cidr_ipv6"), c.scalar("referenced_security_group_id")) if isinstance(s, str)),
+            )
+        )
+    elif rtype == "aws_ecr_repository":
+        dep.ecr_repositories.append(
+            EcrRepository(address, type=rtype, name=c.scalar("name", absent="unknown"), repository_url=_self_ref(c, address, "repository_url"))
+        )
+    elif rtype in ("aws_secretsmanager_secret", "aws_ssm_parameter"):
+        dep.secrets.append(Secret(address, type=rtype, name=c.scalar("name", absent="unknown"), arn=_self_ref(c, address, "arn")))
+    elif rtype == "aws_appautoscaling_target":
+        dep.autoscaling_targets.append(
+            AutoscalingTarget(
+                address,
+                type=rtype,
+                resource_id=c.scalar("resource_id", absent="unknown"),
+                min_capacity=c.scalar("min_capacity"),
+                max_capacity=c.scalar("max_capacity"),
+                scalable_dimension=c.scalar("scalable_dimension"),
+            )
+        )
+    elif resource_kind(rtype) == "database":
+        ident = c.scalar("identifier")
+        dep.databases.append(DatabaseResource(address, kind="resource", type=rtype, identifier=ident))
+
+
+# --------------------------------------------------------------------------
+# scope (SPEC section 3, mirrored per resource)
+# --------------------------------------------------------------------------
+
+SCOPE_ENV = "CTJ_POLICY_SCOPE"
+_plan_scopes: dict[str, str | None] = {}
+
+
+def _under(address: str, prefix: str) -> bool:
+    return not prefix or (address.startswith(prefix) and address[len(prefix) : len(prefix) + 1] in (".", "["))
+
+
+def plan_scope(plan_path: str, config: Config = DEFAULT) -> str | None:
+    """ctj-policy's own ``auto`` scope for a plan file (cached); None when unreadable."""
+    if plan_path in _plan_scopes:
+        return _plan_scopes[plan_path]
+    scope: str | None = None
+    try:
+        with open(plan_path, "rb") as fh:
+            raw = fh.read()
+        for enc in ("utf-8-sig", "utf-16"):
+            try:
+                doc = json.loads(raw.decode(enc))
+                break
+            except (UnicodeDecodeError, ValueError):
+                doc = None
+        if isinstance(doc, dict):
+            from . import InputError
+            from .references import ConfigIndex
+            from .scope import resolve_scope
+
+            index = ConfigIndex(doc.get("configuration") or {}, doc.get("variables") or {})
+            try:
+                scope = resolve_scope("auto", index, config)
+            except InputError:
+                scope = None
+    except OSError:
+        scope = None
+    _plan_scopes[plan_path] = scope
+    return scope
+
+
+def project_module_name(config: Config = DEFAULT) -> str:
+    """``projects/civic-tech-jobs`` -> ``civic-tech-jobs``: the module call name the incubator uses."""
+    return config.project_source_suffix.rstrip("/").rsplit("/", 1)[-1]
+
+
+def scope_for(address: str, *, plan_path: str | None = None, option: str | None = None, config: Config = DEFAULT) -> str | None:
+    """The CTJ scope prefix that applies to ``address`` ("" = everything), or
+    None when the address is outside the CTJ subtree.
+
+    ``option`` (default: env CTJ_POLICY_SCOPE, else ``auto``): ``root``/``all``
+    = everything; ``module.x`` = that subtree; ``auto`` = ctj-policy's rule:
+    in plan mode the module call whose source ends in ``projects/civic-tech-jobs``
+    (read from the plan's configuration), else the whole plan; in HCL mode
+    (no sources available to a check) the module call named
+    ``civic-tech-jobs`` at any depth.
+    """
+    option = (option if option is not None else os.environ.get(SCOPE_ENV, "auto")).strip() or "auto"
+    if option in ("root", "all", "."):
+        return ""
+    if option != "auto":
+        return option if _under(address, option) else None
+    if plan_path:
+        scope = plan_scope(plan_path, config)
+        if scope is not None:
+            return scope if _under(address, scope) else None
+    name = re.escape(project_module_name(config))
+    m = re.match(rf"^((?:module\.[A-Za-z_][\w-]*(?:\[[^\]]*\])?\.)*?module\.{name}(?:\[[^\]]*\])?)\.", address)
+    return m.group(1) if m else None
+
+
+# --------------------------------------------------------------------------
+# verdicts
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class Verdict:
+    """What a per-resource check concludes: pass/fail/unknown, with the findings behind it."""
+
+    status: str  # PASS | FAIL | UNKNOWN
+    findings: list[Finding] = field(default_factory=list)
+    reason: str = ""
+
+    @property
+    def message(self) -> str:
+        if self.findings:
+            return "; ".join(f.message for f in self.findings)
+        return self.reason
+
+
+def belongs(finding_address: str | None, address: str) -> bool:
+    """Is a finding about ``address`` (or one of its parts, e.g. ``sg.ingress[0]``)?"""
+    if not finding_address:
+        return False
+    return finding_address == address or finding_address.startswith(address + ".") or finding_address.startswith(address + "[")
+
+
+def resource_status(findings: Iterable[Finding], address: str) -> str | None:
+    """ctj-policy's verdict on one resource from a rule's findings on the WHOLE model:
+    fail/unknown when a finding about the resource says so, else pass."""
+    mine = [f for f in findings if belongs(f.address, address)]
+    if any(f.status == FAIL for f in mine):
+        return FAIL
+    if any(f.status == UNKNOWN for f in mine):
+        return UNKNOWN
+    return PASS
+
+
+def _stub_task_for(service: Service) -> TaskDefinition:
+    """The task a service runs, contents not visible to a per-resource check.
+
+    CTJ026 finds 'the service that runs the CTJ task'; a per-service check
+    supplies that task as a stub so the rule judges the service itself.
+    Findings about the stub are ignored (it is not the checked resource).
+    """
+    td = service.task_definition
+    if isinstance(td, Ref):
+        address = td.address
+        arn: Any = td
+    else:
+        address = f"{service.address}#task_definition"
+        arn = td if isinstance(td, str) else Ref(address, "arn")
+        if not isinstance(td, str):
+            service.task_definition = Ref(address, "arn")
+    return TaskDefinition(
+        address,
+        type="aws_ecs_task_definition",
+        family=Unknown(NOT_EVALUATED, address, "not visible to a per-resource check"),
+        containers=Unknown(NOT_EVALUATED, address, "not visible to a per-resource check"),
+        volumes=Unknown(NOT_EVALUATED, address),
+        arn=arn,
+    )
+
+
+def deployment_for(conf: dict, resource_type: str, *, address: str, mode: str, block_type: str = "resource", rule_id: str = "") -> Deployment:
+    """A Deployment holding just this resource (plus the stub context a rule needs)."""
+    dep = Deployment(scope="")
+    add_resource(dep, resource_type, address, conf, mode, block_type=block_type)
+    if rule_id == "CTJ026":
+        for svc in list(dep.services):
+            stub = _stub_task_for(svc)
+            dep.task_definitions.append(stub)
+            dep.notes.append(f"stub:{stub.address}")
+    return dep
+
+
+def data_address(address: str, data_type: str) -> str:
+    """Checkov names a data source ``module.m.aws_db_instance.x``; Terraform ``module.m.data.aws_db_instance.x``."""
+    prefix = _module_prefix(address)
+    rest = address[len(prefix):]
+    if rest.startswith("data."):
+        return address
+    return f"{prefix}data.{rest}"
+
+
+def check_resource(
+    rule_id: str,
+    conf: dict,
+    resource_type: str,
+    *,
+    scanned_file: str = "",
+    block_type: str = "resource",
+    config: Config = DEFAULT,
+) -> Verdict:
+    """Run CTJ rule ``rule_id`` on one Checkov resource conf.
+
+    PASS/FAIL only when the rule, run on a model holding just this resource,
+    decides about THIS resource and nothing outside it is undecided or
+    failing (a finding about the missing rest of the plan means the partial
+    model cannot judge); otherwise UNKNOWN (Checkov leaves it out of the
+    report).  Resources outside the CTJ scope are UNKNOWN too: they are not
+    CTJ's.
+    """
+    from ..rules import RULES_BY_ID
+
+    address = conf.get("__address__") if isinstance(conf, dict) else None
+    if not isinstance(address, str) or not address:
+        return Verdict(UNKNOWN, reason="Checkov gave no resource address")
+    if block_type == "data":
+        address = data_address(address, resource_type)
+    mode = PLAN if scanned_file.lower().endswith(".json") or "__change_actions__" in conf else HCL
+    plan_path = scanned_file if mode == PLAN and scanned_file and os.path.isfile(scanned_file) else None
+    if scope_for(address, plan_path=plan_path, config=config) is None:
+        return Verdict(UNKNOWN, reason=f"{address} is outside the CTJ scope")
+    rule = RULES_BY_ID[rule_id]
+    dep = deployment_for(conf, resource_type, address=address, mode=mode, block_type=block_type, rule_id=rule_id)
+    findings = list(rule.check(dep, config))
+    mine = [f for f in findings if belongs(f.address, address)]
+    stubs = {n[5:] for n in dep.notes if n.startswith("stub:")}
+    others = [f for f in findings if not belongs(f.address, address) and f.address not in stubs]
+    if any(f.status == FAIL for f in mine):
+        return Verdict(FAIL, [f for f in mine if f.status == FAIL])
+    if any(f.status == UNKNOWN for f in mine):
+        return Verdict(UNKNOWN, [f for f in mine if f.status == UNKNOWN])
+    if any(f.status != PASS for f in others):
+        return Verdict(UNKNOWN, [f for f in others if f.status != PASS], reason="the rule needs resources a per-resource check cannot see")
+    return Verdict(PASS, [f for f in findings if f.status == PASS])
+
+
+__all__ = [
+    "CHECK_MAP",
+    "BY_CHECK_ID",
+    "BY_RULE_ID",
+    "CheckSpec",
+    "Verdict",
+    "add_resource",
+    "check_resource",
+    "deployment_for",
+    "mapping_table_markdown",
+    "resource_status",
+    "scope_for",
+    "belongs",
+    "data_address",
+]

@@ -1,0 +1,69 @@
+"""ensure_python_hcl2(): a clobbered hcl2 (bc-python-hcl2 over python-hcl2) is a one-line InputError."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ctj_policy import hcl2_check
+from ctj_policy.loaders import InputError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_clean_python_hcl2_passes():
+    assert hcl2_check.diagnose() is None
+    hcl2_check.ensure_python_hcl2()
+
+
+def _fake(monkeypatch, versions: dict, files: dict, tmp_path: Path):
+    pkg = tmp_path / "hcl2"
+    pkg.mkdir()
+    for name, text in files.items():
+        (pkg / name).write_text(text)
+
+    def version(dist):
+        if dist in versions:
+            return versions[dist]
+        raise hcl2_check.metadata.PackageNotFoundError(dist)
+
+    class Spec:
+        origin = str(pkg / "__init__.py")
+
+    monkeypatch.setattr(hcl2_check.metadata, "version", version)
+    monkeypatch.setattr(hcl2_check.importlib.util, "find_spec", lambda name: Spec())
+
+
+def test_bc_files_over_python_hcl2(monkeypatch, tmp_path):
+    # pip installed bc-python-hcl2 after python-hcl2: its files replaced the 8.x ones
+    _fake(monkeypatch, {"python-hcl2": "8.1.4", "bc-python-hcl2": "0.4.3"},
+          {"__init__.py": "", "version.py": "__version__ = '0.4.3'\n", "hcl2.lark": ""}, tmp_path)
+    with pytest.raises(InputError) as exc:
+        hcl2_check.ensure_python_hcl2()
+    msg = str(exc.value)
+    assert "python-hcl2 8.1.4 is shadowed by bc-python-hcl2 (installed by Checkov)" in msg
+    assert "own environment" in msg and "\n" not in msg
+
+
+def test_bc_only(monkeypatch, tmp_path):
+    _fake(monkeypatch, {"bc-python-hcl2": "0.4.3"}, {"__init__.py": "", "hcl2.lark": ""}, tmp_path)
+    msg = str(pytest.raises(InputError, hcl2_check.ensure_python_hcl2).value)
+    assert "shadowed by bc-python-hcl2 0.4.3" in msg
+
+
+def test_wrong_major(monkeypatch, tmp_path):
+    _fake(monkeypatch, {"python-hcl2": "4.3.2"}, {"__init__.py": "", "postlexer.py": "", "hcl2.lark": ""}, tmp_path)
+    assert "needs python-hcl2 8.x" in str(pytest.raises(InputError, hcl2_check.ensure_python_hcl2).value)
+
+
+def test_real_checkov_env_is_detected():
+    """In .venv-checkov (bc-python-hcl2 only) the detection fires, with the standard library only."""
+    py = ROOT / ".venv-checkov" / "bin" / "python"
+    if not py.is_file():
+        pytest.skip(".venv-checkov missing")
+    code = "import sys; sys.path.insert(0, sys.argv[1]); from ctj_policy.hcl2_check import diagnose; print(diagnose())"
+    out = subprocess.run([str(py), "-c", code, str(ROOT)], capture_output=True, timeout=60).stdout.decode()
+    assert "shadowed by bc-python-hcl2" in out
