@@ -763,7 +763,13 @@ def check_resource(
     if block_type == "data":
         address = data_address(address, resource_type)
     mode = PLAN if scanned_file.lower().endswith(".json") or "__change_actions__" in conf else HCL
-    plan_path = scanned_file if mode == PLAN and scanned_file and os.path.isfile(scanned_file) else None
+    plan_path = None
+    if mode == PLAN and scanned_file:
+        # Checkov names the file as given, or relative to the working directory with a leading "/"
+        for candidate in (scanned_file, os.path.join(os.getcwd(), scanned_file.lstrip("/"))):
+            if os.path.isfile(candidate):
+                plan_path = candidate
+                break
     if scope_for(address, plan_path=plan_path, config=config) is None:
         return Verdict(UNKNOWN, reason=f"{address} is outside the CTJ scope")
     rule = RULES_BY_ID[rule_id]
