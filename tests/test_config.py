@@ -1,0 +1,68 @@
+"""[tool.ctj-policy] / .ctj-policy.toml: found upward, overriding the decision's values, clear errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import PLANS, run_cli
+from ctj_policy.config import DEFAULT, ConfigError, config_from_table, find_config, load_config
+
+
+def test_defaults_are_the_decision():
+    assert DEFAULT.postgres_major == 18
+    assert (DEFAULT.frontend_port, DEFAULT.backend_port, DEFAULT.postgres_port) == (3000, 8000, 5432)
+    assert DEFAULT.data_path == "/var/lib/postgresql/data"
+    assert DEFAULT.frontend_repository == "civic-tech-jobs-frontend"
+
+
+def test_found_upward_from_pyproject(tmp_path, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text('[tool.ctj-policy]\npostgres-major = 17\nbackend-names = ["dj"]\n')
+    sub = tmp_path / "a" / "b"
+    sub.mkdir(parents=True)
+    monkeypatch.chdir(sub)
+    assert find_config() == tmp_path / "pyproject.toml"
+    cfg = load_config()
+    assert cfg.postgres_major == 17 and cfg.backend_names == ("dj",)
+
+
+def test_dot_file_wins_and_pyproject_without_table_is_skipped(tmp_path, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text("[project]\nname='x'\n")
+    (tmp_path / ".ctj-policy.toml").write_text("data-path = '/pgdata'\n")
+    monkeypatch.chdir(tmp_path)
+    assert load_config().data_path == "/pgdata"
+
+
+@pytest.mark.parametrize(
+    "table, needle",
+    [
+        ({"postgres-major": "18"}, "must be an integer"),
+        ({"backend-names": 3}, "must be a list of strings"),
+        ({"no-such-key": 1}, "unknown key 'no-such-key'"),
+        ({"waivers": [{"rule": "CTJ026"}]}, "needs a non-empty 'reason'"),
+        ({"waivers": [{"rule": "CTJ026", "reason": "x", "expires": "soon"}]}, "YYYY-MM-DD"),
+    ],
+)
+def test_bad_values_are_config_errors(table, needle):
+    with pytest.raises(ConfigError, match=needle):
+        config_from_table(table, "t.toml")
+
+
+def test_config_changes_the_verdict_end_to_end(tmp_path):
+    """With postgres-major = 17 the Stage 1 postgres:18.1 image fails CTJ021."""
+    cfg = tmp_path / ".ctj-policy.toml"
+    cfg.write_text("postgres-major = 17\n")
+    proc = run_cli("check", str(PLANS / "whole-account.json"), "--format", "json", "--config", str(cfg))
+    assert proc.returncode == 1, proc.stderr
+    report = json.loads(proc.stdout)
+    failing = {r["rule_id"] for r in report["results"] if r["status"] == "fail"}
+    assert "CTJ021" in failing
+    # and with the defaults the same plan passes
+    assert run_cli("check", str(PLANS / "whole-account.json")).returncode == 0
+
+
+def test_missing_config_file_is_exit_2(tmp_path):
+    proc = run_cli("check", str(PLANS / "whole-account.json"), "--config", str(tmp_path / "nope.toml"))
+    assert proc.returncode == 2
+    assert len(proc.stderr.decode().strip().splitlines()) == 1

@@ -1,0 +1,88 @@
+"""No output format, and no error, ever prints a secret.
+
+A random string is planted (a) as the value of a PASSWORD env var in the CTJ
+task's plaintext environment and (b) in an attribute the plan marks sensitive
+(a random_password result that the container also interpolates).  Every format
+is rendered through the real CLI; neither string may appear anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import string
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import PLANS, run_cli
+
+FORMATS = ("text", "json", "sarif", "junit", "github", "markdown")
+TD = "module.civic-tech-jobs.module.civic_tech_jobs_stage_service.aws_ecs_task_definition.task"
+
+secret_text = st.text(alphabet=string.ascii_letters + string.digits + "!#%+-_=", min_size=12, max_size=40)
+
+
+def _plant(tmp_path, password: str, sensitive: str):
+    doc = json.loads((PLANS / "whole-account.json").read_text())
+    for rc in doc["resource_changes"]:
+        if rc["address"] == TD:
+            change = rc["change"]
+            containers = json.loads(change["after"]["container_definitions"])
+            for c in containers:
+                if c["name"] == "django":
+                    c["environment"] = sorted(
+                        c["environment"]
+                        + [{"name": "EMAIL_PASSWORD", "value": password}, {"name": "WEBHOOK", "value": sensitive}],
+                        key=lambda e: e["name"],
+                    )
+            change["after"]["container_definitions"] = json.dumps(containers, sort_keys=True, separators=(",", ":"))
+            change["after_sensitive"] = {**change["after_sensitive"], "container_definitions": True}
+    doc["resource_changes"].append(
+        {
+            "address": "random_password.webhook",
+            "mode": "managed",
+            "type": "random_password",
+            "name": "webhook",
+            "provider_name": "registry.terraform.io/hashicorp/random",
+            "change": {
+                "actions": ["no-op"],
+                "before": {"length": len(sensitive), "result": sensitive},
+                "after": {"length": len(sensitive), "result": sensitive},
+                "after_unknown": {},
+                "before_sensitive": {"result": True},
+                "after_sensitive": {"result": True},
+            },
+        }
+    )
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(password=secret_text, sensitive=secret_text)
+def test_planted_secrets_never_printed(tmp_path, password, sensitive):
+    path = _plant(tmp_path, password, sensitive)
+    args = ["check", str(path)]
+    for fmt in FORMATS:
+        args += ["--format", fmt, "--output", str(tmp_path / f"out.{fmt}")]
+    args += ["--format", "text", "-v"]
+    proc = run_cli(*args)
+    assert proc.returncode == 1, proc.stderr  # CTJ031 fails on both
+    outputs = [proc.stdout.decode(), proc.stderr.decode()] + [(tmp_path / f"out.{fmt}").read_text() for fmt in FORMATS]
+    for text in outputs:
+        assert password not in text
+        assert sensitive not in text
+    report = json.loads((tmp_path / "out.json").read_text())
+    ctj031 = [r["message"] for r in report["results"] if r["rule_id"] == "CTJ031" and r["status"] == "fail"]
+    assert any("EMAIL_PASSWORD" in m for m in ctj031), ctj031
+    assert any("WEBHOOK" in m for m in ctj031), ctj031
+
+
+def test_secret_in_a_bad_input_error_is_not_echoed(tmp_path):
+    secret = "S3cr3t-Hunter2-Zebra"
+    path = tmp_path / "bad.json"
+    path.write_text('{"format_version": "1.2", "resource_changes": [{"address": "x", "type": "t", "change": {"after": "' + secret)
+    proc = run_cli("check", str(path))
+    assert proc.returncode == 2
+    assert secret.encode() not in proc.stderr + proc.stdout
