@@ -39,6 +39,8 @@ DEBUG_ENV = "CTJ_POLICY_DEBUG"
 ISSUES_HINT = "please report it with the command you ran"
 
 _ORDER_KEY = "ctj_policy.param_order"
+# click >= 8.2 raises this for a bare `ctj-policy`; 8.1 prints the help and exits 0
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
 _VAR_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
@@ -111,7 +113,7 @@ class CtjGroup(click.Group):
     def _run(self, args, prog_name, complete_var, **extra) -> int:
         try:
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        except click.exceptions.NoArgsIsHelpError as exc:  # `ctj-policy` alone
+        except _NO_ARGS_IS_HELP as exc:  # `ctj-policy` alone
             click.echo(exc.ctx.get_help() if exc.ctx else "", err=False)
             return _error("missing command; see the list above")
         except click.UsageError as exc:
