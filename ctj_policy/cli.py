@@ -365,7 +365,7 @@ def _parse_vars(pairs: Sequence[str]) -> dict[str, str]:
 
 
 @cli.command(cls=PairedOptionsCommand)
-@click.argument("path", metavar="PATH")
+@click.argument("paths", metavar="PATH...", nargs=-1, required=True)
 @click.option("-f", "--format", "formats", multiple=True, type=_format_choice(), metavar="FMT",
               help="Report format: text (default), json, sarif, junit, github, markdown. Repeatable.")
 @click.option("-o", "--output", "outputs", multiple=True, metavar="FILE",
@@ -389,7 +389,7 @@ def _parse_vars(pairs: Sequence[str]) -> dict[str, str]:
 @click.pass_context
 def check(
     ctx: click.Context,
-    path: str,
+    paths: tuple[str, ...],
     formats: tuple[str, ...],
     outputs: tuple[str, ...],
     scope: str | None,
@@ -403,14 +403,24 @@ def check(
     no_color: bool,
     verbose: bool,
 ) -> None:
-    """Check PATH: a plan JSON file (`terraform show -json tfplan`), - for stdin, or a directory of .tf files."""
+    """Check PATH: a plan JSON file (`terraform show -json tfplan`), - for stdin, or a directory of .tf files.
+
+    Several PATHs (as the pre-commit plan hook passes them) are checked one by
+    one into text or github reports on stdout; the exit code is the worst one.
+    """
     # 1. everything that needs no input: options, outputs, rule selection, config
     formats = tuple(f.lower() for f in formats)
     order = ctx.meta.get(_ORDER_KEY)
     if order is None:  # pragma: no cover - click always parses through make_parser
         raise CliError("could not read the order of --format/--output")
     pairs = pair_outputs(order, formats, outputs)
-    hcl_mode = path != "-" and os.path.isdir(path)
+    if len(paths) > 1:
+        streamable = {"text", "github"}
+        if any(out is not None or fmt not in streamable for fmt, out in pairs):
+            raise CliError("several PATHs are reported one after another: use --format text or github, without --output (or run once per PATH)")
+        if "-" in paths:
+            raise CliError("- (stdin) cannot be combined with other PATHs")
+    hcl_mode = any(p != "-" and os.path.isdir(p) for p in paths)
     if hcl_mode and source_dir:
         raise CliError("--source-dir is for plan input; PATH is already a directory of .tf sources")
     if (variables or var_files) and not (hcl_mode or source_dir):
@@ -433,6 +443,18 @@ def check(
 
     config = load_config(config_path)
 
+    exit_code = 0
+    for path in paths:
+        exit_code = max(
+            exit_code,
+            _check_one(path, pairs, config, rules, scope, source_dir, var_values, var_files, allow_unknown, fail_on, no_color, verbose),
+        )
+    ctx.exit(exit_code)
+
+
+def _check_one(path, pairs, config, rules, scope, source_dir, var_values, var_files, allow_unknown, fail_on, no_color, verbose) -> int:
+    """Load, evaluate and report one input; returns its exit code."""
+    hcl_mode = path != "-" and os.path.isdir(path)
     # 2. load the input into the model
     if hcl_mode:
         hcl = _import_loader("hcl", "HCL mode (a directory PATH)")
@@ -471,7 +493,7 @@ def check(
     for out_path, data in rendered:
         if out_path is None:
             _write_stdout(data)
-    ctx.exit(exit_code)
+    return exit_code
 
 
 def _import_loader(name: str, what: str):

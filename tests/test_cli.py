@@ -410,7 +410,7 @@ def test_source_dir_with_directory_input_is_exit_2(fake):
 
 def test_missing_path_is_exit_2():
     r = invoke("check")
-    assert_usage_error(r, "Missing argument 'PATH'")
+    assert_usage_error(r, "Missing argument 'PATH...'")
 
 
 def test_no_command_prints_help_and_exits_2():
@@ -766,3 +766,26 @@ def test_e2e_legacy_with_sources_has_locations(tmp_path):
     located = [r for r in doc["results"] if r["status"] == "fail" and r["location"]]
     assert located and all(r["location"]["file"].endswith(".tf") for r in located)
     assert json.loads(out.read_text("utf-8"))["version"] == "2.1.0"
+
+
+def test_several_plan_paths_worst_exit_code():
+    """The ctj-policy-plan pre-commit hook passes every matching file at once."""
+    from conftest import PLANS as plans, run_cli as run
+
+    ok = str(plans / "whole-account.json")
+    bad = str(plans / "legacy.json")
+    assert run("check", ok, ok).returncode == 0
+    proc = run("check", ok, bad)
+    assert proc.returncode == 1
+    out = proc.stdout.decode()
+    assert out.count("ctj-policy 0.1.0: plan") == 2
+    assert "legacy.json" in out and "whole-account.json" in out
+
+
+@pytest.mark.parametrize("extra", [["--format", "json"], ["--format", "text", "--output", "x.txt"]])
+def test_several_paths_need_a_streamable_format(extra):
+    from conftest import PLANS as plans, run_cli as run
+
+    proc = run("check", str(plans / "whole-account.json"), str(plans / "legacy.json"), *extra)
+    assert proc.returncode == 2
+    assert b"several PATHs" in proc.stderr
