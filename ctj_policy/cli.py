@@ -261,10 +261,15 @@ def _encode(text: str) -> bytes:
 
 
 def _write_stdout(data: bytes) -> None:
-    stream = click.get_binary_stream("stdout")
+    stream = getattr(sys.stdout, "buffer", None)
     try:
-        stream.write(data)
-        stream.flush()
+        if stream is None:  # a text-only stdout (embedding)
+            sys.stdout.write(data.decode("utf-8"))
+            sys.stdout.flush()
+        else:
+            sys.stdout.flush()
+            stream.write(data)
+            stream.flush()
     except BrokenPipeError:
         # the reader went away (`| head`): stop writing, keep the exit code
         try:
