@@ -549,6 +549,26 @@ def lookup(container: Container, name: str) -> EnvVar | SecretVar | None | Unkno
     return unknown
 
 
+def plain_value(container: Container, name: str, who: str, fix: str) -> tuple[str, str] | EnvVar:
+    """The plaintext ``environment`` entry ``name`` of ``container``, to compare with a literal.
+
+    When there is none to compare, a (status, message) pair says why: the
+    variable is missing (fail, ``fix`` says what to set), or it comes from a
+    secret or is not known at plan time (unknown).  ``who`` names the
+    container in messages (e.g. "backend 'django'").
+    """
+    var = lookup(container, name)
+    if isinstance(var, Unknown):
+        return UNKNOWN, f"cannot read {name} of {who}: {explain_unknown(var)}"
+    if var is None:
+        return FAIL, f"{who} does not set {name}; {fix}"
+    if isinstance(var, SecretVar):
+        return UNKNOWN, f"{name} of {who} comes from secret {describe_value_from(var.value_from)}, so its value cannot be checked; {fix} in environment"
+    if is_symbolic(var.value):
+        return UNKNOWN, f"{name} of {who} is not known: {explain_unknown(var.value)}"
+    return var
+
+
 def in_environment(container: Container, name: str) -> EnvVar | None:
     return container.env(name) if isinstance(container.environment, tuple) else None
 

@@ -8,6 +8,7 @@ from ..config import Config
 from ..model import ERROR, FAIL, PASS, UNKNOWN, Container, Deployment, Finding, SecretVar, TaskDefinition, Unknown
 from .base import Rule
 from .common import (
+    plain_value,
     BACKEND,
     DATABASE,
     as_int,
@@ -15,7 +16,6 @@ from .common import (
     container_finding,
     describe_value_from,
     explain_unknown,
-    is_symbolic,
     lookup,
     role_container,
     role_scope,
@@ -85,29 +85,18 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     out: list[Finding] = []
     say = lambda status, msg: out.append(container_finding(status, msg, task, backend))  # noqa: E731
 
-    host = lookup(backend, "SQL_HOST")
-    if isinstance(host, Unknown):
-        say(UNKNOWN, f"cannot read SQL_HOST of backend {cname(backend)}: {explain_unknown(host)}")
-    elif host is None:
-        say(FAIL, f"backend {cname(backend)} does not set SQL_HOST; set it to localhost")
-    elif isinstance(host, SecretVar):
-        say(UNKNOWN, f"SQL_HOST of backend {cname(backend)} comes from secret {describe_value_from(host.value_from)}; its value cannot be checked: set it as a literal localhost")
-    elif is_symbolic(host.value):
-        say(UNKNOWN, f"SQL_HOST of backend {cname(backend)} is not known: {explain_unknown(host.value)}")
+    who = f"backend {cname(backend)}"
+    host = plain_value(backend, "SQL_HOST", who, "set it to localhost")
+    if isinstance(host, tuple):
+        say(*host)
     elif not (isinstance(host.value, str) and host.value.strip().lower() in LOCALHOST):
-        say(FAIL, f"backend {cname(backend)} SQL_HOST is {show_var(host, config)}, not localhost: the database runs in the task")
+        say(FAIL, f"{who} SQL_HOST is {show_var(host, config)}, not localhost: the database runs in the task")
 
-    port = lookup(backend, "SQL_PORT")
-    if isinstance(port, Unknown):
-        say(UNKNOWN, f"cannot read SQL_PORT of backend {cname(backend)}: {explain_unknown(port)}")
-    elif port is None:
-        say(FAIL, f"backend {cname(backend)} does not set SQL_PORT; set it to {config.postgres_port}")
-    elif isinstance(port, SecretVar):
-        say(UNKNOWN, f"SQL_PORT of backend {cname(backend)} comes from a secret; its value cannot be checked: set it as a literal {config.postgres_port}")
-    elif is_symbolic(port.value):
-        say(UNKNOWN, f"SQL_PORT of backend {cname(backend)} is not known: {explain_unknown(port.value)}")
+    port = plain_value(backend, "SQL_PORT", who, f"set it to {config.postgres_port}")
+    if isinstance(port, tuple):
+        say(*port)
     elif as_int(port.value) != config.postgres_port:
-        say(FAIL, f"backend {cname(backend)} SQL_PORT is {show_var(port, config)}, not {config.postgres_port}")
+        say(FAIL, f"{who} SQL_PORT is {show_var(port, config)}, not {config.postgres_port}")
 
     db = role_container(task, DATABASE, deployment, config)
     if isinstance(db, Unknown):

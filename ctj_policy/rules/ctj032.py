@@ -7,7 +7,7 @@ from typing import Iterator
 from ..config import Config
 from ..model import ERROR, FAIL, PASS, UNKNOWN, Deployment, Finding, SecretVar, Template, Unknown
 from .base import Rule
-from .common import BACKEND, cname, container_finding, explain_unknown, in_environment, is_symbolic, lookup, role_scope, show_var
+from .common import BACKEND, cname, container_finding, explain_unknown, in_environment, is_symbolic, lookup, plain_value, role_scope, show_var
 
 FALSE = ("false", "0", "no", "off")
 TRUE = ("true", "1", "yes", "on")
@@ -52,15 +52,12 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
             say(FAIL, f"backend {cname(be)} DJANGO_ALLOWED_HOSTS is empty: Django rejects every request with DEBUG off")
 
     # DJANGO_DEBUG: false
-    debug = lookup(be, "DJANGO_DEBUG")
-    if isinstance(debug, Unknown):
-        say(UNKNOWN, f"cannot read DJANGO_DEBUG of backend {cname(be)}: {explain_unknown(debug)}")
-    elif debug is None:
-        say(FAIL, f"backend {cname(be)} does not set DJANGO_DEBUG (a required Stage 1 variable; the app's default is not visible here); set it to \"False\"")
-    elif isinstance(debug, SecretVar):
-        say(UNKNOWN, f"DJANGO_DEBUG of backend {cname(be)} comes from a secret, so it cannot be checked; set it in environment to \"False\"")
-    elif is_symbolic(debug.value):
-        say(UNKNOWN, f"DJANGO_DEBUG of backend {cname(be)} is not known: {explain_unknown(debug.value)}")
+    debug = plain_value(
+        be, "DJANGO_DEBUG", f"backend {cname(be)}",
+        'set it to "False" (a required Stage 1 variable; the app\'s default is not visible here)',
+    )
+    if isinstance(debug, tuple):
+        say(*debug)
     else:
         v = debug.value
         text = str(v).strip().lower() if isinstance(v, (str, bool, int)) else None

@@ -161,6 +161,16 @@ CTJ022 = [
     case("SQL_HOST 127.0.0.1, SQL_PORT int", chain(lambda d: set_env(set_env(d, "django", "SQL_HOST", "127.0.0.1"), "django", "SQL_PORT", 5432)), PASS022),
     case("SQL_HOST ::1", chain(lambda d: set_env(d, "django", "SQL_HOST", "::1")), PASS022),
     case(
+        "SQL_HOST from a secret cannot be compared",
+        chain(lambda d: env_to_secret(d, "django", "SQL_HOST", f"{DB_ARN}:host::")),
+        ("unknown", f"SQL_HOST of backend 'django' comes from secret {DB_ARN} key 'host', so its value cannot be checked; set it to localhost in environment"),
+    ),
+    case(
+        "SQL_PORT missing",
+        chain(lambda d: del_env(d, "django", "SQL_PORT")),
+        ("fail", "backend 'django' does not set SQL_PORT; set it to 5432"),
+    ),
+    case(
         "image defaults: user postgres, db = user",
         chain(lambda d: del_env(del_env(d, "postgres", "POSTGRES_USER"), "postgres", "POSTGRES_DB"), lambda d: set_env(set_env(d, "django", "SQL_USER", "postgres"), "django", "SQL_DATABASE", "postgres")),
         PASS022,

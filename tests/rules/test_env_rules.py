@@ -158,7 +158,7 @@ CTJ032 = [
     case(
         "DEBUG missing",
         chain(lambda d: del_env(d, "django", "DJANGO_DEBUG")),
-        ("fail", 'backend \'django\' does not set DJANGO_DEBUG (a required Stage 1 variable; the app\'s default is not visible here); set it to "False"'),
+        ("fail", 'backend \'django\' does not set DJANGO_DEBUG; set it to "False" (a required Stage 1 variable; the app\'s default is not visible here)'),
     ),
     case(
         "DEBUG unknown",
