@@ -78,12 +78,38 @@ def _scanned_file(entity_path: str) -> str:
     return parts[0] if len(parts) == 3 else entity_path
 
 
+def _plan_path(scanned_file: str) -> str | None:
+    """The absolute path of the plan file Checkov is scanning.
+
+    Checkov gives a check only the file's name relative to the scan's root
+    folder (``/plan.json`` for ``-f dir/plan.json``: the root is the common
+    directory of the ``-f`` files, or the ``-d`` directory).  Its plan
+    runner's ``run_block`` holds that name (``scanned_file``) next to the
+    absolute path (``full_file_path``) while it runs the checks, so the path
+    is taken from the calling frame whose ``scanned_file`` is this one.  None
+    (the check then reports nothing) when no such frame exists.
+    """
+    frame = sys._getframe(1)
+    try:
+        while frame is not None:
+            local = frame.f_locals
+            path = local.get("full_file_path")
+            if local.get("scanned_file") == scanned_file and isinstance(path, str) and path:
+                return path
+            frame = frame.f_back
+    finally:
+        del frame
+    return None
+
+
 def _result(check, conf, block_type: str) -> CheckResult:
+    scanned = _scanned_file(check.entity_path)
     verdict = check_resource(
         check.rule_id,
         conf,
         check.entity_type,
-        scanned_file=_scanned_file(check.entity_path),
+        scanned_file=scanned,
+        plan_path=_plan_path(scanned),
         block_type=block_type,
         config=_config(),
     )

@@ -423,3 +423,38 @@ def test_streamed_load_equals_whole_document_build(path):
     whole = build(doc, DEFAULT, name=str(path))
     assert streamed.info == whole.info
     assert streamed.deployment == whole.deployment
+
+
+def test_planned_values_only_sensitive_value_marks_env_regardless_of_order():
+    """A plan without resource_changes: a value planned_values marks sensitive in a
+    resource listed AFTER the task definition still makes the env value sensitive."""
+    value = "Pq7xR2mK9vLw4TzB"
+    containers = [{"name": "web", "image": "x/web:1", "environment": [{"name": "GREETING", "value": value}]}]
+    plan = {
+        "format_version": "1.2",
+        "terraform_version": "1.12.2",
+        "planned_values": {
+            "root_module": {
+                "resources": [
+                    {"address": "aws_ecs_task_definition.t", "mode": "managed", "type": "aws_ecs_task_definition", "name": "t",
+                     "values": {"family": "t", "container_definitions": json.dumps(containers)}, "sensitive_values": {}},
+                    {"address": "random_password.p", "mode": "managed", "type": "random_password", "name": "p",
+                     "values": {"result": value}, "sensitive_values": {"result": True}},
+                ]
+            }
+        },
+        "configuration": {"root_module": {}},
+    }
+    dep = build(plan, DEFAULT).deployment
+    (container,) = dep.task_definitions[0].containers
+    assert container.env("GREETING").sensitive is True
+    assert value in dep.redact
+
+
+@pytest.mark.parametrize("path", sorted(PLANS.glob("*.json")), ids=[p.name for p in sorted(PLANS.glob("*.json"))])
+def test_unvalidated_load_equals_validated_load(path):
+    """load_plan(validate=False) (the Checkov adapter's, no jsonschema) builds the same model."""
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(doc, dict) or "format_version" not in doc:
+        pytest.skip("not a plan (expected.json)")
+    assert load_plan(str(path), DEFAULT, validate=False) == load_plan(str(path), DEFAULT)

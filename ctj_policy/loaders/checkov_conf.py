@@ -24,6 +24,10 @@ Conf shapes (Checkov 3.x):
   could not finish evaluating it, as the text ``"${jsonencode(<python
   literal>)}"``; unevaluated function calls stay as text (``"upper(x)"``).
 
+Plan mode also reads the plan file itself once (:func:`plan_facts`, with
+the plan loader's own functions): the scope, the values the plan marks
+sensitive, the CTJ task and its service, none of which is in the conf.
+
 ``CHECK_MAP`` is the one table mapping Checkov IDs to CTJ rules and saying
 which resource types each rule can judge alone; ``docs/checkov.md`` is
 generated from it (:func:`mapping_table_markdown`).
@@ -64,7 +68,9 @@ from ..model import (
     Unknown,
     Volume,
 )
+from ..redact import Redactor
 from .containers import parse_container_definitions
+from .plan import plan_facts as _read_plan_facts
 from .scope import DATABASE_RESOURCE_TYPES, resource_kind
 
 PLAN = "plan"
@@ -148,7 +154,7 @@ CHECK_MAP: tuple[CheckSpec, ...] = (
     CheckSpec("CKV_CTJ_026", "CTJ026", SERVICE, note="desired_count and deployment percentages; autoscaling targets: ctj-policy only"),
     CheckSpec("CKV_CTJ_027", "CTJ027", TASK),
     CheckSpec("CKV_CTJ_030", "CTJ030", TASK),
-    CheckSpec("CKV_CTJ_031", "CTJ031", TASK, note="secret-looking names; values the plan marks sensitive are not in Checkov's conf: ctj-policy only"),
+    CheckSpec("CKV_CTJ_031", "CTJ031", TASK, note="values the plan marks sensitive: plan mode only (read from the plan file); HCL mode sees secret-looking names only"),
     CheckSpec("CKV_CTJ_032", "CTJ032", TASK),
 )
 
@@ -380,7 +386,7 @@ class _Conf:
 # --------------------------------------------------------------------------
 
 
-def _container_definitions(conf: _Conf, address: str) -> Any:
+def _container_definitions(conf: _Conf, address: str, sensitive: Iterable[str] = ()) -> Any:
     where = f"{address}.container_definitions"
     raw = conf.conf.get("container_definitions", _MISSING)
     if raw is _MISSING or raw is None:
@@ -422,7 +428,7 @@ def _container_definitions(conf: _Conf, address: str) -> Any:
     if isinstance(value, list) and len(value) == 1 and isinstance(value[0], (Unknown, Ref, Template)):
         v0 = value[0]
         return v0 if isinstance(v0, Unknown) else Unknown(KNOWN_AFTER_APPLY, where, f"{v0.describe()} is known only after apply")
-    return parse_container_definitions(value, where)
+    return parse_container_definitions(value, where, sensitive)
 
 
 # --------------------------------------------------------------------------
@@ -435,7 +441,7 @@ def _self_ref(conf: _Conf, address: str, attr: str) -> Any:
     return value if isinstance(value, str) else Ref(address, attr)
 
 
-def _task_definition(address: str, c: _Conf) -> TaskDefinition:
+def _task_definition(address: str, c: _Conf, sensitive: Iterable[str] = ()) -> TaskDefinition:
     vols = []
     for v in c.blocks("volume"):
         efs = v.block("efs_volume_configuration")
@@ -465,7 +471,7 @@ def _task_definition(address: str, c: _Conf) -> TaskDefinition:
         family=c.scalar("family", absent="unknown"),
         network_mode=c.scalar("network_mode"),
         requires_compatibilities=compat,
-        containers=_container_definitions(c, address),
+        containers=_container_definitions(c, address, sensitive),
         volumes=tuple(vols),
         arn=_self_ref(c, address, "arn"),
     )
@@ -513,15 +519,21 @@ def _ingress(address: str, c: _Conf, rtype: str) -> IngressRule:
     )
 
 
-def add_resource(dep: Deployment, rtype: str, address: str, conf: dict, mode: str, *, block_type: str = "resource") -> None:
-    """Add the model object(s) for one Checkov resource conf to ``dep``."""
+def add_resource(
+    dep: Deployment, rtype: str, address: str, conf: dict, mode: str, *, block_type: str = "resource", sensitive: Iterable[str] = ()
+) -> None:
+    """Add the model object(s) for one Checkov resource conf to ``dep``.
+
+    ``sensitive``: the strings the plan marks sensitive (``plan_facts``), which
+    Checkov's conf does not carry; env values among them are sensitive, as in
+    ``load_plan``."""
     c = _Conf(conf, _Values(address, mode), address)
     if block_type == "data":
         if resource_kind(rtype, "data") == "database":
             dep.databases.append(DatabaseResource(address, kind="data", type=rtype))
         return
     if rtype == "aws_ecs_task_definition":
-        dep.task_definitions.append(_task_definition(address, c))
+        dep.task_definitions.append(_task_definition(address, c, sensitive))
     elif rtype == "aws_ecs_service":
         dep.services.append(_service(address, c))
     elif rtype in TARGET_GROUPS:
@@ -585,41 +597,61 @@ def add_resource(dep: Deployment, rtype: str, address: str, conf: dict, mode: st
 # --------------------------------------------------------------------------
 
 SCOPE_ENV = "CTJ_POLICY_SCOPE"
-_plan_scopes: dict[str, str | None] = {}
 
 
 def _under(address: str, prefix: str) -> bool:
     return not prefix or (address.startswith(prefix) and address[len(prefix) : len(prefix) + 1] in (".", "["))
 
 
-def plan_scope(plan_path: str, config: Config = DEFAULT) -> str | None:
-    """ctj-policy's own ``auto`` scope for a plan file (cached); None when unreadable."""
-    if plan_path in _plan_scopes:
-        return _plan_scopes[plan_path]
-    scope: str | None = None
-    try:
-        with open(plan_path, "rb") as fh:
-            raw = fh.read()
-        for enc in ("utf-8-sig", "utf-16"):
-            try:
-                doc = json.loads(raw.decode(enc))
-                break
-            except (UnicodeDecodeError, ValueError):
-                doc = None
-        if isinstance(doc, dict):
-            from . import InputError
-            from .references import ConfigIndex
-            from .scope import resolve_scope
+@dataclass(frozen=True)
+class PlanFacts:
+    """What a per-resource check needs from the whole plan file and Checkov's conf lacks."""
 
-            index = ConfigIndex(doc.get("configuration") or {}, doc.get("variables") or {})
-            try:
-                scope = resolve_scope("auto", index, config)
-            except InputError:
-                scope = None
-    except OSError:
-        scope = None
-    _plan_scopes[plan_path] = scope
-    return scope
+    scope: str  # ctj-policy's scope prefix ("" = the whole plan)
+    sensitive: frozenset[str]  # the strings load_plan treats as sensitive
+    ctj_task: str | None  # address of THE CTJ task (common.ctj_task), when there is one
+    ctj_service: str | None  # address of the service running it (common.ctj_service)
+
+
+_plan_facts: dict[tuple[str, str, Config], PlanFacts | None] = {}
+
+
+def plan_facts(plan_path: str, config: Config = DEFAULT, option: str | None = None) -> PlanFacts | None:
+    """The plan file's scope, sensitive strings, CTJ task and CTJ service, computed
+    by ctj-policy's own plan loader (``load_plan(validate=False)``,
+    ``plan.plan_facts``) and rule helpers (``ctj_task``, ``ctj_service``);
+    cached per file.  ``option``: the scope (default: env CTJ_POLICY_SCOPE, else
+    the configuration's).  None when the file cannot be read as a plan."""
+    option = (option if option is not None else os.environ.get(SCOPE_ENV, "")).strip() or config.scope
+    key = (os.path.abspath(plan_path), option, config)
+    if key in _plan_facts:
+        return _plan_facts[key]
+    from ..rules.common import ctj_service, ctj_task
+    from .plan import load_plan
+
+    facts: PlanFacts | None = None
+    try:
+        _doc, sensitive = _read_plan_facts(plan_path, config)
+        loaded = load_plan(plan_path, config, scope=option, validate=False)
+        dep = loaded.deployment
+        task = ctj_task(dep, config)
+        service = ctj_service(dep, config, task) if task is not None else None
+        facts = PlanFacts(
+            loaded.info.scope,
+            frozenset(sensitive),
+            task.address if task is not None else None,
+            service.address if isinstance(service, Service) else None,
+        )
+    except Exception:  # noqa: BLE001 - a check must never crash Checkov's run: unreadable = UNKNOWN
+        facts = None
+    _plan_facts[key] = facts
+    return facts
+
+
+def plan_scope(plan_path: str, config: Config = DEFAULT) -> str | None:
+    """ctj-policy's scope for a plan file (cached); None when unreadable."""
+    facts = plan_facts(plan_path, config)
+    return facts.scope if facts is not None else None
 
 
 def project_module_name(config: Config = DEFAULT) -> str:
@@ -639,14 +671,14 @@ def scope_for(address: str, *, plan_path: str | None = None, option: str | None 
     ``civic-tech-jobs`` at any depth.
     """
     option = (option if option is not None else os.environ.get(SCOPE_ENV, "auto")).strip() or "auto"
-    if option in ("root", "all", "."):
-        return ""
-    if option != "auto":
-        return option if _under(address, option) else None
     if plan_path:
         scope = plan_scope(plan_path, config)
         if scope is not None:
             return scope if _under(address, scope) else None
+    if option in ("root", "all", "."):
+        return ""
+    if option != "auto":
+        return option if _under(address, option) else None
     name = re.escape(project_module_name(config))
     m = re.match(rf"^((?:module\.[A-Za-z_][\w-]*(?:\[[^\]]*\])?\.)*?module\.{name}(?:\[[^\]]*\])?)\.", address)
     return m.group(1) if m else None
@@ -664,12 +696,12 @@ class Verdict:
     status: str  # PASS | FAIL | UNKNOWN
     findings: list[Finding] = field(default_factory=list)
     reason: str = ""
+    secrets: frozenset = frozenset()  # never shown: sensitive and secret-looking values
 
     @property
     def message(self) -> str:
-        if self.findings:
-            return "; ".join(f.message for f in self.findings)
-        return self.reason
+        text = "; ".join(f.message for f in self.findings) if self.findings else self.reason
+        return Redactor(self.secrets).text(text) or ""
 
 
 def belongs(finding_address: str | None, address: str) -> bool:
@@ -716,10 +748,20 @@ def _stub_task_for(service: Service) -> TaskDefinition:
     )
 
 
-def deployment_for(conf: dict, resource_type: str, *, address: str, mode: str, block_type: str = "resource", rule_id: str = "") -> Deployment:
+def deployment_for(
+    conf: dict,
+    resource_type: str,
+    *,
+    address: str,
+    mode: str,
+    block_type: str = "resource",
+    rule_id: str = "",
+    sensitive: Iterable[str] = (),
+) -> Deployment:
     """A Deployment holding just this resource (plus the stub context a rule needs)."""
     dep = Deployment(scope="")
-    add_resource(dep, resource_type, address, conf, mode, block_type=block_type)
+    dep.redact.update(sensitive)
+    add_resource(dep, resource_type, address, conf, mode, block_type=block_type, sensitive=sensitive)
     if rule_id == "CTJ026":
         for svc in list(dep.services):
             stub = _stub_task_for(svc)
@@ -743,6 +785,7 @@ def check_resource(
     resource_type: str,
     *,
     scanned_file: str = "",
+    plan_path: str | None = None,
     block_type: str = "resource",
     config: Config = DEFAULT,
 ) -> Verdict:
@@ -754,6 +797,11 @@ def check_resource(
     model cannot judge); otherwise UNKNOWN (Checkov leaves it out of the
     report).  Resources outside the CTJ scope are UNKNOWN too: they are not
     CTJ's.
+
+    Plan mode needs the plan file itself (``plan_path``; else ``scanned_file``
+    as given or under the working directory): its scope and the values it marks
+    sensitive are not in the conf.  Without a readable plan the verdict is
+    UNKNOWN, never a guess.
     """
     from ..rules import RULES_BY_ID
 
@@ -762,33 +810,82 @@ def check_resource(
         return Verdict(UNKNOWN, reason="Checkov gave no resource address")
     if block_type == "data":
         address = data_address(address, resource_type)
-    mode = PLAN if scanned_file.lower().endswith(".json") or "__change_actions__" in conf else HCL
-    plan_path = None
-    if mode == PLAN and scanned_file:
-        # Checkov names the file as given, or relative to the working directory with a leading "/"
-        for candidate in (scanned_file, os.path.join(os.getcwd(), scanned_file.lstrip("/"))):
-            if os.path.isfile(candidate):
-                plan_path = candidate
-                break
-    if scope_for(address, plan_path=plan_path, config=config) is None:
+    mode = PLAN if (plan_path or scanned_file).lower().endswith(".json") or "__change_actions__" in conf else HCL
+    sensitive: frozenset[str] = frozenset()
+    if mode == PLAN:
+        candidates = [plan_path] if plan_path else [scanned_file, os.path.join(os.getcwd(), scanned_file.lstrip("/"))]
+        found = next((c for c in candidates if c and os.path.isfile(c) and plan_facts(c, config) is not None), None)
+        if found is None:
+            return Verdict(UNKNOWN, reason=f"the plan file Checkov scans ({plan_path or scanned_file!r}) was not found or is not a plan")
+        facts = plan_facts(found, config)
+        sensitive = facts.sensitive
+        scope = scope_for(address, plan_path=found, config=config)
+        subject = _subject(rule_id, resource_type, block_type, facts)
+        if scope is not None and subject is not None and subject != address:
+            return Verdict(UNKNOWN, reason=f"{address} is not what ctj-policy's {rule_id} judges ({subject})")
+    else:
+        scope = scope_for(address, config=config)
+    if scope is None:
         return Verdict(UNKNOWN, reason=f"{address} is outside the CTJ scope")
     rule = RULES_BY_ID[rule_id]
-    dep = deployment_for(conf, resource_type, address=address, mode=mode, block_type=block_type, rule_id=rule_id)
+    dep = deployment_for(conf, resource_type, address=address, mode=mode, block_type=block_type, rule_id=rule_id, sensitive=sensitive)
     findings = list(rule.check(dep, config))
     mine = [f for f in findings if belongs(f.address, address)]
     stubs = {n[5:] for n in dep.notes if n.startswith("stub:")}
     others = [f for f in findings if not belongs(f.address, address) and f.address not in stubs]
+    secrets = frozenset(_secrets(dep, config))
     if any(f.status == FAIL for f in mine):
-        return Verdict(FAIL, [f for f in mine if f.status == FAIL])
+        return Verdict(FAIL, [f for f in mine if f.status == FAIL], secrets=secrets)
     if any(f.status == UNKNOWN for f in mine):
-        return Verdict(UNKNOWN, [f for f in mine if f.status == UNKNOWN])
+        return Verdict(UNKNOWN, [f for f in mine if f.status == UNKNOWN], secrets=secrets)
     if any(f.status != PASS for f in others):
-        return Verdict(UNKNOWN, [f for f in others if f.status != PASS], reason="the rule needs resources a per-resource check cannot see")
-    return Verdict(PASS, [f for f in findings if f.status == PASS])
+        return Verdict(
+            UNKNOWN, [f for f in others if f.status != PASS], reason="the rule needs resources a per-resource check cannot see", secrets=secrets
+        )
+    return Verdict(PASS, [f for f in findings if f.status == PASS], secrets=secrets)
+
+
+# rules that judge THE CTJ task only (common.ctj_task / role_scope), or the service running it
+CTJ_TASK_RULES = frozenset({"CTJ003", "CTJ021", "CTJ022", "CTJ023", "CTJ024", "CTJ025", "CTJ027", "CTJ030", "CTJ032"})
+CTJ_SERVICE_RULES = frozenset({"CTJ026"})
+
+
+def _subject(rule_id: str, resource_type: str, block_type: str, facts: PlanFacts) -> str | None:
+    """The one resource of this type the rule judges in the plan (None: it judges every one).
+
+    With several task definitions in scope (CTJ001 fails), ctj-policy's
+    container rules judge only the CTJ task (the one with the most recognized
+    roles) and CTJ026 only the service running it; a check on any other
+    task/service reports nothing, as ctj-policy says nothing about it.
+    """
+    if block_type != "resource":
+        return None
+    if rule_id in CTJ_TASK_RULES and resource_type == "aws_ecs_task_definition":
+        return facts.ctj_task or ""
+    if rule_id in CTJ_SERVICE_RULES and resource_type == "aws_ecs_service":
+        return facts.ctj_service or ""
+    return None
+
+
+def _secrets(dep: Deployment, config: Config) -> set[str]:
+    """What load_plan redacts: the plan's sensitive values and secret-looking env values."""
+    out = set(dep.redact)
+    for td in dep.task_definitions:
+        if isinstance(td.containers, tuple):
+            for c in td.containers:
+                if isinstance(c.environment, tuple):
+                    for var in c.environment:
+                        if isinstance(var.value, str) and (var.sensitive or config.is_secret_name(var.name)):
+                            out.add(var.value)
+    return out
 
 
 __all__ = [
     "CHECK_MAP",
+    "CTJ_SERVICE_RULES",
+    "CTJ_TASK_RULES",
+    "PlanFacts",
+    "plan_facts",
     "BY_CHECK_ID",
     "BY_RULE_ID",
     "CheckSpec",

@@ -293,7 +293,10 @@ _TG = ("aws_lb_target_group", "aws_alb_target_group")
 _RULE = ("aws_lb_listener_rule", "aws_alb_listener_rule")
 
 
-def load_plan(path: str, config: Config, scope: str | None = None) -> Loaded:
+def load_plan(path: str, config: Config, scope: str | None = None, *, validate: bool = True) -> Loaded:
+    """The model of a plan file.  ``validate=False`` skips the JSON-schema checks
+    (jsonschema is not needed): the Checkov adapter uses it inside Checkov's
+    environment on a file Checkov has already parsed as a plan."""
     raw, name = read_input(path)
     text = decode(raw, name)
     del raw  # keep one copy of the input in memory, not two
@@ -305,10 +308,12 @@ def load_plan(path: str, config: Config, scope: str | None = None) -> Loaded:
         # not a well-formed plan object: the whole-document parse says why
         doc = parse_json(text, name)
         del text
-        classify_document(doc, name)
-        return build(doc, config, scope=scope, name=name)
+        if validate or not isinstance(doc, dict):
+            classify_document(doc, name)
+        return build(doc, config, scope=scope, name=name, validate=validate)
     doc, spans, top_spans, redact = streamed
-    classify_document(doc, name)
+    if validate:
+        classify_document(doc, name)
     index = ConfigIndex(doc.get("configuration") or {}, doc.get("variables") or {})
     prefix = resolve_scope(scope if scope is not None else config.scope, index, config)
     decoder = json.JSONDecoder()
@@ -318,11 +323,58 @@ def load_plan(path: str, config: Config, scope: str | None = None) -> Loaded:
     if not spans and "planned_values" in top_spans:
         doc["planned_values"] = decoder.raw_decode(text, top_spans["planned_values"])[0]
     del text
-    return build(doc, config, scope=prefix or "root", name=name, redact=redact)
+    return build(doc, config, scope=prefix or "root", name=name, redact=redact, validate=validate)
 
 
 class _NotStreamable(Exception):
     pass
+
+
+def _document_sensitive(doc: dict, config: Config, out: set[str], index: ConfigIndex | None = None) -> None:
+    """Add the strings the plan marks sensitive outside ``resource_changes`` to ``out``:
+    root variables the configuration marks sensitive and, in a plan without
+    ``resource_changes`` (its resources come from planned_values), every
+    planned_values resource's ``sensitive_values``.  ``resource_changes`` are
+    collected while streaming, or by :func:`build`."""
+    secret_key = config.is_secret_name
+    if index is None:
+        index = ConfigIndex(doc.get("configuration") or {}, doc.get("variables") or {})
+    for var_name, var_conf in index.root_variables().items():
+        if isinstance(var_conf, dict) and var_conf.get("sensitive"):
+            value = (doc.get("variables") or {}).get(var_name, {})
+            if isinstance(value, dict):
+                _sensitive_strings(value.get("value"), out, secret_key)
+    root = (doc.get("planned_values") or {}).get("root_module")
+    stack = [root] if isinstance(root, dict) and not doc.get("resource_changes") else []
+    while stack:
+        module = stack.pop()
+        for res in module.get("resources") or []:
+            if isinstance(res, dict) and res.get("sensitive_values"):
+                _collect_strings(res.get("values"), res["sensitive_values"], out, secret_key)
+        stack.extend(m for m in module.get("child_modules") or [] if isinstance(m, dict))
+
+
+def plan_facts(path: str, config: Config) -> tuple[dict, set[str]]:
+    """A plan file's skeleton document (``configuration``, ``variables``, ...; resource
+    values dropped) and the strings ``load_plan`` treats as sensitive (``Deployment.redact``
+    before the model is built: what ``parse_container_definitions`` is given).
+
+    Standard library only and no schema validation: the Checkov adapter
+    (``checkov_conf``) runs it inside Checkov's environment, so its per-resource
+    checks see the same scope and the same sensitive values as ``load_plan``.
+    Raises :class:`InputError` (or ValueError) when the file is not a plan object.
+    """
+    raw, name = read_input(path)
+    text = decode(raw, name)
+    del raw
+    try:
+        doc, spans, top_spans, redact = _stream(text, config)
+        if not spans and "planned_values" in top_spans:
+            doc["planned_values"] = json.JSONDecoder().raw_decode(text, top_spans["planned_values"])[0]
+    except (_NotStreamable, ValueError, IndexError, RecursionError):
+        raise InputError(f"{name}: not a well-formed Terraform plan object") from None
+    _document_sensitive(doc, config, redact)
+    return doc, redact
 
 
 _WS = re.compile(r"[ \t\n\r]*")
@@ -419,7 +471,13 @@ def _stream(text: str, config: Config):
 
 
 def build(
-    doc: dict, config: Config, *, scope: str | None = None, name: str = "<plan>", redact: set[str] | None = None
+    doc: dict,
+    config: Config,
+    *,
+    scope: str | None = None,
+    name: str = "<plan>",
+    redact: set[str] | None = None,
+    validate: bool = True,
 ) -> Loaded:
     """The model of a decoded plan document (``redact``: sensitive strings already collected)."""
     configuration = doc.get("configuration") or {}
@@ -429,13 +487,9 @@ def build(
     if redact:
         dep.redact.update(redact)
     redact = dep.redact
-
-    # root variables the configuration marks sensitive
-    for var_name, var_conf in index.root_variables().items():
-        if isinstance(var_conf, dict) and var_conf.get("sensitive"):
-            value = (doc.get("variables") or {}).get(var_name, {})
-            if isinstance(value, dict):
-                _sensitive_strings(value.get("value"), redact, config.is_secret_name)
+    # root variables marked sensitive, planned_values' sensitive_values: all of them
+    # before any resource is built (an env value is sensitive wherever the plan marks it)
+    _document_sensitive(doc, config, redact, index)
 
     def in_scope(address: str) -> bool:
         return _under(address, scope_prefix)
@@ -448,7 +502,7 @@ def build(
             raise InputError(f"{name}: not a Terraform plan: $.resource_changes: every entry must be an object")
         address = rc.get("address")
         scoped = isinstance(address, str) and in_scope(address)
-        if scoped:
+        if scoped and validate:
             if change_validator is None:
                 change_validator = _validator("resource_change")
             error = next(iter(change_validator.iter_errors(rc)), None)
@@ -479,8 +533,6 @@ def build(
                 continue
             seen.add(address)
             sens = res.get("sensitive_values")
-            if sens:
-                _collect_strings(res.get("values"), sens, redact, config.is_secret_name)
             attrs = _Attrs(address, res.get("values"), {}, sens, index.resolver)
             _add_resource(dep, res.get("mode", "managed"), res.get("type", ""), address, attrs, config)
 
