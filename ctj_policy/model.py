@@ -487,10 +487,12 @@ class Deployment:
             return Unknown(UNRESOLVED, value.describe())
         cands = list(candidates)
         if isinstance(value, Ref):
-            for res in cands:
-                if ref_matches(value, res.address):
-                    return res
-            return None
+            matches = [res for res in cands if ref_matches(value, res.address)]
+            if len(matches) > 1:
+                # `aws_lb_target_group.this` (no key) among this["api"], this["web"]:
+                # which instance depends on values the plan does not show
+                return Unknown(UNRESOLVED, value.describe(), f"it may be any of {', '.join(r.address for r in matches)}")
+            return matches[0] if matches else None
         if value is None:
             return None
         for res in cands:

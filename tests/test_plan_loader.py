@@ -458,3 +458,18 @@ def test_unvalidated_load_equals_validated_load(path):
     if not isinstance(doc, dict) or "format_version" not in doc:
         pytest.skip("not a plan (expected.json)")
     assert load_plan(str(path), DEFAULT, validate=False) == load_plan(str(path), DEFAULT)
+
+
+def test_reference_without_instance_key_is_ambiguous_among_instances():
+    from ctj_policy.model import Deployment, TargetGroup
+
+    dep = Deployment(
+        target_groups=[
+            TargetGroup('module.m.aws_lb_target_group.this["api"]', arn=Ref('module.m.aws_lb_target_group.this["api"]', "arn")),
+            TargetGroup('module.m.aws_lb_target_group.this["web"]', arn=Ref('module.m.aws_lb_target_group.this["web"]', "arn")),
+        ]
+    )
+    ambiguous = dep.resolve(Ref("module.m.aws_lb_target_group.this", "arn"), dep.target_groups)
+    assert isinstance(ambiguous, Unknown)
+    exact = dep.resolve(Ref('module.m.aws_lb_target_group.this["web"]', "arn"), dep.target_groups)
+    assert exact is dep.target_groups[1]
