@@ -473,3 +473,18 @@ def test_reference_without_instance_key_is_ambiguous_among_instances():
     assert isinstance(ambiguous, Unknown)
     exact = dep.resolve(Ref('module.m.aws_lb_target_group.this["web"]', "arn"), dep.target_groups)
     assert exact is dep.target_groups[1]
+
+
+def test_set_blocks_are_matched_through_variables_not_position():
+    """load_balancer blocks whose container_name comes from module variables."""
+    plan = _nested_plan()
+    app = plan["configuration"]["root_module"]["module_calls"]["civic-tech-jobs"]["module"]["module_calls"]["app"]
+    lbs = app["module"]["resources"][0]["expressions"]["load_balancer"]
+    lbs[0]["container_name"] = {"references": ["var.frontend_name"]}
+    lbs[1]["container_name"] = {"references": ["var.backend_name"]}
+    app["expressions"]["frontend_name"] = {"constant_value": "nextjs"}
+    app["expressions"]["backend_name"] = {"constant_value": "django"}
+    dep = build(plan, DEFAULT).deployment
+    by_container = {lb.container_name: lb.target_group.address for lb in dep.services[0].load_balancers}
+    assert by_container["django"].endswith("aws_lb_target_group.backend")
+    assert by_container["nextjs"].endswith("aws_lb_target_group.frontend")

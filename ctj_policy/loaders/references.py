@@ -135,7 +135,7 @@ class _Resolver:
                 if not isinstance(expr, list) or not expr:
                     return instances, MISSING
                 block_after = node_after[key] if isinstance(node_after, list) and key < len(node_after) else None
-                expr = _pick_block(expr, key, block_after)
+                expr = _pick_block(expr, key, block_after, lambda e: self.resolve_expression(instances, e, 0))
                 node_after = block_after
         return instances, expr
 
@@ -217,11 +217,13 @@ class _Resolver:
         return Ref(f"{prefix}.{addr}" if prefix else addr, attr)
 
 
-def _pick_block(blocks: list, index: int, after_block: Any) -> Any:
+def _pick_block(blocks: list, index: int, after_block: Any, value_of=None) -> Any:
     """The configuration block that produced ``after_block``.
 
     Nested blocks such as ``load_balancer`` are sets: the plan may order them
-    differently from the source.  Match on the constant attributes first.
+    differently from the source.  Match on the attributes whose value the
+    configuration decides (constants, or variables that resolve to constants
+    through the module calls) first; fall back to the position.
     """
     if isinstance(after_block, dict):
         best, best_score, tie = None, 0, False
@@ -230,12 +232,21 @@ def _pick_block(blocks: list, index: int, after_block: Any) -> Any:
                 continue
             score = 0
             for key, expr in block.items():
-                if isinstance(expr, dict) and "constant_value" in expr and key in after_block:
-                    if expr["constant_value"] == after_block[key]:
-                        score += 1
-                    else:
-                        score = -1
-                        break
+                if not isinstance(expr, dict) or key not in after_block or isinstance(after_block[key], (dict, list)):
+                    continue
+                if "constant_value" in expr:
+                    value = expr["constant_value"]
+                elif value_of is not None and expr.get("references"):
+                    value = value_of(expr)
+                    if value is MISSING or isinstance(value, (Ref, dict, list)):
+                        continue
+                else:
+                    continue
+                if value == after_block[key]:
+                    score += 1
+                else:
+                    score = -1
+                    break
             if score > best_score:
                 best, best_score, tie = block, score, False
             elif score == best_score and score > 0:
