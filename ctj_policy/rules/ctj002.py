@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from ..config import Config
-from ..model import ERROR, Deployment, Finding
+from ..model import ERROR, Deployment, Finding, ModuleCall
 from .base import Rule
 from .common import explain_unknown, failed, finish, is_symbolic, undecided
 
@@ -20,11 +20,29 @@ def _marker(text: Any, config: Config) -> str | None:
     return None
 
 
+# module sources that deploy the legacy service or its image repository
+_DEPLOYING_SOURCES = ("container", "ecr")
+
+
+def _deploys(call: ModuleCall, deployment: Deployment) -> bool:
+    """Does a module call hold an ECS service, task definition or ECR repository?
+
+    A legacy-named module that only keeps, say, the stage DNS record
+    (civic_tech_jobs_fullstack_stage_dns_entry) is not the legacy deployment.
+    """
+    inside = (call.address + ".", call.address + "[")
+    for res in (*deployment.services, *deployment.task_definitions, *deployment.ecr_repositories):
+        if res.address.startswith(inside):
+            return True
+    source = call.source.rstrip("/").rsplit("/", 1)[-1] if isinstance(call.source, str) else ""
+    return source in _DEPLOYING_SOURCES
+
+
 def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     out: list[Finding] = []
     for call in deployment.module_calls:
         m = _marker(call.address, config) or _marker(call.name, config)
-        if m:
+        if m and _deploys(call, deployment):
             out.append(failed(f"legacy module call {call.address} ('{m}') is still in scope; remove it", call))
     for svc in deployment.services:
         m = _marker(svc.address, config) or _marker(svc.name, config)
@@ -47,8 +65,9 @@ RULE = Rule(
         "The Stage 1 decision (seed 001) replaces the single civic_tech_jobs_fullstack_stage_service module call with "
         "the multi-container task and splits the civic_tech_jobs_ecr_fullstack module into the frontend and backend "
         "repositories; seed 000 records that stage still runs the legacy single fullstack container. Anything whose "
-        "address or name carries the legacy marker ('fullstack') means the cutover is incomplete: two deployments "
-        "would compete for the same hostname and listener."
+        "address or name carries the legacy marker ('fullstack') and deploys a service, task definition or image "
+        "repository means the cutover is incomplete: two deployments would compete for the same hostname and "
+        "listener. A legacy-named module that only keeps the stage DNS record is not flagged."
     ),
     remediation=(
         "Delete module \"civic_tech_jobs_fullstack_stage_service\" and module \"civic_tech_jobs_ecr_fullstack\" "

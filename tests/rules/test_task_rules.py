@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from ctj_policy.model import Container, EcrRepository, Ref, TaskDefinition, Template, Unknown, UNRESOLVED
+from ctj_policy.model import Container, EcrRepository, ModuleCall, Ref, TaskDefinition, Template, Unknown, UNRESOLVED
 
 from .builders import (
     ECR_BACKEND,
@@ -131,11 +131,26 @@ CTJ002 = [
         ("fail", f"legacy ECS service {SERVICE} ('fullstack') is still in scope; remove it"),
     ),
     case(
+        "a legacy-named DNS module (keeps the stage hostname) is not the legacy deployment",
+        lambda: add_module(stage1(), ModuleCall(f"{SCOPE}.module.civic_tech_jobs_fullstack_stage_dns_entry", name="civic_tech_jobs_fullstack_stage_dns_entry", source="../../modules/dns-entry")),
+        ("pass", "no legacy fullstack module, ECS service or 'civic-tech-jobs-fullstack' ECR repository in scope"),
+    ),
+    case(
+        "a legacy-named container module is, even before its resources show",
+        lambda: add_module(stage1(), ModuleCall(f"{SCOPE}.module.civic_tech_jobs_fullstack_stage_service", name="civic_tech_jobs_fullstack_stage_service", source="../../modules/container")),
+        ("fail", f"legacy module call {SCOPE}.module.civic_tech_jobs_fullstack_stage_service ('fullstack') is still in scope; remove it"),
+    ),
+    case(
         "ECR repository name unknown",
         lambda: add_repo(stage1(), EcrRepository(f"{SCOPE}.aws_ecr_repository.x", name=Unknown(UNRESOLVED, "var.repo_name"))),
         ("unknown", f"cannot tell whether ECR repository {SCOPE}.aws_ecr_repository.x is the legacy 'civic-tech-jobs-fullstack': var.repo_name is unresolved reference"),
     ),
 ]
+
+
+def add_module(dep, call):
+    dep.module_calls.append(call)
+    return dep
 
 
 @pytest.mark.parametrize("build, expected", CTJ002)
