@@ -8,7 +8,10 @@ python-hcl2's ``hcl2``), so this only finds and runs its executable:
 3. ``.venv-checkov/bin/checkov`` in the repository holding ``policies/``;
 4. ``checkov`` on PATH (e.g. ``pipx install checkov``).
 
-It adds ``--external-checks-dir <policies>`` and ``--skip-download``, sets
+It adds ``--external-checks-dir <policies>``, ``--skip-download`` and
+``--compact`` (Checkov prints each failing resource's code block, which can
+hold sensitive values such as env values of a task definition; ``--compact``
+drops them from the CLI and JSON output; ``--show-code`` opts out), sets
 the offline environment (``BC_SKIP_MAPPING=TRUE``,
 ``CKV_SKIP_PACKAGE_UPDATE_CHECK=true``, no API key) and ``CTJ_POLICY_PATH``
 so the checks import this very ``ctj_policy``; returns Checkov's exit code.
@@ -59,16 +62,35 @@ def offline_env(base: dict | None = None) -> dict:
     return env
 
 
-def checkov_argv(checkov: str, args: Sequence[str], policies: Path = POLICIES) -> list[str]:
+def checkov_argv(checkov: str, args: Sequence[str], policies: Path = POLICIES, *, compact: bool = True) -> list[str]:
     argv = [checkov, *args]
     if "--external-checks-dir" not in args:
         argv += ["--external-checks-dir", str(policies)]
     if "--skip-download" not in args:
         argv.append("--skip-download")
+    if compact and "--compact" not in args:
+        argv.append("--compact")  # no resource code blocks (they can hold secrets) in CLI/JSON output
     return argv
 
 
-def run(args: Sequence[str], checkov: str | None = None) -> int:
+# output formats that still carry resource code with --compact (Checkov 3.3: junitxml)
+CODE_CARRYING_OUTPUTS = frozenset({"junitxml"})
+
+
+def _outputs(args: Sequence[str]) -> set[str]:
+    out: set[str] = set()
+    items = list(args)
+    for i, arg in enumerate(items):
+        if arg in ("-o", "--output") and i + 1 < len(items):
+            out.add(items[i + 1])
+        elif arg.startswith("--output="):
+            out.add(arg.split("=", 1)[1])
+        elif arg.startswith("-o") and len(arg) > 2:
+            out.add(arg[2:])
+    return out
+
+
+def run(args: Sequence[str], checkov: str | None = None, *, show_code: bool = False) -> int:
     exe = find_checkov(checkov)
     if exe is None:
         named = checkov or os.environ.get("CTJ_CHECKOV")
@@ -78,8 +100,14 @@ def run(args: Sequence[str], checkov: str | None = None) -> int:
             "(or python3 -m venv .venv-checkov && .venv-checkov/bin/pip install -r requirements-checkov.txt)\n"
         )
         return 2
+    leaky = sorted(_outputs(args) & CODE_CARRYING_OUTPUTS)
+    if leaky and not show_code:
+        sys.stderr.write(
+            f"ctj-policy: warning: Checkov's {', '.join(leaky)} output includes resource code even with --compact; "
+            "it may contain sensitive values\n"
+        )
     try:
-        return subprocess.call(checkov_argv(exe, list(args)), env=offline_env())
+        return subprocess.call(checkov_argv(exe, list(args), compact=not show_code), env=offline_env())
     except OSError as exc:
         sys.stderr.write(f"ctj-policy: cannot run {exe}: {exc.strerror or exc}\n")
         return 2
@@ -96,14 +124,19 @@ def register(cli_group) -> None:
         context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
     )
     @click.option("--checkov", "checkov_path", metavar="PATH", default=None, help="The checkov executable (default: $CTJ_CHECKOV, .venv-checkov/bin/checkov, PATH).")
+    @click.option(
+        "--show-code", is_flag=True, default=False,
+        help="Do not pass --compact: let Checkov print resource code blocks (they can contain secrets).",
+    )
     @click.argument("checkov_args", nargs=-1, type=click.UNPROCESSED)
-    def checkov_command(checkov_path: str | None, checkov_args: tuple[str, ...]) -> None:
+    def checkov_command(checkov_path: str | None, show_code: bool, checkov_args: tuple[str, ...]) -> None:
         """Run Checkov with the CTJ custom checks (policies/), offline.
 
         Everything after ``--`` goes to Checkov, e.g.
         ``ctj-policy checkov -- -f plan.json --framework terraform_plan --check 'CKV_CTJ_*'``.
+        Adds --compact (no resource code blocks, which can hold secrets) unless --show-code.
         """
-        sys.exit(run(checkov_args, checkov_path))
+        sys.exit(run(checkov_args, checkov_path, show_code=show_code))
 
 
 __all__ = ["find_checkov", "offline_env", "checkov_argv", "run", "register", "POLICIES", "REPO"]

@@ -1,10 +1,16 @@
 """Checkov custom checks CKV_CTJ_<nnn>: thin adapters over ctj-policy's rules.
 
 Loaded by ``checkov --external-checks-dir policies/`` (frameworks
-``terraform`` and ``terraform_plan``).  Each check builds ctj-policy's model
-from the one resource conf Checkov hands over
-(``ctj_policy.loaders.checkov_conf``) and runs the SAME rule function
-ctj-policy runs; nothing here re-implements an invariant.
+``terraform`` and ``terraform_plan``).  Nothing here re-implements an
+invariant (``ctj_policy.loaders.checkov_conf``):
+
+* plan mode: the check finds the plan file Checkov scans (``_plan_path``),
+  ctj-policy builds the FULL model once per file and runs every rule on it;
+  the check reports its rule's findings about the resource Checkov hands it
+  (address-less findings on the anchor: the CTJ task definition, else the
+  CTJ service);
+* HCL mode: ctj-policy's model of the one resource conf, the SAME rule
+  function; cross-resource rules report nothing (plan mode only).
 
 Finding ctj_policy (standard library only here: Checkov's environment has
 bc-python-hcl2, not python-hcl2, and must keep it that way):

@@ -155,36 +155,57 @@ def checkov_name(address: str) -> str:
     return re.sub(r"(^|\.)data\.", r"\1", address)
 
 
-def ctj_verdicts(loaded, checkov_addresses: set[str]) -> dict:
+def ctj_verdicts(loaded, checkov_addresses: set[str], plan: Path | None = None) -> dict:
     """ctj-policy's per-resource verdicts {(check_id, address): pass|fail|unknown}.
 
     The container rules judge only THE CTJ task (``ctj_task``) and CTJ026 only
     the service running it (``ctj_service``): another task definition or
     service in scope gets no verdict from them, so Checkov must not report it
     (``unknown`` here).
+
+    Plan mode (``plan`` given): every type a check is registered for, as the
+    plan's planned_values list them (what Checkov hands a check); a rule's
+    findings about no such resource (no address, a module call, a data source)
+    count on the anchor: THE CTJ task when the check is registered for task
+    definitions, else the CTJ service.  HCL mode: the per-resource types only
+    (``hcl_resources``), no anchor.
     """
     dep, info = loaded
     evaluation = evaluate(dep, DEFAULT, today=None)
     task = ctj_task(dep, DEFAULT)
     service = ctj_service(dep, DEFAULT, task) if task is not None else None
+    task_address = task.address if task is not None else None
+    service_address = getattr(service, "address", None)
     subjects = {
-        "aws_ecs_task_definition": (CTJ_TASK_RULES, task.address if task is not None else None),
-        "aws_ecs_service": (CTJ_SERVICE_RULES, getattr(service, "address", None)),
+        "aws_ecs_task_definition": (CTJ_TASK_RULES, task_address),
+        "aws_ecs_service": (CTJ_SERVICE_RULES, service_address),
     }
     types_of = {_resource_address(r): r.type for r in dep.all_resources()}
     by_rule: dict = {}
     for r in evaluation.results:
-        by_rule.setdefault(r.rule_id, []).append(r)
+        if r.title != "expired waiver":
+            by_rule.setdefault(r.rule_id, []).append(r)
+    planned = _planned_managed(plan) if plan is not None else None
+    if planned is not None:
+        types_of.update(planned)
     out = {}
     for spec in PY_SPECS:
-        types = [*spec.resources, *spec.data]
-        addresses = set()
-        for res in dep.all_resources():
-            if res.type == "module" or not any(fnmatch.fnmatchcase(res.type, t) for t in types):
-                continue
-            if getattr(res, "kind", "resource") == "data" and not spec.data:
-                continue
-            addresses.add(_resource_address(res))
+        if planned is not None:
+            addresses = {a for a, t in planned.items() if _registered(t, spec.resources) and _under(a, info.scope)}
+        else:
+            types = [*spec.hcl_resources, *spec.data]
+            addresses = set()
+            for res in dep.all_resources():
+                if res.type == "module" or not any(fnmatch.fnmatchcase(res.type, t) for t in types):
+                    continue
+                if getattr(res, "kind", "resource") == "data" and not spec.data:
+                    continue
+                addresses.add(_resource_address(res))
+        results = by_rule.get(spec.rule_id, [])
+        anchored = None
+        if planned is not None:
+            anchored = next((a for a in (task_address, service_address) if a in addresses), None)
+            orphans = [r for r in results if not any(_about(r.address, a) for a in addresses)]
         # Checkov's name -> the model's address (a data source loses "data." in Checkov's report)
         by_name = {checkov_name(a): a for a in addresses}
         assert len(by_name) == len(addresses), f"two model addresses share a Checkov name: {sorted(addresses)}"
@@ -197,22 +218,41 @@ def ctj_verdicts(loaded, checkov_addresses: set[str]) -> dict:
                 continue
             rules, subject = subjects.get(types_of.get(address, ""), ((), None))
             if spec.rule_id in rules and address != subject:
-                assert resource_status(by_rule.get(spec.rule_id, []), address) == PASS  # no finding about it
+                assert resource_status(results, address) == PASS  # no finding about it
                 out[(spec.check_id, name)] = UNKNOWN
                 continue
-            out[(spec.check_id, name)] = resource_status(by_rule.get(spec.rule_id, []), address)
+            mine = [r for r in results if _about(r.address, address)]
+            if address == anchored:
+                mine += orphans
+            out[(spec.check_id, name)] = _status(mine)
     return out
 
 
-def _planned_addresses(plan: Path) -> set[str]:
+def _registered(rtype: str, patterns) -> bool:
+    return any(fnmatch.fnmatchcase(rtype, t) for t in patterns)
+
+
+def _about(finding_address, address: str) -> bool:
+    return bool(finding_address) and (finding_address == address or finding_address.startswith((address + ".", address + "[")))
+
+
+def _status(results) -> str:
+    statuses = {r.status for r in results}
+    return FAIL if FAIL in statuses else UNKNOWN if UNKNOWN in statuses else PASS
+
+
+def _planned_managed(plan: Path) -> dict:
+    """{address: type} of the managed resources in the plan's planned_values: what Checkov's plan runner scans."""
     doc = json.loads(plan.read_text(encoding="utf-8-sig"))
-    out: set[str] = set()
+    out: dict = {}
     stack = [(doc.get("planned_values") or {}).get("root_module") or {}]
     while stack:
         m = stack.pop()
-        out |= {r.get("address") for r in m.get("resources") or []}
+        for r in m.get("resources") or []:
+            if r.get("mode", "managed") == "managed" and isinstance(r.get("address"), str):
+                out[r["address"]] = r.get("type")
         stack.extend(m.get("child_modules") or [])
-    return {checkov_name(a) for a in out if isinstance(a, str)}
+    return out
 
 
 def compare(checkov: dict, ctj: dict, scope: str, *, hcl: bool) -> tuple[list[str], list[str]]:
@@ -238,13 +278,9 @@ def test_plan_parity(plan):
 
     checkov = run_checkov(plan, "terraform_plan")
     loaded = load_plan(str(plan), DEFAULT)
-    ctj = ctj_verdicts(loaded, set(checkov))
-    # Checkov's plan parser hands checks only planned_values; data sources (read at plan
-    # time, recorded in prior_state/configuration) never reach a check: documented gap
-    visible = _planned_addresses(plan)
-    for key in [k for k in ctj if k[1] not in visible]:
-        assert key[1] in {checkov_name(r.address) for r in loaded.deployment.databases if r.kind == "data"}, key
-        del ctj[key]
+    # Checkov's plan parser hands checks only planned_values' managed resources; findings
+    # about data sources (read at plan time) and module calls count on the anchor
+    ctj = ctj_verdicts(loaded, set(checkov), plan)
     problems, _ = compare(checkov, ctj, loaded.info.scope, hcl=False)
     assert not problems, "Checkov/ctj-policy parity failures:\n" + "\n".join(problems)
     assert ctj, "no covered resource in scope: the parity test would prove nothing"
@@ -281,20 +317,81 @@ def test_root_rds_of_whole_account_plan_is_not_flagged():
         assert not [k for k in checkov if k[1] == "aws_db_instance.default"], plan.name
 
 
+def _ctj_failing(plan: Path) -> set[str]:
+    """The rule IDs ``python3 -m ctj_policy check PLAN --format json`` reports failing."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "ctj_policy", "check", str(plan), "--format", "json"], capture_output=True, cwd=ROOT, timeout=120
+    )
+    assert proc.returncode in (0, 1), proc.stderr.decode(errors="replace")[-2000:]
+    doc = json.loads(proc.stdout.decode())
+    return {r["rule_id"] for r in doc["results"] if r["status"] == "fail" and r.get("title") != "expired waiver"}
+
+
+def test_done_when_legacy_plan_fails_the_same_rules():
+    """Issue 5's done-when, exactly: on legacy.json the failing CKV_CTJ_* checks, mapped to
+    CTJ IDs, are the rules ``ctj-policy check --format json`` fails (CTJ004/010/011 included)."""
+    plan = PLANS / "legacy.json"
+    if not plan.is_file():
+        pytest.skip("fixtures/plans/legacy.json missing")
+    by_check = {s.check_id: s.rule_id for s in CHECK_MAP}
+    checkov = run_checkov(plan, "terraform_plan")
+    failing = {by_check[cid] for (cid, _a), st in checkov.items() if st == "FAILED"}
+    expected = _ctj_failing(plan)
+    assert {"CTJ001", "CTJ004", "CTJ010", "CTJ011"} <= expected
+    assert failing == expected, f"Checkov fails {sorted(failing)}, ctj-policy {sorted(expected)}"
+
+
 def test_failing_rules_match_on_plans():
-    """The done-when check: Checkov's failing CKV_CTJ IDs are the CTJ rules ctj-policy fails on them."""
+    """The done-when on every plan fixture: Checkov's failing CKV_CTJ IDs are the CTJ rules
+    ctj-policy fails on the whole plan (engine results, not only per-resource verdicts)."""
     from ctj_policy.loaders.plan import load_plan
 
     if not PLAN_FIXTURES:
         pytest.skip("no plan fixtures yet")
     by_check = {s.check_id: s.rule_id for s in CHECK_MAP}
+    problems = []
     for plan in PLAN_FIXTURES:
         checkov = run_checkov(plan, "terraform_plan")
         failing = {by_check[cid] for (cid, _a), st in checkov.items() if st == "FAILED"}
-        loaded = load_plan(str(plan), DEFAULT)
-        ctj = ctj_verdicts(loaded, set(checkov))
-        expected = {by_check[cid] for (cid, _a), v in ctj.items() if v == FAIL}
-        assert failing == expected, f"{plan.name}: Checkov fails {sorted(failing)}, ctj-policy {sorted(expected)}"
+        dep, _info = load_plan(str(plan), DEFAULT)
+        expected = {r.rule_id for r in evaluate(dep, DEFAULT).results if r.status == FAIL and r.title != "expired waiver"}
+        if failing != expected:
+            problems.append(f"{plan.name}: Checkov fails {sorted(failing)}, ctj-policy {sorted(expected)}")
+    assert not problems, "\n".join(problems)
+
+
+def test_address_less_findings_land_on_the_anchor():
+    """"no listener rule routes ..." (CTJ010) and "no repository ..." (CTJ004) have no address:
+    Checkov reports them on the anchor, THE CTJ task definition, and on nothing else."""
+    from ctj_policy.loaders.checkov_conf import BY_RULE_ID, anchor, plan_evaluation
+
+    for name, rule in (("fail-ctj010-no-admin-rule.json", "CTJ010"), ("fail-ctj004-missing-backend-repo.json", "CTJ004")):
+        plan = PLANS / name
+        if not plan.is_file():
+            continue
+        evaluation = plan_evaluation(str(plan))
+        assert any(r.address is None and r.status == FAIL for r in evaluation.results[rule]), name
+        spec = BY_RULE_ID[rule]
+        assert evaluation.facts.ctj_task is not None and anchor(spec, evaluation) == evaluation.facts.ctj_task
+        checkov = run_checkov(plan, "terraform_plan")
+        failed = {a for (cid, a), st in checkov.items() if cid == spec.check_id and st == "FAILED"}
+        assert failed == {evaluation.facts.ctj_task}, (name, failed)
+
+
+def test_anchor_falls_back_to_the_ctj_service():
+    """Without a CTJ task definition, address-less findings land on the CTJ service."""
+    from ctj_policy.loaders.checkov_conf import BY_RULE_ID, PlanEvaluation, PlanFacts, anchor, plan_verdict
+    from ctj_policy.model import Result
+
+    svc = "module.civic-tech-jobs.aws_ecs_service.this"
+    facts = PlanFacts("module.civic-tech-jobs", frozenset(), None, svc)
+    lost = Result("CTJ010", "t", "error", FAIL, "no listener rule routes /api/*", None)
+    evaluation = PlanEvaluation(facts, {"CTJ010": (lost,)}, ((svc, "aws_ecs_service"),), frozenset())
+    assert anchor(BY_RULE_ID["CTJ010"], evaluation) == svc
+    assert plan_verdict("CTJ010", svc, "aws_ecs_service", evaluation).status == FAIL
+    none = PlanEvaluation(PlanFacts(facts.scope, frozenset(), None, None), {"CTJ010": (lost,)}, ((svc, "aws_ecs_service"),), frozenset())
+    assert anchor(BY_RULE_ID["CTJ010"], none) is None
+    assert plan_verdict("CTJ010", svc, "aws_ecs_service", none).status == PASS
 
 
 def test_adapter_imports_with_standard_library_only_in_checkov_env():
@@ -463,3 +560,40 @@ def test_verdict_messages_are_redacted():
 
     v = Verdict(FAIL, [Finding(status=FAIL, message="value hunter2-long-secret leaked", address="a.b")], secrets=frozenset({"hunter2-long-secret"}))
     assert "hunter2-long-secret" not in v.message and "(redacted)" in v.message
+
+
+# ---------------------------------------------------------------- the one-liner prints no secrets
+
+
+def test_checkov_argv_adds_compact_by_default():
+    argv = checkov_argv("checkov", ["-f", "p.json"], POLICIES)
+    assert argv.count("--compact") == 1
+    assert checkov_argv("checkov", ["-f", "p.json", "--compact"], POLICIES).count("--compact") == 1
+    assert "--compact" not in checkov_argv("checkov", ["-f", "p.json"], POLICIES, compact=False)
+
+
+def _leaked(plan: Path, text: str) -> int:
+    """How many of the plan's sensitive strings appear in ``text`` (never the strings themselves)."""
+    from ctj_policy.loaders.checkov_conf import plan_facts
+
+    return sum(1 for s in plan_facts(str(plan)).sensitive if len(s) >= 6 and s in text)
+
+
+def test_cli_checkov_one_liner_prints_no_sensitive_value():
+    """Checkov prints a failing resource's code block (a task definition's env values):
+    the one-liner passes --compact, so the value the plan marks sensitive is not printed
+    while the CTJ031 failure still is; --show-code (the control) prints it."""
+    _need_checkov()
+    plan = PLANS / "fail-ctj031-sensitive-value.json"
+    if not plan.is_file():
+        pytest.skip("fixture missing")
+    env = {k: v for k, v in os.environ.items() if k != "CTJ_CHECKOV"}
+    base = [sys.executable, "-m", "ctj_policy", "checkov"]
+    args = ["--", "-f", str(plan), "--framework", "terraform_plan", "--check", "CKV_CTJ_031"]
+    proc = subprocess.run([*base, *args], capture_output=True, env=env, cwd=ROOT, timeout=300)
+    out = proc.stdout.decode(errors="replace") + proc.stderr.decode(errors="replace")
+    assert proc.returncode == 1, out[-2000:]
+    assert "CKV_CTJ_031" in out and "FAILED for resource" in out
+    assert _leaked(plan, out) == 0, "the one-liner printed a value the plan marks sensitive"
+    control = subprocess.run([*base, "--show-code", *args], capture_output=True, env=env, cwd=ROOT, timeout=300)
+    assert _leaked(plan, control.stdout.decode(errors="replace")) > 0, "control: without --compact Checkov prints the code block"

@@ -24,9 +24,13 @@ Conf shapes (Checkov 3.x):
   could not finish evaluating it, as the text ``"${jsonencode(<python
   literal>)}"``; unevaluated function calls stay as text (``"upper(x)"``).
 
-Plan mode also reads the plan file itself once (:func:`plan_facts`, with
-the plan loader's own functions): the scope, the values the plan marks
-sensitive, the CTJ task and its service, none of which is in the conf.
+Plan mode does not build the model from the conf: it reads the plan file
+itself once (:func:`plan_evaluation`: the plan loader's full model, the
+engine's ``run_rules`` + ``apply_waivers``) and a check reports the findings
+of its rule about the resource Checkov hands it (:func:`plan_verdict`;
+findings about no resource the check can see go to the :func:`anchor`, the
+CTJ task definition, else the CTJ service).  The per-resource conf -> model
+path below is HCL mode only.
 
 ``CHECK_MAP`` is the one table mapping Checkov IDs to CTJ rules and saying
 which resource types each rule can judge alone; ``docs/checkov.md`` is
@@ -36,6 +40,7 @@ generated from it (:func:`mapping_table_markdown`).
 from __future__ import annotations
 
 import ast
+import fnmatch
 import json
 import os
 import re
@@ -108,50 +113,73 @@ class CheckSpec:
     data: tuple[str, ...] = ()
     yaml: str = ""
     note: str = ""
+    hcl: tuple[str, ...] | None = None  # the types judged in HCL mode (None: all of ``resources``)
 
     @property
     def python(self) -> bool:
         return bool(self.resources or self.data)
 
+    @property
+    def hcl_resources(self) -> tuple[str, ...]:
+        """What a check judges alone in HCL mode (per resource); the rest of ``resources`` is plan mode only."""
+        return self.resources if self.hcl is None else self.hcl
+
+    def registered(self, resource_type: str) -> bool:
+        return any(fnmatch.fnmatchcase(resource_type, t) for t in self.resources)
+
+
+ANCHOR = TASK + SERVICE  # where findings about no Checkov-visible resource are reported (plan mode)
+AUTOSCALING = ("aws_appautoscaling_target",)
+LISTENER_RULES = ("aws_lb_listener_rule", "aws_alb_listener_rule")
+_PLAN_ONLY = "plan mode: every finding, on the resource it names, else on the anchor. HCL mode: "
 
 CHECK_MAP: tuple[CheckSpec, ...] = (
     CheckSpec(
-        "CKV_CTJ_001", "CTJ001", TASK,
-        note="per task definition: three containers with the frontend, backend and database roles. "
+        "CKV_CTJ_001", "CTJ001", ANCHOR, hcl=TASK,
+        note=_PLAN_ONLY + "per task definition only (three containers with the frontend, backend and database roles); "
         "'exactly one task definition in scope' needs the whole plan: ctj-policy only",
     ),
-    CheckSpec("CKV_CTJ_002", "CTJ002", SERVICE + ECR, note="legacy ECS services and ECR repositories; legacy module calls: ctj-policy only"),
+    CheckSpec(
+        "CKV_CTJ_002", "CTJ002", SERVICE + ECR,
+        note="plan mode: legacy module calls (no resource) are reported on the anchor (the CTJ service). "
+        "HCL mode: legacy ECS services and ECR repositories; legacy module calls: ctj-policy only",
+    ),
     CheckSpec("CKV_CTJ_003", "CTJ003", TASK),
     CheckSpec(
-        "CKV_CTJ_004", "CTJ004",
-        note="the two repositories must exist in scope and the task's images must come from them: needs the task and "
-        "every repository at once; a YAML graph policy cannot count resources or parse container_definitions",
+        "CKV_CTJ_004", "CTJ004", ANCHOR + ECR, hcl=(),
+        note=_PLAN_ONLY + "nothing (the two repositories must exist in scope and the task's images must come from "
+        "them: needs the task and every repository at once): ctj-policy only",
     ),
     CheckSpec(
-        "CKV_CTJ_010", "CTJ010",
-        note="which path pattern forwards to which target group, and priority order ACROSS listener rules: a YAML "
-        "graph policy judges one resource (and its connections) at a time and cannot compare two rules' priorities",
+        "CKV_CTJ_010", "CTJ010", ANCHOR + LISTENER_RULES + TARGET_GROUPS, hcl=(),
+        note=_PLAN_ONLY + "nothing (which path pattern forwards to which target group, and priority order ACROSS "
+        "listener rules): ctj-policy only",
     ),
     CheckSpec(
-        "CKV_CTJ_011", "CTJ011",
-        note="which load_balancer block attaches which container/port to which target group, matched against the "
-        "task's portMappings (inside container_definitions JSON) and the target groups' roles: not expressible per resource or in YAML",
+        "CKV_CTJ_011", "CTJ011", ANCHOR + TARGET_GROUPS, hcl=(),
+        note=_PLAN_ONLY + "nothing (which load_balancer block attaches which container/port to which target group, "
+        "matched against the task's portMappings and the target groups' roles): ctj-policy only",
     ),
     CheckSpec(
-        "CKV_CTJ_012", "CTJ012", TARGET_GROUPS + INGRESS,
-        note="target group ports and security-group ingress; load_balancer blocks naming the database container "
-        "and listener rules forwarding to a 5432 target group need the task or the target group: ctj-policy only",
+        "CKV_CTJ_012", "CTJ012", TARGET_GROUPS + INGRESS + SERVICE + LISTENER_RULES, hcl=TARGET_GROUPS + INGRESS,
+        note="plan mode: also load_balancer blocks of services and listener rules forwarding to a 5432 target group. "
+        "HCL mode: target group ports and security-group ingress only; services and listener rules need the task or "
+        "the target group: ctj-policy only",
     ),
     CheckSpec(
-        "CKV_CTJ_020", "CTJ020", DATABASES, DATA_DATABASES,
-        note="database module calls are not resources: ctj-policy only",
+        "CKV_CTJ_020", "CTJ020", DATABASES + ANCHOR, DATA_DATABASES, hcl=DATABASES,
+        note="plan mode: database module calls and data sources (which plan-mode Checkov never hands a check) are "
+        "reported on the anchor. HCL mode: database resources and data sources; module calls: ctj-policy only",
     ),
     CheckSpec("CKV_CTJ_021", "CTJ021", TASK),
     CheckSpec("CKV_CTJ_022", "CTJ022", TASK),
     CheckSpec("CKV_CTJ_023", "CTJ023", TASK),
-    CheckSpec("CKV_CTJ_024", "CTJ024", TASK, note="the launch type comes from the task's requires_compatibilities; the service's launch_type/capacity providers: ctj-policy only"),
+    CheckSpec("CKV_CTJ_024", "CTJ024", TASK, note="the launch type comes from the task's requires_compatibilities; HCL mode: the service's launch_type/capacity providers: ctj-policy only"),
     CheckSpec("CKV_CTJ_025", "CTJ025", TASK),
-    CheckSpec("CKV_CTJ_026", "CTJ026", SERVICE, note="desired_count and deployment percentages; autoscaling targets: ctj-policy only"),
+    CheckSpec(
+        "CKV_CTJ_026", "CTJ026", SERVICE + AUTOSCALING, hcl=SERVICE,
+        note="desired_count and deployment percentages; autoscaling targets: plan mode only",
+    ),
     CheckSpec("CKV_CTJ_027", "CTJ027", TASK),
     CheckSpec("CKV_CTJ_030", "CTJ030", TASK),
     CheckSpec("CKV_CTJ_031", "CTJ031", TASK, note="values the plan marks sensitive: plan mode only (read from the plan file); HCL mode sees secret-looking names only"),
@@ -167,8 +195,8 @@ def mapping_table_markdown() -> str:
     from ..rules import RULES_BY_ID
 
     lines = [
-        "| Checkov ID | CTJ rule | title | Checkov check | resource types | not visible to Checkov (ctj-policy only) |",
-        "|---|---|---|---|---|---|",
+        "| Checkov ID | CTJ rule | title | Checkov check | resource types (plan mode) | HCL mode (per resource) | notes |",
+        "|---|---|---|---|---|---|---|",
     ]
     for s in CHECK_MAP:
         rule = RULES_BY_ID[s.rule_id]
@@ -178,10 +206,11 @@ def mapping_table_markdown() -> str:
         if s.yaml:
             kinds.append(f"YAML (`policies/{s.yaml}`)")
         types = ", ".join(f"`{t}`" for t in s.resources)
+        hcl = ", ".join(f"`{t}`" for t in s.hcl_resources) if s.hcl is not None else "same"
         if s.data:
-            types += ", data " + ", ".join(f"`{t}`" for t in s.data)
+            hcl += ", data " + ", ".join(f"`{t}`" for t in s.data)
         lines.append(
-            f"| {s.check_id} | {s.rule_id} | {rule.title} | {' + '.join(kinds) or '-'} | {types or '-'} | {s.note or '-'} |"
+            f"| {s.check_id} | {s.rule_id} | {rule.title} | {' + '.join(kinds) or '-'} | {types or '-'} | {hcl or '- (plan mode only)'} | {s.note or '-'} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -613,26 +642,49 @@ class PlanFacts:
     ctj_service: str | None  # address of the service running it (common.ctj_service)
 
 
-_plan_facts: dict[tuple[str, str, Config], PlanFacts | None] = {}
+@dataclass(frozen=True)
+class PlanEvaluation:
+    """ctj-policy's own evaluation of a whole plan file, computed once per file.
+
+    The plan loader builds the FULL model (``load_plan(validate=False)``), the
+    engine runs every rule on it and applies the waivers (``run_rules``,
+    ``apply_waivers``), exactly as ``ctj-policy check`` does; a plan-mode
+    check only picks, from these results, the ones about the resource
+    Checkov hands it (:func:`plan_verdict`).  Nothing here decides an
+    invariant.
+    """
+
+    facts: PlanFacts
+    results: dict  # rule_id -> tuple[Result, ...] (waived results have status "waived")
+    resources: tuple  # (address, type) of every in-scope resource Checkov can hand a check
+    secrets: frozenset  # everything load_plan redacts
 
 
-def plan_facts(plan_path: str, config: Config = DEFAULT, option: str | None = None) -> PlanFacts | None:
-    """The plan file's scope, sensitive strings, CTJ task and CTJ service, computed
-    by ctj-policy's own plan loader (``load_plan(validate=False)``,
-    ``plan.plan_facts``) and rule helpers (``ctj_task``, ``ctj_service``);
-    cached per file.  ``option``: the scope (default: env CTJ_POLICY_SCOPE, else
-    the configuration's).  None when the file cannot be read as a plan."""
+_plan_evaluations: dict[tuple, PlanEvaluation | None] = {}
+
+
+def plan_evaluation(plan_path: str, config: Config = DEFAULT, option: str | None = None) -> PlanEvaluation | None:
+    """The whole-plan evaluation of ``plan_path`` (cached per path, mtime, size,
+    scope and configuration).  ``option``: the scope (default: env
+    CTJ_POLICY_SCOPE, else the configuration's).  None when the file cannot
+    be read as a plan (a check then reports nothing: no guessing)."""
     option = (option if option is not None else os.environ.get(SCOPE_ENV, "")).strip() or config.scope
-    key = (os.path.abspath(plan_path), option, config)
-    if key in _plan_facts:
-        return _plan_facts[key]
+    path = os.path.abspath(plan_path)
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    key = (path, st.st_mtime_ns, st.st_size, option, config)
+    if key in _plan_evaluations:
+        return _plan_evaluations[key]
+    from ..engine import apply_waivers, run_rules
     from ..rules.common import ctj_service, ctj_task
     from .plan import load_plan
 
-    facts: PlanFacts | None = None
+    evaluation: PlanEvaluation | None = None
     try:
-        _doc, sensitive = _read_plan_facts(plan_path, config)
-        loaded = load_plan(plan_path, config, scope=option, validate=False)
+        _doc, sensitive = _read_plan_facts(path, config)
+        loaded = load_plan(path, config, scope=option, validate=False)
         dep = loaded.deployment
         task = ctj_task(dep, config)
         service = ctj_service(dep, config, task) if task is not None else None
@@ -642,10 +694,35 @@ def plan_facts(plan_path: str, config: Config = DEFAULT, option: str | None = No
             task.address if task is not None else None,
             service.address if isinstance(service, Service) else None,
         )
+        secrets = frozenset(sensitive) | frozenset(dep.redact) | frozenset(_secrets(dep, config))
+        # expired waivers are reported by ctj-policy as separate rows, not as rule findings
+        waived = apply_waivers(run_rules(dep, config), [*config.waivers, *dep.waivers]).results
+        results: dict = {}
+        for r in waived:
+            results.setdefault(r.rule_id, []).append(r)
+        resources = {}
+        for res in dep.all_resources():
+            if res.type == "module" or getattr(res, "kind", "resource") == "data":
+                continue  # module calls are no resources; plan-mode Checkov never hands a check a data source
+            address = res.address.split(".ingress[", 1)[0] if res.type == "aws_security_group" else res.address
+            resources[address] = res.type
+        evaluation = PlanEvaluation(facts, {k: tuple(v) for k, v in results.items()}, tuple(sorted(resources.items())), secrets)
     except Exception:  # noqa: BLE001 - a check must never crash Checkov's run: unreadable = UNKNOWN
-        facts = None
-    _plan_facts[key] = facts
-    return facts
+        evaluation = None
+    if len(_plan_evaluations) > 64:
+        _plan_evaluations.clear()
+    _plan_evaluations[key] = evaluation
+    return evaluation
+
+
+def plan_facts(plan_path: str, config: Config = DEFAULT, option: str | None = None) -> PlanFacts | None:
+    """The plan file's scope, sensitive strings, CTJ task and CTJ service, computed
+    by ctj-policy's own plan loader (``load_plan(validate=False)``,
+    ``plan.plan_facts``) and rule helpers (``ctj_task``, ``ctj_service``);
+    cached per file (:func:`plan_evaluation`).  None when the file cannot be
+    read as a plan."""
+    evaluation = plan_evaluation(plan_path, config, option)
+    return evaluation.facts if evaluation is not None else None
 
 
 def plan_scope(plan_path: str, config: Config = DEFAULT) -> str | None:
@@ -811,24 +888,20 @@ def check_resource(
     if block_type == "data":
         address = data_address(address, resource_type)
     mode = PLAN if (plan_path or scanned_file).lower().endswith(".json") or "__change_actions__" in conf else HCL
-    sensitive: frozenset[str] = frozenset()
     if mode == PLAN:
         candidates = [plan_path] if plan_path else [scanned_file, os.path.join(os.getcwd(), scanned_file.lstrip("/"))]
-        found = next((c for c in candidates if c and os.path.isfile(c) and plan_facts(c, config) is not None), None)
+        found = next((c for c in candidates if c and os.path.isfile(c) and plan_evaluation(c, config) is not None), None)
         if found is None:
             return Verdict(UNKNOWN, reason=f"the plan file Checkov scans ({plan_path or scanned_file!r}) was not found or is not a plan")
-        facts = plan_facts(found, config)
-        sensitive = facts.sensitive
-        scope = scope_for(address, plan_path=found, config=config)
-        subject = _subject(rule_id, resource_type, block_type, facts)
-        if scope is not None and subject is not None and subject != address:
-            return Verdict(UNKNOWN, reason=f"{address} is not what ctj-policy's {rule_id} judges ({subject})")
-    else:
-        scope = scope_for(address, config=config)
+        return plan_verdict(rule_id, address, resource_type, plan_evaluation(found, config), block_type=block_type)
+    spec = BY_RULE_ID[rule_id]
+    if not any(fnmatch.fnmatchcase(resource_type, t) for t in (spec.hcl_resources if block_type == "resource" else spec.data)):
+        return Verdict(UNKNOWN, reason=f"{rule_id} on {resource_type} needs the whole plan: plan mode only (HCL: run ctj-policy)")
+    scope = scope_for(address, config=config)
     if scope is None:
         return Verdict(UNKNOWN, reason=f"{address} is outside the CTJ scope")
     rule = RULES_BY_ID[rule_id]
-    dep = deployment_for(conf, resource_type, address=address, mode=mode, block_type=block_type, rule_id=rule_id, sensitive=sensitive)
+    dep = deployment_for(conf, resource_type, address=address, mode=mode, block_type=block_type, rule_id=rule_id)
     findings = list(rule.check(dep, config))
     mine = [f for f in findings if belongs(f.address, address)]
     stubs = {n[5:] for n in dep.notes if n.startswith("stub:")}
@@ -845,8 +918,63 @@ def check_resource(
     return Verdict(PASS, [f for f in findings if f.status == PASS], secrets=secrets)
 
 
+def anchor(spec: CheckSpec, evaluation: PlanEvaluation) -> str | None:
+    """The one resource a plan-mode check reports a rule's address-less findings on.
+
+    The CTJ ``aws_ecs_task_definition`` (``common.ctj_task``) when the check is
+    registered for task definitions, else (or when there is none) the CTJ
+    ``aws_ecs_service`` (``common.ctj_service``) when registered for services;
+    None when neither is there (those findings then reach no Checkov check:
+    ctj-policy only).
+    """
+    present = dict(evaluation.resources)
+    for address in (evaluation.facts.ctj_task, evaluation.facts.ctj_service):
+        if address and address in present and spec.registered(present[address]):
+            return address
+    return None
+
+
+def orphaned(result, spec: CheckSpec, evaluation: PlanEvaluation) -> bool:
+    """A finding no plan-mode check of ``spec`` would see on its own resource:
+    no address, or one naming no resource the check is registered for (a
+    module call, a data source, another type)."""
+    return not any(belongs(result.address, a) for a, t in evaluation.resources if spec.registered(t))
+
+
+def plan_verdict(rule_id: str, address: str, resource_type: str, evaluation: PlanEvaluation, *, block_type: str = "resource") -> Verdict:
+    """Plan mode: ctj-policy's verdict (whole plan, every rule, waivers) on the one
+    resource Checkov hands a check.
+
+    The findings of ``rule_id`` about ``address`` (:func:`belongs`), plus, on
+    the :func:`anchor` resource, the findings about no resource the check can
+    see (:func:`orphaned`): FAILED when any fails, not reported (UNKNOWN) when
+    any is unknown, else PASSED.  Resources outside the CTJ scope, and tasks /
+    services a CTJ-task rule does not judge (another task than THE CTJ task),
+    are not reported, as ctj-policy says nothing about them.
+    """
+    spec = BY_RULE_ID[rule_id]
+    facts = evaluation.facts
+    if block_type != "resource":
+        return Verdict(UNKNOWN, reason="plan-mode Checkov hands no data source to a check")  # defensive
+    if not _under(address, facts.scope):
+        return Verdict(UNKNOWN, reason=f"{address} is outside the CTJ scope")
+    subject = _subject(rule_id, resource_type, block_type, facts)
+    if subject is not None and subject != address:
+        return Verdict(UNKNOWN, reason=f"{address} is not what ctj-policy's {rule_id} judges ({subject or 'nothing'})")
+    results = evaluation.results.get(rule_id, ())
+    mine = [r for r in results if belongs(r.address, address)]
+    if address == anchor(spec, evaluation):
+        mine += [r for r in results if orphaned(r, spec, evaluation)]
+    secrets = evaluation.secrets
+    if any(r.status == FAIL for r in mine):
+        return Verdict(FAIL, [r for r in mine if r.status == FAIL], secrets=secrets)
+    if any(r.status == UNKNOWN for r in mine):
+        return Verdict(UNKNOWN, [r for r in mine if r.status == UNKNOWN], secrets=secrets)
+    return Verdict(PASS, [r for r in mine if r.status == PASS], secrets=secrets)
+
+
 # rules that judge THE CTJ task only (common.ctj_task / role_scope), or the service running it
-CTJ_TASK_RULES = frozenset({"CTJ003", "CTJ021", "CTJ022", "CTJ023", "CTJ024", "CTJ025", "CTJ027", "CTJ030", "CTJ032"})
+CTJ_TASK_RULES = frozenset({"CTJ003", "CTJ004", "CTJ011", "CTJ021", "CTJ022", "CTJ023", "CTJ024", "CTJ025", "CTJ027", "CTJ030", "CTJ032"})
 CTJ_SERVICE_RULES = frozenset({"CTJ026"})
 
 
@@ -882,6 +1010,11 @@ def _secrets(dep: Deployment, config: Config) -> set[str]:
 
 __all__ = [
     "CHECK_MAP",
+    "PlanEvaluation",
+    "anchor",
+    "orphaned",
+    "plan_evaluation",
+    "plan_verdict",
     "CTJ_SERVICE_RULES",
     "CTJ_TASK_RULES",
     "PlanFacts",
