@@ -48,7 +48,9 @@ def finding_line(r: Result, color: bool = False) -> str:
     """``CTJ022 error   fail    ADDRESS (FILE:LINE): MESSAGE``."""
     where = _clean(r.address) if r.address else "-"
     if r.location is not None:
-        where += f" ({_clean(r.location.file)}:{r.location.line})"
+        site = r.location.call_site  # the module block that instantiated it
+        via = f", called at {_clean(site.file)}:{site.line}" if site is not None else ""
+        where += f" ({_clean(r.location.file)}:{r.location.line}{via})"
     rule = _paint(r.rule_id, "bold", color)
     status = _paint(f"{r.status:<7}", r.status, color)
     return f"{rule} {r.severity:<7} {status} {where}: {_clean(r.message)}"
