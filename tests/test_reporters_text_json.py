@@ -211,3 +211,11 @@ def test_text_each_finding_is_one_line_without_control_characters():
 def test_text_finding_line_helper():
     line = text.finding_line(res("CTJ002", "fail", "legacy repo", address=None, location=Location("a.tf", 3)))
     assert line == "CTJ002 error   fail    - (a.tf:3): legacy repo"
+
+
+def test_text_names_the_module_call_of_a_block_inside_a_module():
+    inner = Location("modules/container/main.tf", 6, call_site=Location("projects/civic-tech-jobs/environment-stage.tf", 20, call_site=Location("main.tf", 73)))
+    out = text.render(report([res(location=inner)]))
+    assert "(modules/container/main.tf:6, called at projects/civic-tech-jobs/environment-stage.tf:20)" in out
+    plain = text.render(report([res(location=Location("projects/civic-tech-jobs/civic-tech-jobs.tf", 1))]))
+    assert "(projects/civic-tech-jobs/civic-tech-jobs.tf:1)" in plain
