@@ -514,23 +514,9 @@ def _import_loader(name: str, what: str):
 
 
 def build_report(deployment, info, results, exit_code: int, allow_unknown: bool):
-    """The Report every reporter renders (results re-redacted, addresses included)."""
-    from dataclasses import replace
-
+    """The Report every reporter renders (``results`` come redacted from the engine)."""
     from .model import Report, Result
-    from .redact import Redactor
 
-    redactor = Redactor(getattr(deployment, "redact", ()) or ())
-    if redactor.secrets:
-        results = [
-            replace(
-                r,
-                message=redactor.text(r.message),
-                address=redactor.text(r.address),
-                waiver_reason=redactor.text(r.waiver_reason),
-            )
-            for r in results
-        ]
     return Report(
         tool_name=PROG,
         tool_version=__version__,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable, Sequence
 
 from .config import Config, WaiverSpec
-from .model import ERROR, FAIL, PASS, UNKNOWN, WAIVED, WARNING, Deployment, Result
+from .model import ERROR, FAIL, UNKNOWN, WAIVED, WARNING, Deployment, Result
 from .redact import Redactor
 from .rules import ALL_RULES
 from .rules.base import Rule
@@ -103,7 +103,7 @@ def evaluate(
     results = run_rules(deployment, config, selected)
     evaluation = apply_waivers(results, [*config.waivers, *deployment.waivers], today)
     redactor = Redactor(deployment.redact)
-    evaluation.results = sorted((redactor.result(r) for r in evaluation.results), key=Result.sort_key)
+    evaluation.results = [redactor.result(r) for r in evaluation.results]
     for w in evaluation.expired_waivers:
         evaluation.results.append(
             Result(

@@ -30,5 +30,6 @@ class Redactor:
         return replace(
             result,
             message=self.text(result.message),
+            address=self.text(result.address),
             waiver_reason=self.text(result.waiver_reason),
         )
