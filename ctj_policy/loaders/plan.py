@@ -21,7 +21,6 @@ from typing import Any
 from ..config import Config
 from ..model import (
     KNOWN_AFTER_APPLY,
-    UNRESOLVED,
     AutoscalingTarget,
     DatabaseResource,
     Deployment,
@@ -383,6 +382,15 @@ _WS = re.compile(r"[ \t\n\r]*")
 _DROPPED = frozenset({"planned_values", "prior_state", "resource_drift", "output_changes", "checks"})
 
 
+def _separator(text: str, i: int, close: str) -> tuple[int, bool]:
+    """After a value at ``i``: skip ``,`` (False) or the closing ``close`` (True), and white space."""
+    i = _WS.match(text, i).end()
+    c = text[i]
+    if c != close and c != ",":
+        raise _NotStreamable
+    return _WS.match(text, i + 1).end(), c == close
+
+
 def _under(address: Any, prefix: str) -> bool:
     if not isinstance(address, str):
         return False
@@ -443,13 +451,9 @@ def _stream(text: str, config: Config):
                             if sens and after is not None:
                                 _collect_strings(after, sens, redact, secret_key)
                         del item, change
-                        i = ws(text, i).end()
-                        c = text[i]
-                        i = ws(text, i + 1).end()
-                        if c == "]":
+                        i, closed = _separator(text, i, "]")
+                        if closed:
                             break
-                        if c != ",":
-                            raise _NotStreamable
                 doc[key] = []
             elif key in _DROPPED:
                 top_spans[key] = i
@@ -458,13 +462,9 @@ def _stream(text: str, config: Config):
                 del value
             else:
                 doc[key], i = decoder.raw_decode(text, i)
-            i = ws(text, i).end()
-            c = text[i]
-            i = ws(text, i + 1).end()
-            if c == "}":
+            i, closed = _separator(text, i, "}")
+            if closed:
                 break
-            if c != ",":
-                raise _NotStreamable
     if ws(text, i).end() != len(text):
         raise _NotStreamable  # trailing data
     return doc, spans, top_spans, redact
