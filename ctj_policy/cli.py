@@ -14,7 +14,6 @@ it to show the traceback.  Error lines never echo input file contents.
 
 from __future__ import annotations
 
-import difflib
 import errno
 import importlib
 import importlib.util
@@ -22,9 +21,6 @@ import json
 import os
 import re
 import sys
-import tempfile
-import textwrap
-import traceback
 from typing import Any, Sequence
 
 import click
@@ -74,6 +70,8 @@ def _error(message: str) -> int:
 def _internal_error(exc: BaseException) -> int:
     # Never print the exception's message: it may hold input values (secrets).
     # Name the type and the innermost frame inside ctj_policy instead.
+    import traceback
+
     where = ""
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
         filename = frame.filename.replace("\\", "/")
@@ -237,6 +235,8 @@ def write_atomic(path: str, data: bytes) -> None:
         mode = os.stat(target).st_mode & 0o7777
     except OSError:
         mode = 0o666 & ~_umask()
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -316,6 +316,8 @@ def _all_rules() -> list:
 
 
 def _unknown_rule(rule_id: str, known: Sequence[str]) -> CliError:
+    import difflib
+
     close = difflib.get_close_matches(rule_id.upper(), list(known), n=3, cutoff=0.6)
     hint = f"; did you mean {' or '.join(close)}?" if close else ""
     return CliError(f"unknown rule {rule_id!r}{hint} ('{PROG} rules' lists them all)")
@@ -532,6 +534,8 @@ def build_report(deployment, info, results, exit_code: int, allow_unknown: bool)
 @click.argument("rule_id", metavar="ID")
 def explain(rule_id: str) -> None:
     """Print a rule's documentation: why it exists and how to fix a failure."""
+    import textwrap
+
     rule = _lookup_rule(rule_id)
     width = 88
     out = [f"{rule.id}: {rule.title}", f"severity: {rule.severity}", "", "Why:"]

@@ -10,8 +10,8 @@ from ``hcl2`` (the check reads package metadata and files).
 
 from __future__ import annotations
 
-import importlib.metadata as metadata
 import importlib.util
+import os
 import re
 from pathlib import Path
 
@@ -27,6 +27,8 @@ _MARKERS = ("postlexer.py", "hcl2.lark")
 
 
 def _version(dist: str) -> str | None:
+    from importlib import metadata
+
     try:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:
@@ -51,8 +53,35 @@ def _package_version(directory: Path) -> str | None:
     return None
 
 
+def _plainly_fine(directory: Path) -> bool:
+    """The usual case, decided from one directory listing instead of package metadata.
+
+    True when ``hcl2`` sits next to python-hcl2 8.x's dist-info and no
+    bc-python-hcl2 dist-info, holds python-hcl2's marker files, and its
+    ``version.py`` says 8.x.  Anything else goes through the full diagnosis.
+    """
+    try:
+        names = os.listdir(directory.parent)
+    except OSError:
+        return False
+    dists = [n.lower() for n in names if n.endswith(".dist-info")]
+    if any(n.startswith("bc_python_hcl2-") for n in dists):
+        return False
+    if not any(n.startswith("python_hcl2-8.") for n in dists):
+        return False
+    if any(not (directory / m).is_file() for m in _MARKERS):
+        return False
+    return _major(_package_version(directory)) == 8
+
+
 def diagnose() -> str | None:
     """None when ``hcl2`` is python-hcl2 8.x; else a one-line reason."""
+    try:
+        spec = importlib.util.find_spec("hcl2")
+    except (ImportError, ValueError):
+        spec = None
+    if spec is not None and spec.origin and _plainly_fine(Path(spec.origin).parent):
+        return None
     py_version = _version("python-hcl2")
     bc_version = _version("bc-python-hcl2")
     try:

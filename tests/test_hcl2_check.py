@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import subprocess
 import sys
 from pathlib import Path
@@ -28,12 +29,12 @@ def _fake(monkeypatch, versions: dict, files: dict, tmp_path: Path):
     def version(dist):
         if dist in versions:
             return versions[dist]
-        raise hcl2_check.metadata.PackageNotFoundError(dist)
+        raise importlib.metadata.PackageNotFoundError(dist)
 
     class Spec:
         origin = str(pkg / "__init__.py")
 
-    monkeypatch.setattr(hcl2_check.metadata, "version", version)
+    monkeypatch.setattr(importlib.metadata, "version", version)
     monkeypatch.setattr(hcl2_check.importlib.util, "find_spec", lambda name: Spec())
 
 
@@ -57,6 +58,41 @@ def test_bc_only(monkeypatch, tmp_path):
 def test_wrong_major(monkeypatch, tmp_path):
     _fake(monkeypatch, {"python-hcl2": "4.3.2"}, {"__init__.py": "", "postlexer.py": "", "hcl2.lark": ""}, tmp_path)
     assert "needs python-hcl2 8.x" in str(pytest.raises(InputError, hcl2_check.ensure_python_hcl2).value)
+
+
+GOOD_FILES = {"__init__.py": "", "postlexer.py": "", "hcl2.lark": "", "version.py": "__version__ = version = '8.1.4'\n"}
+
+
+@pytest.mark.parametrize(
+    "name, dists, files, fine",
+    [
+        ("python-hcl2 8 alone", ["python_hcl2-8.1.4.dist-info"], GOOD_FILES, True),
+        ("bc-python-hcl2 beside it", ["python_hcl2-8.1.4.dist-info", "bc_python_hcl2-0.4.3.dist-info"], GOOD_FILES, False),
+        ("no python-hcl2 dist-info", [], GOOD_FILES, False),
+        ("python-hcl2 7", ["python_hcl2-7.3.1.dist-info"], GOOD_FILES, False),
+        ("fork's version.py", ["python_hcl2-8.1.4.dist-info"], {**GOOD_FILES, "version.py": "__version__ = '0.4.3'\n"}, False),
+        ("postlexer.py missing", ["python_hcl2-8.1.4.dist-info"],
+         {k: v for k, v in GOOD_FILES.items() if k != "postlexer.py"}, False),
+    ],
+)
+def test_fast_path_only_accepts_the_plain_case(tmp_path, name, dists, files, fine):
+    """The metadata-free shortcut says "fine" only when the full diagnosis would; otherwise it defers."""
+    for d in dists:
+        (tmp_path / d).mkdir()
+    pkg = tmp_path / "hcl2"
+    pkg.mkdir()
+    for fname, text in files.items():
+        (pkg / fname).write_text(text)
+    assert hcl2_check._plainly_fine(pkg) is fine, name
+
+
+def test_bc_dist_info_beside_good_files_is_still_diagnosed(monkeypatch, tmp_path):
+    """Fast path declines (bc-python-hcl2's dist-info is there); the full diagnosis names it."""
+    (tmp_path / "python_hcl2-8.1.4.dist-info").mkdir()
+    (tmp_path / "bc_python_hcl2-0.4.3.dist-info").mkdir()
+    _fake(monkeypatch, {"python-hcl2": "8.1.4", "bc-python-hcl2": "0.4.3"}, GOOD_FILES, tmp_path)
+    msg = str(pytest.raises(InputError, hcl2_check.ensure_python_hcl2).value)
+    assert "bc-python-hcl2 0.4.3 is installed" in msg
 
 
 def test_real_checkov_env_is_detected():

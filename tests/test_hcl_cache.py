@@ -1,0 +1,153 @@
+"""HCL mode's two caches: the pickled parser object and the per-file parse cache.
+
+Both live in ``$XDG_CACHE_HOME/ctj-policy``.  A cache may only make a run
+faster: a damaged or stale entry is rebuilt, never trusted, and a cached run
+gives exactly the trees a fresh parse gives.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ctj_policy.loaders import hcl_parse
+
+from conftest import TERRAFORM
+
+TF_FILES = sorted(TERRAFORM.rglob("*.tf"))
+
+
+@pytest.fixture(scope="module")
+def grammar_cache(tmp_path_factory) -> Path:
+    """A cache directory holding Lark's grammar cache (built once for the module: a few seconds)."""
+    home = tmp_path_factory.mktemp("xdg")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("XDG_CACHE_HOME", str(home))
+    mp.setattr(hcl_parse, "_PARSER", None)
+    try:
+        hcl_parse.get_parser()
+    finally:
+        mp.undo()
+    grammar = list((home / "ctj-policy").glob("hcl2-grammar-*.bin"))
+    assert len(grammar) == 1
+    return home
+
+
+@pytest.fixture
+def cache_home(grammar_cache, monkeypatch) -> Path:
+    """The module's cache directory with only Lark's grammar cache left in it; the module state reset.
+
+    (Lark keys its grammar cache by the cache file's path too, so the
+    directory is reused rather than copied.)
+    """
+    cache = grammar_cache / "ctj-policy"
+    for entry in cache.iterdir():
+        if entry.is_dir():
+            shutil.rmtree(entry)
+        elif not entry.name.startswith("hcl2-grammar-"):
+            entry.unlink()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(grammar_cache))
+    monkeypatch.delenv("CTJ_POLICY_NO_CACHE", raising=False)
+    monkeypatch.setattr(hcl_parse, "_PARSER", None)
+    monkeypatch.setattr(hcl_parse, "_CACHE", {})
+    return cache
+
+
+def _pickles(cache: Path) -> list[Path]:
+    return list(cache.glob("hcl2-parser-*.pickle"))
+
+
+def _forbid_building(monkeypatch):
+    import lark
+
+    def boom(*args, **kwargs):
+        raise AssertionError("the parser was rebuilt instead of loaded from its pickle")
+
+    monkeypatch.setattr(lark.Lark, "__init__", boom)
+
+
+def test_parser_pickle_is_written_then_used(cache_home, monkeypatch):
+    hcl_parse.get_parser()
+    assert len(_pickles(cache_home)) == 1
+    monkeypatch.setattr(hcl_parse, "_PARSER", None)
+    _forbid_building(monkeypatch)
+    parser = hcl_parse.get_parser()
+    assert parser.parse('a = "b"\n') is not None
+
+
+def test_pickled_parser_gives_the_same_trees_as_lark(cache_home, monkeypatch):
+    built = hcl_parse.get_parser()  # built by Lark (from its grammar cache), then pickled
+    monkeypatch.setattr(hcl_parse, "_PARSER", None)
+    _forbid_building(monkeypatch)
+    loaded = hcl_parse.get_parser()
+    assert loaded is not built
+    assert len(TF_FILES) > 30
+    for path in TF_FILES:
+        text = path.read_text() + "\n"
+        assert loaded.parse(text) == built.parse(text), path
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a pickle", b"\x80\x05K\x01."])  # empty, junk, a pickled int
+def test_damaged_parser_pickle_is_rebuilt(cache_home, monkeypatch, damage):
+    hcl_parse.get_parser()
+    [pickle_file] = _pickles(cache_home)
+    pickle_file.write_bytes(damage)
+    monkeypatch.setattr(hcl_parse, "_PARSER", None)
+    parser = hcl_parse.get_parser()
+    assert parser.parse('a = "b"\n') is not None
+    assert pickle_file.stat().st_size > 100_000  # written again
+
+
+def test_parser_pickle_key_follows_the_grammar_file(tmp_path):
+    grammar, postlexer = tmp_path / "hcl2.lark", tmp_path / "postlexer.py"
+    grammar.write_text("start: x\n")
+    postlexer.write_text("")
+    first = hcl_parse._parser_pickle_path(grammar, postlexer, "1.3.1")
+    assert first == hcl_parse._parser_pickle_path(grammar, postlexer, "1.3.1")
+    assert first != hcl_parse._parser_pickle_path(grammar, postlexer, "1.3.2")
+    grammar.write_text("start: x y\n")
+    assert first != hcl_parse._parser_pickle_path(grammar, postlexer, "1.3.1")
+
+
+def _snapshot(tf):
+    return [(b.type, b.labels, b.line, sorted(b.attrs), len(b.blocks)) for b in tf.blocks]
+
+
+def cached_tree(src: Path):
+    path, tree = hcl_parse._cached_tree(src.read_bytes())
+    assert path is not None and tree is not None
+    return tree
+
+
+def test_parse_cache_round_trip_and_damage(cache_home, tmp_path, monkeypatch):
+    src = tmp_path / "main.tf"
+    shutil.copy(TERRAFORM / "stage1" / "projects" / "civic-tech-jobs" / "civic-tech-jobs.tf", src)
+    fresh = hcl_parse.parse_file(src, "main.tf")
+    entries = list((cache_home / "parsed").rglob("*.marshal"))
+    assert len(entries) == 1
+
+    def no_parsing(text, file):
+        raise AssertionError("parsed again although the parse cache holds the file")
+
+    monkeypatch.setattr(hcl_parse, "_CACHE", {})
+    with monkeypatch.context() as m:
+        m.setattr(hcl_parse, "parse_tree", no_parsing)
+        cached = hcl_parse.parse_file(src, "main.tf")
+    assert _snapshot(cached) == _snapshot(fresh)
+    assert hcl_parse._dump(cached_tree(src)) == hcl_parse._dump(hcl_parse.parse_tree(src.read_text(), "main.tf"))
+
+    monkeypatch.setattr(hcl_parse, "_CACHE", {})
+    entries[0].write_bytes(b"garbage")
+    again = hcl_parse.parse_file(src, "main.tf")
+    assert _snapshot(again) == _snapshot(fresh)
+
+
+def test_no_cache_env_writes_no_parse_cache(cache_home, tmp_path, monkeypatch):
+    monkeypatch.setenv("CTJ_POLICY_NO_CACHE", "1")
+    src = tmp_path / "main.tf"
+    src.write_text('resource "aws_s3_bucket" "b" {\n  bucket = "x"\n}\n')
+    tf = hcl_parse.parse_file(src, "main.tf")
+    assert [(b.type, b.labels, b.line) for b in tf.blocks] == [("resource", ["aws_s3_bucket", "b"], 1)]
+    assert not (cache_home / "parsed").exists()
