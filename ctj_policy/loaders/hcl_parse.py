@@ -161,7 +161,7 @@ def _read_parser_pickle(path: Path | None):
     from lark import Lark
 
     try:
-        with open(path, "rb") as fh:
+        with open(path, "rb") as fh, _PausedGC():
             parser = pickle.load(fh)
     except Exception:  # any damage: rebuild from the grammar cache
         return None
@@ -423,7 +423,31 @@ def _store_tree(path: Path | None, tree: N) -> None:
 _CACHE: dict[str, TfFile] = {}
 
 
+class _PausedGC:
+    """Cyclic garbage collection off while a parse builds thousands of small
+    objects (a tree or the unpickled parser) that are all still alive: the
+    collector would only walk them again and again, for nothing.  Reference
+    counting still frees everything as usual."""
+
+    def __enter__(self):
+        import gc
+
+        self.was_enabled = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc):
+        import gc
+
+        if self.was_enabled:
+            gc.enable()
+
+
 def parse_file(path: Path, display: str) -> TfFile:
+    with _PausedGC():
+        return _parse_file(path, display)
+
+
+def _parse_file(path: Path, display: str) -> TfFile:
     key = str(path.resolve())
     cached = _CACHE.get(key)
     if cached is not None:
