@@ -151,3 +151,30 @@ def test_no_cache_env_writes_no_parse_cache(cache_home, tmp_path, monkeypatch):
     tf = hcl_parse.parse_file(src, "main.tf")
     assert [(b.type, b.labels, b.line) for b in tf.blocks] == [("resource", ["aws_s3_bucket", "b"], 1)]
     assert not (cache_home / "parsed").exists()
+
+
+def test_symlinked_file_keeps_the_name_it_was_read_under(tmp_path):
+    """fixtures/terraform/legacy shares files with stage1 through symlinks: a
+    finding in either tree must name that tree's file, even in one process."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "main.tf").write_text('resource "aws_ecr_repository" "this" {\n  name = "x"\n}\n')
+    (tmp_path / "b" / "main.tf").symlink_to(tmp_path / "a" / "main.tf")
+    first = hcl_parse.parse_file(tmp_path / "a" / "main.tf", "a/main.tf")
+    second = hcl_parse.parse_file(tmp_path / "b" / "main.tf", "b/main.tf")
+    assert [b.file for b in first.blocks] == ["a/main.tf"]
+    assert [b.file for b in second.blocks] == ["b/main.tf"]
+    assert second.blocks[0].attrs["name"].file == "b/main.tf"
+
+
+def test_fixture_trees_share_files_by_symlink_only_where_identical():
+    """legacy differs from stage1 only in the CTJ project; the rest are links, and every link resolves."""
+    legacy = TERRAFORM / "legacy"
+    links = [p for p in legacy.rglob("*.tf") if p.is_symlink()]
+    assert len(links) >= 10
+    for link in links:
+        target = link.resolve()
+        assert target.is_file(), link
+        assert (TERRAFORM / "stage1") in target.parents, link
+    own = sorted(p.relative_to(legacy).as_posix() for p in legacy.rglob("*.tf") if not p.is_symlink())
+    assert own == ["projects/civic-tech-jobs/civic-tech-jobs.tf", "projects/civic-tech-jobs/environment-stage.tf"]

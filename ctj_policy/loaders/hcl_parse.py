@@ -448,7 +448,8 @@ def parse_file(path: Path, display: str) -> TfFile:
 
 
 def _parse_file(path: Path, display: str) -> TfFile:
-    key = str(path.resolve())
+    # keyed by the name shown too: a symlinked file read through two trees keeps each tree's name
+    key = f"{path.resolve()}\0{display}"
     cached = _CACHE.get(key)
     if cached is not None:
         return cached
