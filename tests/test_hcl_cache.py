@@ -7,6 +7,7 @@ gives exactly the trees a fresh parse gives.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -178,3 +179,35 @@ def test_fixture_trees_share_files_by_symlink_only_where_identical():
         assert (TERRAFORM / "stage1") in target.parents, link
     own = sorted(p.relative_to(legacy).as_posix() for p in legacy.rglob("*.tf") if not p.is_symlink())
     assert own == ["projects/civic-tech-jobs/civic-tech-jobs.tf", "projects/civic-tech-jobs/environment-stage.tf"]
+
+
+def test_parser_pickle_is_private_whatever_the_umask(cache_home):
+    old = os.umask(0o002)  # Debian's default for user-private groups
+    try:
+        hcl_parse.get_parser()
+    finally:
+        os.umask(old)
+    [pickle_file] = _pickles(cache_home)
+    assert pickle_file.stat().st_mode & 0o077 == 0
+    assert hcl_parse._read_parser_pickle(pickle_file) is not None
+
+
+def test_parser_pickle_writable_by_others_is_not_loaded(cache_home, monkeypatch):
+    """A pickle runs code when loaded: one that others could have written is rebuilt, not trusted."""
+    hcl_parse.get_parser()
+    [pickle_file] = _pickles(cache_home)
+    pickle_file.chmod(0o666)
+    monkeypatch.setattr(hcl_parse, "_PARSER", None)
+    path = hcl_parse._parser_pickle_path(*_grammar_files(), __import__("lark").__version__)
+    assert path == pickle_file
+    assert hcl_parse._read_parser_pickle(pickle_file) is None
+    hcl_parse.get_parser()  # rebuilt and written again, privately
+    assert pickle_file.stat().st_mode & 0o077 == 0
+    assert hcl_parse._read_parser_pickle(pickle_file) is not None
+
+
+def _grammar_files():
+    import importlib.util
+
+    origin = Path(importlib.util.find_spec("hcl2").origin).parent
+    return origin / "hcl2.lark", origin / "postlexer.py"

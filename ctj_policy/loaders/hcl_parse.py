@@ -152,6 +152,14 @@ def _parser_pickle_path(grammar: Path, postlexer: Path, lark_version: str) -> Pa
     return _user_cache_dir() / f"hcl2-parser-{digest}.pickle"
 
 
+def _private(st: os.stat_result) -> bool:
+    """A file only its owner (this user) can write: the only kind of pickle we load."""
+    getuid = getattr(os, "getuid", None)
+    if getuid is None:  # Windows: no POSIX owner/mode to check
+        return True
+    return st.st_uid == getuid() and not st.st_mode & 0o022
+
+
 def _read_parser_pickle(path: Path | None):
     """The parser object pickled by an earlier run, or None (missing, stale or unreadable)."""
     if path is None:
@@ -162,6 +170,8 @@ def _read_parser_pickle(path: Path | None):
 
     try:
         with open(path, "rb") as fh, _PausedGC():
+            if not _private(os.fstat(fh.fileno())):
+                return None
             parser = pickle.load(fh)
     except Exception:  # any damage: rebuild from the grammar cache
         return None
@@ -194,7 +204,9 @@ def _write_parser_pickle(path: Path | None, parser) -> None:
         _Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(parser)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(buf.getvalue())
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # private whatever the umask
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(buf.getvalue())
         os.replace(tmp, path)
     except Exception:  # an unpicklable lark internals change, a read-only cache: no cache
         return
