@@ -206,6 +206,8 @@ class Location:
 
 @dataclass(frozen=True)
 class EnvVar:
+    """A container's plain ``environment`` entry."""
+
     name: Any
     value: Any
     sensitive: bool = False  # the plan (or HCL `sensitive`) marks the value sensitive
@@ -213,12 +215,16 @@ class EnvVar:
 
 @dataclass(frozen=True)
 class SecretVar:
+    """A container's ``secrets`` entry: the variable and the secret (ARN or Ref) it is read from."""
+
     name: Any
     value_from: Any
 
 
 @dataclass(frozen=True)
 class PortMapping:
+    """A container's ``portMappings`` entry."""
+
     container_port: Any
     host_port: Any = None
     protocol: Any = None
@@ -226,6 +232,8 @@ class PortMapping:
 
 @dataclass(frozen=True)
 class MountPoint:
+    """A container's ``mountPoints`` entry: which task volume appears at which path."""
+
     source_volume: Any
     container_path: Any
     read_only: Any = None  # None = not set = read-write
@@ -233,12 +241,16 @@ class MountPoint:
 
 @dataclass(frozen=True)
 class Dependency:
+    """A container's ``dependsOn`` entry: start after another container reaches a condition."""
+
     container_name: Any
     condition: Any
 
 
 @dataclass(frozen=True)
 class Container:
+    """One container definition of a task (the parsed ``container_definitions`` JSON)."""
+
     name: Any
     image: Any = None
     essential: Any = None
@@ -283,6 +295,8 @@ class Resource:
 
 @dataclass(frozen=True)
 class EfsVolumeConfig:
+    """A task volume's ``efs_volume_configuration`` block."""
+
     file_system_id: Any
     root_directory: Any = None
     transit_encryption: Any = None
@@ -290,6 +304,8 @@ class EfsVolumeConfig:
 
 @dataclass(frozen=True)
 class DockerVolumeConfig:
+    """A task volume's ``docker_volume_configuration`` block."""
+
     scope: Any = None  # "task" | "shared" | None
     autoprovision: Any = None
     driver: Any = None
@@ -297,6 +313,8 @@ class DockerVolumeConfig:
 
 @dataclass(frozen=True)
 class Volume:
+    """A task definition's ``volume`` block."""
+
     name: Any
     host_path: Any = None
     efs: EfsVolumeConfig | None = None
@@ -306,6 +324,8 @@ class Volume:
 
 @dataclass
 class TaskDefinition(Resource):
+    """An ``aws_ecs_task_definition``: its containers, volumes and network mode."""
+
     family: Any = None
     network_mode: Any = None  # None = not set (bridge on EC2)
     requires_compatibilities: Any = ()  # tuple[str] | Unknown
@@ -332,6 +352,8 @@ class TaskDefinition(Resource):
 
 @dataclass(frozen=True)
 class LoadBalancerAttachment:
+    """A service's ``load_balancer`` block: a target group wired to a container port."""
+
     target_group: Any  # arn str | Ref | Unknown
     container_name: Any
     container_port: Any
@@ -339,6 +361,8 @@ class LoadBalancerAttachment:
 
 @dataclass
 class Service(Resource):
+    """An ``aws_ecs_service``: what it runs, how many, how it deploys, which target groups it feeds."""
+
     name: Any = None
     task_definition: Any = None  # arn/family str | Ref | Unknown
     desired_count: Any = None
@@ -352,6 +376,8 @@ class Service(Resource):
 
 @dataclass
 class TargetGroup(Resource):
+    """An ``aws_lb_target_group`` (or ``aws_alb_target_group``)."""
+
     name: Any = None
     arn: Any = None  # known arn | Ref(self.address, "arn")
     port: Any = None
@@ -361,18 +387,24 @@ class TargetGroup(Resource):
 
 @dataclass(frozen=True)
 class RuleCondition:
+    """A listener rule's ``condition`` block (path patterns and host headers)."""
+
     path_patterns: Any = ()  # tuple[str] | Unknown
     host_headers: Any = ()  # tuple[str] | Unknown
 
 
 @dataclass(frozen=True)
 class RuleAction:
+    """A listener rule's ``action`` block: its type and the target groups it forwards to."""
+
     type: Any
     target_groups: Any = ()  # tuple[arn|Ref|Unknown] | Unknown (forward targets)
 
 
 @dataclass
 class ListenerRule(Resource):
+    """An ``aws_lb_listener_rule``: conditions and actions, by priority."""
+
     listener: Any = None
     priority: Any = None
     conditions: Any = ()  # tuple[RuleCondition] | Unknown
@@ -391,6 +423,8 @@ class IngressRule(Resource):
 
 @dataclass
 class EcrRepository(Resource):
+    """An ``aws_ecr_repository``: where an image may come from."""
+
     name: Any = None
     repository_url: Any = None  # known url | Ref(self.address, "repository_url")
 
@@ -417,6 +451,8 @@ class DatabaseResource(Resource):
 
 @dataclass
 class AutoscalingTarget(Resource):
+    """An ``aws_appautoscaling_target`` (capacity bounds of an ECS service)."""
+
     resource_id: Any = None
     min_capacity: Any = None
     max_capacity: Any = None
@@ -425,6 +461,8 @@ class AutoscalingTarget(Resource):
 
 @dataclass
 class ModuleCall(Resource):
+    """A ``module`` block in scope: its name and source."""
+
     name: str = ""
     source: Any = None
 
