@@ -19,30 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Config
-from ..model import (
-    KNOWN_AFTER_APPLY,
-    AutoscalingTarget,
-    DatabaseResource,
-    Deployment,
-    DockerVolumeConfig,
-    EcrRepository,
-    EfsVolumeConfig,
-    IngressRule,
-    InputInfo,
-    ListenerRule,
-    LoadBalancerAttachment,
-    ModuleCall,
-    Ref,
-    RuleAction,
-    RuleCondition,
-    Secret,
-    Service,
-    TargetGroup,
-    TaskDefinition,
-    Unknown,
-    Volume,
-)
+from ..model import KNOWN_AFTER_APPLY, DatabaseResource, Deployment, InputInfo, ModuleCall, Unknown
 from . import InputError, Loaded
+from .build import DEFAULTED, FOR_MESSAGES, PLAIN, add_resource, known_or_ref, secret_env_values, strings
 from .containers import parse_container_definitions
 from .references import MISSING, ConfigIndex, module_path_of, split_address
 from .scope import database_module, resource_kind, resolve_scope
@@ -161,67 +140,91 @@ def classify_document(doc: Any, name: str) -> None:
 
 
 # --------------------------------------------------------------------------
-# attribute access with unknown/sensitive tracking
+# a resource's attributes, for the shared builder (build.ResourceView)
 # --------------------------------------------------------------------------
 
-_MISSING = object()
-
-
 class _Attrs:
-    """One resource's after-apply attributes, with unknown resolution."""
+    """One resource's (or nested block's) after-apply attributes: the plan's
+    :class:`~.build.ResourceView`.
 
-    __slots__ = ("address", "after", "unknown", "sensitive", "resolver")
+    A value the plan marks unknown (``after_unknown``) is resolved through the
+    configuration's references, across module boundaries, before it is given
+    up as Unknown (not for a ``FOR_MESSAGES`` value); a ``DEFAULTED`` one the
+    configuration does not set is unset.  A nested block keeps its path from
+    the resource, for the resolver and for naming what is unknown.
+    """
 
-    def __init__(self, address: str, after: Any, unknown: Any, sensitive: Any, resolver):
+    __slots__ = ("address", "after", "marks", "resolver", "redact", "path", "root")
+    location = None
+
+    def __init__(self, address: str, after: Any, unknown: Any, resolver, redact: set[str], path: tuple = (), root: Any = None):
         self.address = address
         self.after = after if isinstance(after, dict) else {}
-        self.unknown = unknown if isinstance(unknown, (dict, bool)) else {}
-        self.sensitive = sensitive if isinstance(sensitive, (dict, bool)) else {}
+        self.marks = unknown if isinstance(unknown, (dict, bool)) else {}  # after_unknown of this block
         self.resolver = resolver
+        self.redact = redact  # the sensitive strings collected so far (Deployment.redact)
+        self.path = path
+        self.root = self.after if root is None else root
 
-    @staticmethod
-    def _walk(node: Any, path: tuple) -> Any:
-        for key in path:
-            if node is True:
-                return True
-            if isinstance(node, dict) and isinstance(key, str):
-                node = node.get(key, _MISSING)
-            elif isinstance(node, list) and isinstance(key, int) and key < len(node):
-                node = node[key]
-            else:
-                return _MISSING
-        return node
+    def _marked(self, name: str) -> bool:
+        marks = self.marks
+        return marks is True or (isinstance(marks, dict) and marks.get(name) is True)
 
-    def is_unknown(self, *path) -> bool:
-        node = self.unknown
-        for key in path:
-            if node is True:
-                return True
-            if isinstance(node, dict) and isinstance(key, str):
-                node = node.get(key)
-            elif isinstance(node, list) and isinstance(key, int) and key < len(node):
-                node = node[key]
-            else:
-                return False
-        return node is True
+    def get(self, name: str, hint: str = PLAIN) -> Any:
+        """The value: known, None (unset), a resolved Ref/value, or Unknown."""
+        if not self._marked(name):
+            return self.after.get(name)
+        path = self.path + (name,)
+        if hint != FOR_MESSAGES and self.resolver is not None:
+            value = self.resolver(self.address, path, self.root)
+            if value is not MISSING:
+                return value
+            if hint == DEFAULTED and self.resolver.unconfigured(self.address, path):
+                return None
+        return Unknown(KNOWN_AFTER_APPLY, f"{self.address}.{_dotted(path)}")
 
-    def get(self, *path, resolve: bool = True, unset_when_unconfigured: bool = False) -> Any:
-        """The value at ``path``: known value, None (unset), Ref, or Unknown."""
-        if self.is_unknown(*path):
-            if resolve and self.resolver is not None:
-                value = self.resolver(self.address, path, self.after)
-                if value is not MISSING:
-                    return value
-                if unset_when_unconfigured and self.resolver.unconfigured(self.address, path):
-                    return None
-            return Unknown(KNOWN_AFTER_APPLY, f"{self.address}.{_dotted(path)}")
-        value = self._walk(self.after, path)
-        return None if value is _MISSING else value
+    def values(self, name: str, hint: str = PLAIN) -> Any:
+        value = self.get(name, hint)
+        if hint == FOR_MESSAGES:
+            # an unknown name is mostly a computed attribute the configuration does not set
+            return strings(value)
+        if isinstance(value, list):
+            return tuple(value)
+        return () if value is None else value
 
-    def blocks(self, *path) -> list:
-        """A nested-block list (possibly empty); unknown lists come back as []."""
-        value = self._walk(self.after, path)
-        return value if isinstance(value, list) else []
+    def blocks(self, name: str) -> list["_Attrs"]:
+        """The nested blocks the plan knows of (an unknown list has none)."""
+        items = self.after.get(name)
+        if not isinstance(items, list):
+            return []
+        marks = self.marks
+        if isinstance(marks, dict):
+            marks = marks.get(name)
+        out = []
+        for i, item in enumerate(items):
+            if isinstance(item, dict):
+                item_marks = marks if marks is True else (marks[i] if isinstance(marks, list) and i < len(marks) else None)
+                out.append(_Attrs(self.address, item, item_marks, self.resolver, self.redact, self.path + (name, i), self.root))
+        return out
+
+    def unknown(self, name: str = "", hint: str = PLAIN) -> Unknown | None:
+        if not (self._marked(name) if name else self.marks is True):
+            return None
+        path = self.path + (name,) if name else self.path
+        return Unknown(KNOWN_AFTER_APPLY, f"{self.address}.{_dotted(path)}" if path else self.address)
+
+    def self_ref(self, name: str) -> Any:
+        return known_or_ref(self.get(name, FOR_MESSAGES), self.address, name)
+
+    def containers(self, where: str) -> Any:
+        raw = self.get("container_definitions", FOR_MESSAGES)
+        if isinstance(raw, Unknown):
+            raw = Unknown(
+                KNOWN_AFTER_APPLY,
+                where,
+                "it interpolates values known only after apply; re-run with --source-dir <terraform root> to evaluate it from the sources",
+            )
+        return parse_container_definitions(raw, where, self.redact)
 
 
 def _dotted(path: tuple) -> str:
@@ -285,12 +288,6 @@ def _secret_keyed(node: Any, out: set[str], secret_key) -> None:
 # --------------------------------------------------------------------------
 # the loader
 # --------------------------------------------------------------------------
-
-_TD = "aws_ecs_task_definition"
-_SVC = "aws_ecs_service"
-_TG = ("aws_lb_target_group", "aws_alb_target_group")
-_RULE = ("aws_lb_listener_rule", "aws_alb_listener_rule")
-
 
 def load_plan(path: str, config: Config, scope: str | None = None, *, validate: bool = True) -> Loaded:
     """The model of a plan file.  ``validate=False`` skips the JSON-schema checks
@@ -522,8 +519,8 @@ def build(
         if after is None or actions == ["delete"]:
             continue  # deleted resources do not count
         seen.add(address)
-        attrs = _Attrs(address, after, change.get("after_unknown"), sens, index.resolver)
-        _add_resource(dep, rc.get("mode", "managed"), rc.get("type", ""), address, attrs, config)
+        attrs = _Attrs(address, after, change.get("after_unknown"), index.resolver, redact)
+        add_resource(dep, rc.get("mode", "managed"), rc.get("type", ""), address, attrs)
 
     # resources only in planned_values (plans without resource_changes entries for them)
     for module in _scoped_planned_modules(doc, in_scope, scope_prefix):
@@ -532,9 +529,8 @@ def build(
             if not isinstance(address, str) or address in seen or not in_scope(address):
                 continue
             seen.add(address)
-            sens = res.get("sensitive_values")
-            attrs = _Attrs(address, res.get("values"), {}, sens, index.resolver)
-            _add_resource(dep, res.get("mode", "managed"), res.get("type", ""), address, attrs, config)
+            attrs = _Attrs(address, res.get("values"), {}, index.resolver, redact)
+            add_resource(dep, res.get("mode", "managed"), res.get("type", ""), address, attrs)
 
     # data sources and module calls come from the configuration
     for module_address, module_conf in index.modules():
@@ -557,13 +553,7 @@ def build(
                 dep.databases.append(DatabaseResource(address, kind="module", type="module", identifier=source))
 
     # secret-looking env values are never printed either
-    for td in dep.task_definitions:
-        if isinstance(td.containers, tuple):
-            for c in td.containers:
-                if isinstance(c.environment, tuple):
-                    for var in c.environment:
-                        if isinstance(var.value, str) and (var.sensitive or config.is_secret_name(var.name)):
-                            redact.add(var.value)
+    redact.update(secret_env_values(dep.task_definitions, config.is_secret_name))
 
     info = InputInfo(
         kind="plan",
@@ -592,241 +582,6 @@ def _scoped_planned_modules(doc: dict, in_scope, scope_prefix: str):
             # descend only towards / inside the scope
             if not scope_prefix or in_scope(child_address) or scope_prefix.startswith(child_address):
                 stack.append(child)
-
-
-# --------------------------------------------------------------------------
-# resource types -> model objects
-# --------------------------------------------------------------------------
-
-
-def _add_resource(dep: Deployment, mode: str, rtype: str, address: str, a: _Attrs, config: Config) -> None:
-    if mode == "data":
-        if resource_kind(rtype, "data") == "database":
-            dep.databases.append(DatabaseResource(address, kind="data", type=rtype))
-        return
-    if rtype == _TD:
-        dep.task_definitions.append(_task_definition(address, a, dep.redact))
-    elif rtype == _SVC:
-        dep.services.append(_service(address, a))
-    elif rtype in _TG:
-        dep.target_groups.append(
-            TargetGroup(
-                address,
-                type=rtype,
-                name=a.get("name"),
-                arn=_self_ref(a, address, "arn"),
-                port=a.get("port"),
-                protocol=a.get("protocol"),
-                target_type=a.get("target_type", unset_when_unconfigured=True),
-            )
-        )
-    elif rtype in _RULE:
-        dep.listener_rules.append(_listener_rule(address, a))
-    elif rtype == "aws_security_group":
-        for i, block in enumerate(a.blocks("ingress")):
-            dep.ingress_rules.append(_ingress(f"{address}.ingress[{i}]", a, ("ingress", i), rtype))
-        if a.is_unknown("ingress"):
-            dep.ingress_rules.append(
-                IngressRule(f"{address}.ingress", type=rtype, from_port=Unknown(KNOWN_AFTER_APPLY, f"{address}.ingress"),
-                            to_port=Unknown(KNOWN_AFTER_APPLY, f"{address}.ingress"), protocol=None)
-            )
-    elif rtype == "aws_security_group_rule":
-        if a.get("type") == "ingress":
-            dep.ingress_rules.append(_ingress(address, a, (), rtype))
-    elif rtype == "aws_vpc_security_group_ingress_rule":
-        dep.ingress_rules.append(
-            IngressRule(
-                address,
-                type=rtype,
-                from_port=a.get("from_port"),
-                to_port=a.get("to_port"),
-                protocol=a.get("ip_protocol"),
-                sources=tuple(s for s in (a.get("cidr_ipv4"), a.get("cidr_ipv6"), a.get("referenced_security_group_id")) if isinstance(s, str)),
-            )
-        )
-    elif rtype == "aws_ecr_repository":
-        dep.ecr_repositories.append(
-            EcrRepository(address, type=rtype, name=a.get("name"), repository_url=_self_ref(a, address, "repository_url"))
-        )
-    elif rtype in ("aws_secretsmanager_secret", "aws_ssm_parameter"):
-        dep.secrets.append(Secret(address, type=rtype, name=a.get("name"), arn=_self_ref(a, address, "arn")))
-    elif rtype == "aws_appautoscaling_target":
-        if a.get("service_namespace") in ("ecs", None):
-            dep.autoscaling_targets.append(
-                AutoscalingTarget(
-                    address,
-                    type=rtype,
-                    resource_id=a.get("resource_id"),
-                    min_capacity=a.get("min_capacity"),
-                    max_capacity=a.get("max_capacity"),
-                    scalable_dimension=a.get("scalable_dimension"),
-                )
-            )
-    elif resource_kind(rtype) == "database":
-        ident = a.get("identifier", resolve=False)
-        dep.databases.append(DatabaseResource(address, kind="resource", type=rtype, identifier=ident))
-
-
-def _self_ref(a: _Attrs, address: str, attr: str) -> Any:
-    """A resource's own identifying attribute: known value, else a Ref to itself."""
-    if a.is_unknown(attr):
-        return Ref(address, attr)
-    value = a.get(attr, resolve=False)
-    return value if value is not None else Ref(address, attr)
-
-
-def _task_definition(address: str, a: _Attrs, redact: set[str]) -> TaskDefinition:
-    where = f"{address}.container_definitions"
-    raw = a.get("container_definitions", resolve=False)
-    if isinstance(raw, Unknown):
-        raw = Unknown(
-            KNOWN_AFTER_APPLY,
-            where,
-            "it interpolates values known only after apply; re-run with --source-dir <terraform root> to evaluate it from the sources",
-        )
-    containers = parse_container_definitions(raw, where, redact)
-    volumes: Any
-    if a.is_unknown("volume"):
-        volumes = Unknown(KNOWN_AFTER_APPLY, f"{address}.volume")
-    else:
-        vols = []
-        for i, v in enumerate(a.blocks("volume")):
-            if not isinstance(v, dict):
-                continue
-            efs = _first(v.get("efs_volume_configuration"))
-            docker = _first(v.get("docker_volume_configuration"))
-            vols.append(
-                Volume(
-                    name=a.get("volume", i, "name"),
-                    host_path=v.get("host_path") or None,
-                    efs=EfsVolumeConfig(
-                        file_system_id=a.get("volume", i, "efs_volume_configuration", 0, "file_system_id"),
-                        root_directory=efs.get("root_directory"),
-                        transit_encryption=efs.get("transit_encryption"),
-                    )
-                    if efs is not None
-                    else None,
-                    docker=DockerVolumeConfig(
-                        scope=docker.get("scope"), autoprovision=docker.get("autoprovision"), driver=docker.get("driver")
-                    )
-                    if docker is not None
-                    else None,
-                    configure_at_launch=v.get("configure_at_launch"),
-                )
-            )
-        volumes = tuple(vols)
-    compat = a.get("requires_compatibilities", unset_when_unconfigured=True)
-    return TaskDefinition(
-        address,
-        type=_TD,
-        family=a.get("family"),
-        network_mode=a.get("network_mode", unset_when_unconfigured=True),
-        requires_compatibilities=tuple(compat) if isinstance(compat, list) else (() if compat is None else compat),
-        containers=containers,
-        volumes=volumes,
-        arn=_self_ref(a, address, "arn"),
-    )
-
-
-def _first(value: Any) -> dict | None:
-    if isinstance(value, list) and value and isinstance(value[0], dict):
-        return value[0]
-    return None
-
-
-def _service(address: str, a: _Attrs) -> Service:
-    if a.is_unknown("load_balancer"):
-        lbs: Any = Unknown(KNOWN_AFTER_APPLY, f"{address}.load_balancer")
-    else:
-        lbs = tuple(
-            LoadBalancerAttachment(
-                target_group=a.get("load_balancer", i, "target_group_arn"),
-                container_name=a.get("load_balancer", i, "container_name"),
-                container_port=a.get("load_balancer", i, "container_port"),
-            )
-            for i, _ in enumerate(a.blocks("load_balancer"))
-        )
-    strategy = a.blocks("capacity_provider_strategy")
-    return Service(
-        address,
-        type=_SVC,
-        name=a.get("name"),
-        task_definition=a.get("task_definition"),
-        desired_count=a.get("desired_count"),
-        deployment_maximum_percent=a.get("deployment_maximum_percent", unset_when_unconfigured=True),
-        deployment_minimum_healthy_percent=a.get("deployment_minimum_healthy_percent", unset_when_unconfigured=True),
-        launch_type=a.get("launch_type", unset_when_unconfigured=True),
-        capacity_providers=tuple(s.get("capacity_provider") for s in strategy if isinstance(s, dict)),
-        load_balancers=lbs,
-        name_ref=Ref(address, "name"),
-    )
-
-
-def _listener_rule(address: str, a: _Attrs) -> ListenerRule:
-    conditions = []
-    for i, cond in enumerate(a.blocks("condition")):
-        if not isinstance(cond, dict):
-            continue
-        paths: Any = ()
-        hosts: Any = ()
-        if a.is_unknown("condition", i):
-            paths = hosts = Unknown(KNOWN_AFTER_APPLY, f"{address}.condition[{i}]")
-        else:
-            field = cond.get("field")  # provider < 2.42 style
-            if field in ("path-pattern", "host-header"):
-                values = a.get("condition", i, "values")
-                values = tuple(values) if isinstance(values, list) else values
-                if field == "path-pattern":
-                    paths = values
-                else:
-                    hosts = values
-            for j, _ in enumerate(cond.get("path_pattern") or []):
-                v = a.get("condition", i, "path_pattern", j, "values")
-                paths = (tuple(paths) if isinstance(paths, tuple) else ()) + (tuple(v) if isinstance(v, list) else (v,))
-            for j, _ in enumerate(cond.get("host_header") or []):
-                v = a.get("condition", i, "host_header", j, "values")
-                hosts = (tuple(hosts) if isinstance(hosts, tuple) else ()) + (tuple(v) if isinstance(v, list) else (v,))
-        conditions.append(RuleCondition(path_patterns=paths, host_headers=hosts))
-    actions = []
-    for i, act in enumerate(a.blocks("action")):
-        if not isinstance(act, dict):
-            continue
-        targets: list = []
-        tg = a.get("action", i, "target_group_arn")
-        if tg is not None and tg != "":
-            targets.append(tg)
-        for j, fwd in enumerate(act.get("forward") or []):
-            for k, _ in enumerate((fwd or {}).get("target_group") or []):
-                targets.append(a.get("action", i, "forward", j, "target_group", k, "arn"))
-        actions.append(RuleAction(type=a.get("action", i, "type"), target_groups=tuple(targets)))
-    return ListenerRule(
-        address,
-        type="aws_lb_listener_rule",
-        listener=a.get("listener_arn"),
-        priority=a.get("priority"),
-        conditions=tuple(conditions),
-        actions=tuple(actions),
-    )
-
-
-def _ingress(address: str, a: _Attrs, base: tuple, rtype: str) -> IngressRule:
-    sources = []
-    for key in ("cidr_blocks", "ipv6_cidr_blocks", "security_groups", "source_security_group_id", "prefix_list_ids"):
-        v = a.get(*base, key, resolve=False)
-        if isinstance(v, list):
-            sources.extend(s for s in v if isinstance(s, str))
-        elif isinstance(v, str):
-            sources.append(v)
-    if a.get(*base, "self", resolve=False) is True:
-        sources.append("self")
-    return IngressRule(
-        address,
-        type=rtype,
-        from_port=a.get(*base, "from_port"),
-        to_port=a.get(*base, "to_port"),
-        protocol=a.get(*base, "protocol"),
-        sources=tuple(sources),
-    )
 
 
 __all__ = ["load_plan", "build", "read_input", "decode", "parse_json", "classify_document", "module_path_of", "split_address"]
