@@ -55,28 +55,20 @@ from ..model import (
     PASS,
     UNKNOWN,
     UNRESOLVED,
-    AutoscalingTarget,
-    DatabaseResource,
     Deployment,
-    DockerVolumeConfig,
-    EcrRepository,
-    EfsVolumeConfig,
     Finding,
-    IngressRule,
-    LoadBalancerAttachment,
     Ref,
-    Secret,
     Service,
-    TargetGroup,
     TaskDefinition,
     Template,
     Unknown,
-    Volume,
 )
 from ..redact import Redactor
+from . import build
+from .build import ALWAYS_SET, FOR_MESSAGES, PLAIN, known_or_ref, strings
 from .containers import parse_container_definitions
 from .plan import plan_facts as _read_plan_facts
-from .scope import DATABASE_RESOURCE_TYPES, resource_kind
+from .scope import DATABASE_RESOURCE_TYPES
 
 PLAN = "plan"
 HCL = "hcl"
@@ -246,10 +238,11 @@ def _module_prefix(address: str) -> str:
 class _Values:
     """Turns raw conf values into model values for one resource."""
 
-    def __init__(self, address: str, mode: str):
+    def __init__(self, address: str, mode: str, sensitive: Iterable[str] = ()):
         self.address = address
         self.mode = mode
         self.prefix = _module_prefix(address)
+        self.sensitive = sensitive  # the strings the plan marks sensitive (the conf does not say)
 
     def reference(self, text: str) -> Any:
         """A Terraform reference -> Ref (resource/module attribute) or Unknown (var/local/...)."""
@@ -354,12 +347,42 @@ def _unwrap(value: Any) -> Any:
 
 
 class _Conf:
-    """Attribute access over one (possibly nested) conf dict."""
+    """Attribute access over one (possibly nested) conf dict: Checkov's
+    :class:`~.build.ResourceView`.
+
+    In plan mode a missing attribute the builder says is ``ALWAYS_SET`` is
+    known only after apply (Checkov's plan conf leaves such values out); any
+    other missing attribute is unset.
+    """
+
+    location = None
 
     def __init__(self, conf: dict, values: _Values, where: str):
         self.conf = conf if isinstance(conf, dict) else {}
         self.v = values
         self.where = where
+
+    def _absent(self, hint: str) -> str:
+        return "unknown" if hint == ALWAYS_SET else "unset"
+
+    def get(self, name: str, hint: str = PLAIN) -> Any:
+        return self.scalar(name, absent=self._absent(hint))
+
+    def values(self, name: str, hint: str = PLAIN) -> Any:
+        value = self.listed(name, absent=self._absent(hint))
+        # Checkov's unevaluated text is not worth naming in a message
+        return strings(value) if hint == FOR_MESSAGES else value
+
+    def unknown(self, name: str = "", hint: str = PLAIN) -> Unknown | None:
+        if name and hint == ALWAYS_SET and self.v.mode == PLAN and name not in self.conf:
+            return Unknown(KNOWN_AFTER_APPLY, f"{self.where}.{name}")
+        return None
+
+    def self_ref(self, name: str) -> Any:
+        return known_or_ref(self.scalar(name), self.v.address, name)
+
+    def containers(self, where: str) -> Any:
+        return _container_definitions(self, where, self.v.sensitive)
 
     def scalar(self, key: str, *, absent: str = "unset") -> Any:
         """A single value: known, None (unset), Ref/Template, or Unknown.
@@ -405,18 +428,13 @@ class _Conf:
                 out.append(_Conf(b, self.v, f"{self.where}.{key}[{i}]"))
         return out
 
-    def block(self, key: str) -> "_Conf | None":
-        found = self.blocks(key)
-        return found[0] if found else None
-
 
 # --------------------------------------------------------------------------
 # container_definitions
 # --------------------------------------------------------------------------
 
 
-def _container_definitions(conf: _Conf, address: str, sensitive: Iterable[str] = ()) -> Any:
-    where = f"{address}.container_definitions"
+def _container_definitions(conf: _Conf, where: str, sensitive: Iterable[str] = ()) -> Any:
     raw = conf.conf.get("container_definitions", _MISSING)
     if raw is _MISSING or raw is None:
         if conf.v.mode == PLAN:
@@ -461,164 +479,20 @@ def _container_definitions(conf: _Conf, address: str, sensitive: Iterable[str] =
 
 
 # --------------------------------------------------------------------------
-# resource types -> model objects (the plan loader's field choices)
+# resource types -> model objects (the shared builder)
 # --------------------------------------------------------------------------
-
-
-def _self_ref(conf: _Conf, address: str, attr: str) -> Any:
-    value = conf.scalar(attr)
-    return value if isinstance(value, str) else Ref(address, attr)
-
-
-def _task_definition(address: str, c: _Conf, sensitive: Iterable[str] = ()) -> TaskDefinition:
-    vols = []
-    for v in c.blocks("volume"):
-        efs = v.block("efs_volume_configuration")
-        docker = v.block("docker_volume_configuration")
-        host_path = v.scalar("host_path")
-        vols.append(
-            Volume(
-                name=v.scalar("name"),
-                host_path=host_path or None,
-                efs=EfsVolumeConfig(
-                    file_system_id=efs.scalar("file_system_id", absent="unknown"),
-                    root_directory=efs.scalar("root_directory"),
-                    transit_encryption=efs.scalar("transit_encryption"),
-                )
-                if efs is not None
-                else None,
-                docker=DockerVolumeConfig(scope=docker.scalar("scope"), autoprovision=docker.scalar("autoprovision"), driver=docker.scalar("driver"))
-                if docker is not None
-                else None,
-                configure_at_launch=v.scalar("configure_at_launch"),
-            )
-        )
-    compat = c.listed("requires_compatibilities")
-    return TaskDefinition(
-        address,
-        type="aws_ecs_task_definition",
-        family=c.scalar("family", absent="unknown"),
-        network_mode=c.scalar("network_mode"),
-        requires_compatibilities=compat,
-        containers=_container_definitions(c, address, sensitive),
-        volumes=tuple(vols),
-        arn=_self_ref(c, address, "arn"),
-    )
-
-
-def _service(address: str, c: _Conf) -> Service:
-    lbs = tuple(
-        LoadBalancerAttachment(
-            target_group=b.scalar("target_group_arn", absent="unknown"),
-            container_name=b.scalar("container_name"),
-            container_port=b.scalar("container_port"),
-        )
-        for b in c.blocks("load_balancer")
-    )
-    return Service(
-        address,
-        type="aws_ecs_service",
-        name=c.scalar("name", absent="unknown"),
-        task_definition=c.scalar("task_definition", absent="unknown"),
-        desired_count=c.scalar("desired_count", absent="unknown"),
-        deployment_maximum_percent=c.scalar("deployment_maximum_percent"),
-        deployment_minimum_healthy_percent=c.scalar("deployment_minimum_healthy_percent"),
-        launch_type=c.scalar("launch_type"),
-        capacity_providers=tuple(b.scalar("capacity_provider") for b in c.blocks("capacity_provider_strategy")),
-        load_balancers=lbs,
-        name_ref=Ref(address, "name"),
-    )
-
-
-def _ingress(address: str, c: _Conf, rtype: str) -> IngressRule:
-    sources: list = []
-    for key in ("cidr_blocks", "ipv6_cidr_blocks", "security_groups", "source_security_group_id", "prefix_list_ids"):
-        v = c.listed(key)
-        if isinstance(v, tuple):
-            sources.extend(s for s in v if isinstance(s, str))
-    if c.scalar("self") is True:
-        sources.append("self")
-    return IngressRule(
-        address,
-        type=rtype,
-        from_port=c.scalar("from_port", absent="unknown"),
-        to_port=c.scalar("to_port", absent="unknown"),
-        protocol=c.scalar("protocol", absent="unknown"),
-        sources=tuple(sources),
-    )
 
 
 def add_resource(
     dep: Deployment, rtype: str, address: str, conf: dict, mode: str, *, block_type: str = "resource", sensitive: Iterable[str] = ()
 ) -> None:
-    """Add the model object(s) for one Checkov resource conf to ``dep``.
+    """Add the model object(s) for one Checkov resource conf to ``dep`` (``build.add_resource``).
 
     ``sensitive``: the strings the plan marks sensitive (``plan_facts``), which
     Checkov's conf does not carry; env values among them are sensitive, as in
     ``load_plan``."""
-    c = _Conf(conf, _Values(address, mode), address)
-    if block_type == "data":
-        if resource_kind(rtype, "data") == "database":
-            dep.databases.append(DatabaseResource(address, kind="data", type=rtype))
-        return
-    if rtype == "aws_ecs_task_definition":
-        dep.task_definitions.append(_task_definition(address, c, sensitive))
-    elif rtype == "aws_ecs_service":
-        dep.services.append(_service(address, c))
-    elif rtype in TARGET_GROUPS:
-        dep.target_groups.append(
-            TargetGroup(
-                address,
-                type=rtype,
-                name=c.scalar("name", absent="unknown"),
-                arn=_self_ref(c, address, "arn"),
-                port=c.scalar("port"),
-                protocol=c.scalar("protocol"),
-                target_type=c.scalar("target_type"),
-            )
-        )
-    elif rtype == "aws_security_group":
-        for i, block in enumerate(c.blocks("ingress")):
-            dep.ingress_rules.append(_ingress(f"{address}.ingress[{i}]", block, rtype))
-        if mode == PLAN and "ingress" not in c.conf:
-            dep.ingress_rules.append(
-                IngressRule(f"{address}.ingress", type=rtype, from_port=Unknown(KNOWN_AFTER_APPLY, f"{address}.ingress"),
-                            to_port=Unknown(KNOWN_AFTER_APPLY, f"{address}.ingress"), protocol=None)
-            )
-    elif rtype == "aws_security_group_rule":
-        if c.scalar("type") == "ingress":
-            dep.ingress_rules.append(_ingress(address, c, rtype))
-    elif rtype == "aws_vpc_security_group_ingress_rule":
-        dep.ingress_rules.append(
-            IngressRule(
-                address,
-                type=rtype,
-                from_port=c.scalar("from_port"),
-                to_port=c.scalar("to_port"),
-                protocol=c.scalar("ip_protocol", absent="unknown"),
-                sources=tuple(s for s in (c.scalar("cidr_ipv4"), c.scalar("cidr_ipv6"), c.scalar("referenced_security_group_id")) if isinstance(s, str)),
-            )
-        )
-    elif rtype == "aws_ecr_repository":
-        dep.ecr_repositories.append(
-            EcrRepository(address, type=rtype, name=c.scalar("name", absent="unknown"), repository_url=_self_ref(c, address, "repository_url"))
-        )
-    elif rtype in ("aws_secretsmanager_secret", "aws_ssm_parameter"):
-        dep.secrets.append(Secret(address, type=rtype, name=c.scalar("name", absent="unknown"), arn=_self_ref(c, address, "arn")))
-    elif rtype == "aws_appautoscaling_target":
-        dep.autoscaling_targets.append(
-            AutoscalingTarget(
-                address,
-                type=rtype,
-                resource_id=c.scalar("resource_id", absent="unknown"),
-                min_capacity=c.scalar("min_capacity"),
-                max_capacity=c.scalar("max_capacity"),
-                scalable_dimension=c.scalar("scalable_dimension"),
-            )
-        )
-    elif resource_kind(rtype) == "database":
-        ident = c.scalar("identifier")
-        dep.databases.append(DatabaseResource(address, kind="resource", type=rtype, identifier=ident))
+    view = _Conf(conf, _Values(address, mode, sensitive), address)
+    build.add_resource(dep, "data" if block_type == "data" else "managed", rtype, address, view)
 
 
 # --------------------------------------------------------------------------
@@ -997,15 +871,7 @@ def _subject(rule_id: str, resource_type: str, block_type: str, facts: PlanFacts
 
 def _secrets(dep: Deployment, config: Config) -> set[str]:
     """What load_plan redacts: the plan's sensitive values and secret-looking env values."""
-    out = set(dep.redact)
-    for td in dep.task_definitions:
-        if isinstance(td.containers, tuple):
-            for c in td.containers:
-                if isinstance(c.environment, tuple):
-                    for var in c.environment:
-                        if isinstance(var.value, str) and (var.sensitive or config.is_secret_name(var.name)):
-                            out.add(var.value)
-    return out
+    return set(dep.redact) | set(build.secret_env_values(dep.task_definitions, config.is_secret_name))
 
 
 __all__ = [
