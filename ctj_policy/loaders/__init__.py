@@ -7,6 +7,10 @@ Loaders know nothing of rules.  Entry points (imported lazily by the CLI):
 - ``ctj_policy.loaders.hcl.load_hcl(directory, config, scope=None, variables=None, var_files=()) -> Loaded``
 - ``ctj_policy.loaders.hcl.apply_sources(loaded, source_dir, config, variables=None, var_files=()) -> None``
   (plan mode ``--source-dir``: adds source locations and fills values the plan leaves unknown)
+
+Which resource types become which model objects is decided once, in
+``ctj_policy.loaders.build`` (``add_resource``); each loader hands it a small
+adapter over its own input (``build.ResourceView``).
 """
 
 from __future__ import annotations

@@ -19,33 +19,21 @@ from ..config import Config
 from ..model import (
     KNOWN_AFTER_APPLY,
     NOT_EVALUATED,
-    AutoscalingTarget,
     DatabaseResource,
     Deployment,
-    DockerVolumeConfig,
-    EcrRepository,
-    EfsVolumeConfig,
-    IngressRule,
     InputInfo,
-    ListenerRule,
-    LoadBalancerAttachment,
     Location,
     ModuleCall,
     Ref,
     Resource,
-    RuleAction,
-    RuleCondition,
-    Secret,
-    Service,
-    TargetGroup,
     TaskDefinition,
     Template,
     Unknown,
-    Volume,
     strip_index,
 )
 from . import InputError, Loaded
-from .scope import database_module, is_project_source, resource_kind
+from .build import PLAIN, add_resource, secret_env_values
+from .scope import database_module, is_project_source
 
 # --------------------------------------------------------------------------
 # entry points
@@ -380,6 +368,8 @@ class _Builder:
                 address, has_instances = target
                 self.dep.waivers.extend(to_specs(w, address, has_instances))
         self.dep.redact.update(s for s in self.loader.sensitive if isinstance(s, str))
+        # secret-looking env values are never printed either
+        self.dep.redact.update(s for s in secret_env_values(self.dep.task_definitions, self.config.is_secret_name) if s)
         for note in self.loader.notes:
             if note not in self.dep.notes:
                 self.dep.notes.append(note)
@@ -387,205 +377,90 @@ class _Builder:
     # resources -------------------------------------------------------------
 
     def resource(self, inst) -> None:
-        t = inst.type
-        addr = inst.address
-        loc = inst.location
-        if inst.mode == "data":
-            if resource_kind(t, "data") == "database":
-                self.dep.databases.append(DatabaseResource(addr, kind="data", location=loc, type=t))
-            return
-        v = inst.view()
-        if t == "aws_ecs_task_definition":
-            self.dep.task_definitions.append(self.task_definition(inst, v, loc))
-        elif t == "aws_ecs_service":
-            self.dep.services.append(self.service(inst, v, loc))
-        elif t in ("aws_lb_target_group", "aws_alb_target_group"):
-            self.dep.target_groups.append(
-                TargetGroup(
-                    addr,
-                    name=_get(v, "name"),
-                    arn=Ref(addr, "arn"),
-                    port=_get(v, "port"),
-                    protocol=_get(v, "protocol"),
-                    target_type=_get(v, "target_type"),
-                    location=loc,
-                    type=t,
-                )
-            )
-        elif t in ("aws_lb_listener_rule", "aws_alb_listener_rule"):
-            self.dep.listener_rules.append(self.listener_rule(inst, v, loc))
-        elif t == "aws_security_group":
-            i = 0
-            for b in v.blocks("ingress"):
-                self.dep.ingress_rules.append(_ingress(f"{addr}.ingress[{i}]", b, loc, t))
-                i += 1
-            inline = _get(v, "ingress")
-            if isinstance(inline, (list, tuple)):
-                for item in inline:
-                    if isinstance(item, dict):
-                        self.dep.ingress_rules.append(_ingress_dict(f"{addr}.ingress[{i}]", item, loc, t))
-                        i += 1
-            elif isinstance(inline, Unknown):
-                self.dep.ingress_rules.append(
-                    IngressRule(f"{addr}.ingress", from_port=inline, to_port=inline, protocol=None, location=loc, type=t)
-                )
-        elif t == "aws_security_group_rule":
-            kind = _get(v, "type")
-            if kind == "ingress" or isinstance(kind, (Unknown, Ref, Template)):
-                self.dep.ingress_rules.append(_ingress(addr, v, loc, t))
-        elif t == "aws_vpc_security_group_ingress_rule":
-            sources = tuple(
-                x
-                for x in (_get(v, "cidr_ipv4"), _get(v, "cidr_ipv6"), _get(v, "referenced_security_group_id"), _get(v, "prefix_list_id"))
-                if x is not None
-            )
-            self.dep.ingress_rules.append(
-                IngressRule(
-                    addr,
-                    from_port=_get(v, "from_port"),
-                    to_port=_get(v, "to_port"),
-                    protocol=_get(v, "ip_protocol"),
-                    sources=sources,
-                    location=loc,
-                    type=t,
-                )
-            )
-        elif t == "aws_ecr_repository":
-            self.dep.ecr_repositories.append(
-                EcrRepository(addr, name=_get(v, "name"), repository_url=Ref(addr, "repository_url"), location=loc, type=t)
-            )
-        elif t in ("aws_secretsmanager_secret", "aws_ssm_parameter"):
-            self.dep.secrets.append(Secret(addr, name=_get(v, "name"), arn=Ref(addr, "arn"), location=loc, type=t))
-            if t == "aws_ssm_parameter" and _get(v, "type") == "SecureString":
-                self.loader.mark_sensitive(_get(v, "value"))
-        elif resource_kind(t) == "database":
-            ident = _get(v, "identifier")
-            self.dep.databases.append(DatabaseResource(addr, kind="resource", identifier=ident, location=loc, type=t))
-        elif t == "aws_appautoscaling_target":
-            self.dep.autoscaling_targets.append(
-                AutoscalingTarget(
-                    addr,
-                    resource_id=_get(v, "resource_id"),
-                    min_capacity=_get(v, "min_capacity"),
-                    max_capacity=_get(v, "max_capacity"),
-                    scalable_dimension=_get(v, "scalable_dimension"),
-                    location=loc,
-                    type=t,
-                )
-            )
+        view = _View(inst.view(), inst.address, inst.location, self.loader)
+        add_resource(self.dep, inst.mode, inst.type, inst.address, view)
+        if inst.type == "aws_ssm_parameter" and inst.mode != "data" and view.get("type") == "SecureString":
+            self.loader.mark_sensitive(view.get("value"))
 
-    def task_definition(self, inst, v, loc) -> TaskDefinition:
+
+class _Block:
+    """A block as the HCL evaluator sees it: HCL's :class:`~.build.AttributeView`.
+
+    Values pass through :func:`_model`; what the sources do not decide stays
+    symbolic (Ref/Template/Unknown), never unset.  Terraform's list form of
+    nested blocks (``ingress = [{...}]``) counts as blocks too.
+    """
+
+    __slots__ = ("view",)
+
+    def __init__(self, view):
+        self.view = view
+
+    def get(self, name: str, hint: str = PLAIN) -> Any:
+        return _model(self.view.get(name))
+
+    def values(self, name: str, hint: str = PLAIN) -> Any:
+        return _tuple(self.get(name))
+
+    def blocks(self, name: str) -> list:
+        found: list = [_Block(b) for b in self.view.blocks(name)]
+        listed = self.get(name)
+        if isinstance(listed, (list, tuple)):
+            found.extend(_Item(item) for item in listed if isinstance(item, dict))
+        return found
+
+    def unknown(self, name: str = "", hint: str = PLAIN) -> Unknown | None:
+        value = self.get(name) if name else None
+        return value if isinstance(value, Unknown) else None
+
+
+class _View(_Block):
+    """A resource instance: HCL's :class:`~.build.ResourceView`.  Its own ``arn``
+    and ``repository_url`` are always references to itself."""
+
+    __slots__ = ("address", "location", "loader")
+
+    def __init__(self, view, address: str, location: Location, loader):
+        super().__init__(view)
+        self.address = address
+        self.location = location
+        self.loader = loader
+
+    def self_ref(self, name: str) -> Any:
+        return Ref(self.address, name)
+
+    def containers(self, where: str) -> Any:
+        """Env values built from a sensitive provider attribute are marked sensitive."""
         from .containers import parse_container_definitions
         from .hcl_eval import JsonEncoded
 
-        addr = inst.address
-        raw = v.get("container_definitions")
-        if isinstance(raw, JsonEncoded):
-            raw = _model(raw.value)
-        else:
-            raw = _model(raw)
-        containers = parse_container_definitions(
-            raw, f"{addr}.container_definitions", sensitive=self.loader.sensitive, location=loc
-        )
+        raw = self.view.get("container_definitions")
+        raw = _model(raw.value if isinstance(raw, JsonEncoded) else raw)
+        containers = parse_container_definitions(raw, where, sensitive=self.loader.sensitive, location=self.location)
         if isinstance(containers, tuple):
             containers = tuple(_mark_sensitive_refs(c) for c in containers)
-            for c in containers:
-                if isinstance(c.environment, tuple):
-                    for e in c.environment:
-                        if isinstance(e.value, str) and e.value and (e.sensitive or self.config.is_secret_name(e.name)):
-                            self.dep.redact.add(e.value)
-        volumes = []
-        for b in v.blocks("volume"):
-            efs = None
-            docker = None
-            eb = b.blocks("efs_volume_configuration")
-            if eb:
-                e = eb[0]
-                efs = EfsVolumeConfig(
-                    file_system_id=_get(e, "file_system_id"),
-                    root_directory=_get(e, "root_directory"),
-                    transit_encryption=_get(e, "transit_encryption"),
-                )
-            db = b.blocks("docker_volume_configuration")
-            if db:
-                d = db[0]
-                docker = DockerVolumeConfig(scope=_get(d, "scope"), autoprovision=_get(d, "autoprovision"), driver=_get(d, "driver"))
-            volumes.append(
-                Volume(
-                    name=_get(b, "name"),
-                    host_path=_get(b, "host_path"),
-                    efs=efs,
-                    docker=docker,
-                    configure_at_launch=_get(b, "configure_at_launch"),
-                )
-            )
-        return TaskDefinition(
-            addr,
-            family=_get(v, "family"),
-            network_mode=_get(v, "network_mode"),
-            requires_compatibilities=_tuple(_get(v, "requires_compatibilities")),
-            containers=containers,
-            volumes=tuple(volumes),
-            arn=Ref(addr, "arn"),
-            location=loc,
-            type=inst.type,
-        )
+        return containers
 
-    def service(self, inst, v, loc) -> Service:
-        addr = inst.address
-        lbs = tuple(
-            LoadBalancerAttachment(
-                target_group=_get(b, "target_group_arn"),
-                container_name=_get(b, "container_name"),
-                container_port=_get(b, "container_port"),
-            )
-            for b in v.blocks("load_balancer")
-        )
-        cps = tuple(_get(b, "capacity_provider") for b in v.blocks("capacity_provider_strategy"))
-        return Service(
-            addr,
-            name=_get(v, "name"),
-            task_definition=_get(v, "task_definition"),
-            desired_count=_get(v, "desired_count"),
-            deployment_maximum_percent=_get(v, "deployment_maximum_percent"),
-            deployment_minimum_healthy_percent=_get(v, "deployment_minimum_healthy_percent"),
-            launch_type=_get(v, "launch_type"),
-            capacity_providers=cps,
-            load_balancers=lbs,
-            name_ref=Ref(addr, "name"),
-            location=loc,
-            type=inst.type,
-        )
 
-    def listener_rule(self, inst, v, loc) -> ListenerRule:
-        conditions = []
-        for c in v.blocks("condition"):
-            paths: list = []
-            hosts: list = []
-            for pb in c.blocks("path_pattern"):
-                paths.extend(_list(_get(pb, "values")))
-            for hb in c.blocks("host_header"):
-                hosts.extend(_list(_get(hb, "values")))
-            conditions.append(RuleCondition(path_patterns=tuple(paths), host_headers=tuple(hosts)))
-        actions = []
-        for a in v.blocks("action"):
-            tgs: list = []
-            tg = _get(a, "target_group_arn")
-            if tg is not None:
-                tgs.append(tg)
-            for fw in a.blocks("forward"):
-                for t in fw.blocks("target_group"):
-                    tgs.append(_get(t, "arn"))
-            actions.append(RuleAction(type=_get(a, "type"), target_groups=tuple(tgs)))
-        return ListenerRule(
-            inst.address,
-            listener=_get(v, "listener_arn"),
-            priority=_get(v, "priority"),
-            conditions=tuple(conditions),
-            actions=tuple(actions),
-            location=loc,
-            type=inst.type,
-        )
+class _Item:
+    """One object of a nested block's list form (``ingress = [{...}]``), already evaluated."""
+
+    __slots__ = ("item",)
+
+    def __init__(self, item: dict):
+        self.item = item
+
+    def get(self, name: str, hint: str = PLAIN) -> Any:
+        return self.item.get(name)
+
+    def values(self, name: str, hint: str = PLAIN) -> Any:
+        return _tuple(self.get(name))
+
+    def blocks(self, name: str) -> list:
+        return []
+
+    def unknown(self, name: str = "", hint: str = PLAIN) -> Unknown | None:
+        return None
 
 
 def _block_base(address: str) -> str:
@@ -659,67 +534,9 @@ def _model(value: Any) -> Any:
     return value
 
 
-def _get(view, name: str) -> Any:
-    return _model(view.get(name))
-
-
-def _first(view, *names: str) -> Any:
-    for n in names:
-        if view.has(n):
-            return _get(view, n)
-    return None
-
-
 def _tuple(value: Any) -> Any:
     if isinstance(value, list):
         return tuple(value)
     if value is None:
         return ()
     return value
-
-
-def _list(value: Any) -> list:
-    if isinstance(value, list):
-        return value
-    if value is None:
-        return []
-    return [value]
-
-
-def _ports(b_get) -> tuple:
-    return (b_get("from_port"), b_get("to_port"), b_get("protocol"))
-
-
-def _ingress(addr: str, b, loc, type_: str) -> IngressRule:
-    sources: list = []
-    for key in ("cidr_blocks", "ipv6_cidr_blocks", "security_groups", "prefix_list_ids"):
-        sources.extend(_list(_get(b, key)))
-    sg = _get(b, "source_security_group_id")
-    if sg is not None:
-        sources.append(sg)
-    if _get(b, "self") is True:
-        sources.append("self")
-    return IngressRule(
-        addr,
-        from_port=_get(b, "from_port"),
-        to_port=_get(b, "to_port"),
-        protocol=_get(b, "protocol"),
-        sources=tuple(sources),
-        location=loc,
-        type=type_,
-    )
-
-
-def _ingress_dict(addr: str, item: dict, loc, type_: str) -> IngressRule:
-    sources: list = []
-    for key in ("cidr_blocks", "ipv6_cidr_blocks", "security_groups", "prefix_list_ids"):
-        sources.extend(_list(item.get(key)))
-    return IngressRule(
-        addr,
-        from_port=item.get("from_port"),
-        to_port=item.get("to_port"),
-        protocol=item.get("protocol"),
-        sources=tuple(sources),
-        location=loc,
-        type=type_,
-    )
