@@ -17,6 +17,7 @@ STDLIB_ONLY = [
     "ctj_policy.loaders.containers",
     "ctj_policy.loaders.references",
     "ctj_policy.loaders.scope",
+    "ctj_policy.loaders.build",
     "ctj_policy.loaders.checkov_conf",
 ]
 THIRD_PARTY = ["click", "jsonschema", "hcl2", "lark", "yaml", "checkov"]
