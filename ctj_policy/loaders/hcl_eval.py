@@ -34,8 +34,7 @@ from ..model import (
     Unknown,
     same_value,
 )
-from . import InputError
-from .hcl_parse import Attr, Block, TfFile, display_path, first_line, parse_dir
+from .hcl_parse import Attr, Block, TfFile, display_path, parse_dir
 
 
 class EvalError(Exception):
