@@ -35,8 +35,6 @@ DEBUG_ENV = "CTJ_POLICY_DEBUG"
 ISSUES_HINT = "please report it with the command you ran"
 
 _ORDER_KEY = "ctj_policy.param_order"
-# click >= 8.2 raises this for a bare `ctj-policy`; 8.1 prints the help and exits 0
-_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
 _VAR_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
@@ -44,6 +42,17 @@ class CliError(click.ClickException):
     """A usage or input problem found by the CLI itself (exit 2, one line)."""
 
     exit_code = USAGE_EXIT
+
+
+class _NoCommand(click.UsageError):
+    """A bare ``ctj-policy`` (no command): help on stdout, then exit 2.
+
+    Raised by ``CtjGroup.parse_args`` on every click version: click 8.1 would
+    print the help and exit 0, click 8.2+ raises its own ``NoArgsIsHelpError``.
+    """
+
+    def __init__(self, ctx: click.Context) -> None:
+        super().__init__("missing command", ctx=ctx)
 
 
 # --------------------------------------------------------------------------
@@ -95,6 +104,11 @@ def _oserror_message(exc: OSError) -> str:
 class CtjGroup(click.Group):
     """A click group whose ``main`` applies the one-line error contract."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args and self.no_args_is_help and not ctx.resilient_parsing:
+            raise _NoCommand(ctx)
+        return super().parse_args(ctx, args)
+
     def main(  # type: ignore[override]
         self,
         args: Sequence[str] | None = None,
@@ -111,7 +125,7 @@ class CtjGroup(click.Group):
     def _run(self, args, prog_name, complete_var, **extra) -> int:
         try:
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        except _NO_ARGS_IS_HELP as exc:  # `ctj-policy` alone
+        except _NoCommand as exc:  # `ctj-policy` alone
             click.echo(exc.ctx.get_help() if exc.ctx else "", err=False)
             return _error("missing command; see the list above")
         except click.UsageError as exc:
