@@ -92,11 +92,25 @@ def _file_key(name: str) -> str:
     return name.replace("_", "-")
 
 
-def _load_toml(path: Path) -> dict:
+class _NoTomlParser(ConfigError):
+    """Python 3.10 without tomli: no configuration can be read (never skipped silently)."""
+
+
+def _tomllib():
     try:
         import tomllib  # type: ignore[import-not-found]
     except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
+        try:
+            import tomli as tomllib  # type: ignore[no-redef]
+        except ModuleNotFoundError:
+            raise _NoTomlParser(
+                "reading TOML on Python < 3.11 needs the 'tomli' package (pip install 'tomli>=2.0')"
+            ) from None
+    return tomllib
+
+
+def _load_toml(path: Path) -> dict:
+    tomllib = _tomllib()
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
@@ -117,6 +131,8 @@ def find_config(start: Path | None = None) -> Path | None:
         if pyproject.is_file():
             try:
                 data = _load_toml(pyproject)
+            except _NoTomlParser:
+                raise  # cannot tell whether it holds [tool.ctj-policy]
             except ConfigError:
                 continue
             if "ctj-policy" in data.get("tool", {}):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 
@@ -25,6 +26,18 @@ def test_found_upward_from_pyproject(tmp_path, monkeypatch):
     assert find_config() == tmp_path / "pyproject.toml"
     cfg = load_config()
     assert cfg.postgres_major == 17 and cfg.backend_names == ("dj",)
+
+
+@pytest.mark.parametrize("name", ["pyproject.toml", ".ctj-policy.toml"])
+def test_no_toml_parser_is_a_config_error_not_a_skipped_file(tmp_path, monkeypatch, name):
+    """Python 3.10 without tomli (e.g. Checkov's environment running the CTJ checks):
+    a clear ConfigError, and a pyproject.toml is not silently passed over."""
+    (tmp_path / name).write_text("postgres-major = 17\n" if name.startswith(".") else "[tool.ctj-policy]\npostgres-major = 17\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setitem(sys.modules, "tomllib", None)  # import -> ModuleNotFoundError
+    monkeypatch.setitem(sys.modules, "tomli", None)
+    with pytest.raises(ConfigError, match="needs the 'tomli' package"):
+        load_config()
 
 
 def test_dot_file_wins_and_pyproject_without_table_is_skipped(tmp_path, monkeypatch):
