@@ -20,7 +20,7 @@ from .loaders import InputError
 FIX = (
     "install Checkov in its own environment: pipx install checkov (or python3 -m venv .venv-checkov && "
     ".venv-checkov/bin/pip install -r requirements-checkov.txt), then pip uninstall -y bc-python-hcl2 "
-    "&& pip install --force-reinstall 'python-hcl2>=8,<9' here"
+    "&& pip install --force-reinstall 'python-hcl2>=8.1.4,<9' here"
 )
 # files python-hcl2 8.x has and bc-python-hcl2 0.4.x does not
 _MARKERS = ("postlexer.py", "hcl2.lark")
@@ -91,12 +91,12 @@ def diagnose() -> str | None:
     if spec is None or not spec.origin:
         if bc_version:
             return f"python-hcl2 8.x is shadowed by bc-python-hcl2 {bc_version} (installed by Checkov): no hcl2 module is importable"
-        return "python-hcl2 8.x is not installed (pip install 'python-hcl2>=8,<9')"
+        return "python-hcl2 8.x is not installed (pip install 'python-hcl2>=8.1.4,<9')"
     directory = Path(spec.origin).parent
     if py_version is None:
         if bc_version:
             return f"python-hcl2 8.x is shadowed by bc-python-hcl2 {bc_version} (installed by Checkov): the hcl2 module is the fork's"
-        return "the hcl2 module does not come from python-hcl2 8.x (pip install 'python-hcl2>=8,<9')"
+        return "the hcl2 module does not come from python-hcl2 8.x (pip install 'python-hcl2>=8.1.4,<9')"
     if _major(py_version) != 8:
         return f"python-hcl2 {py_version} is installed; HCL mode needs python-hcl2 8.x"
     on_disk = _package_version(directory)

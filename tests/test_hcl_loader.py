@@ -83,6 +83,19 @@ def test_evaluator_table(tmp_path, expr, expected):
     assert ev(tmp_path, expr) == expected
 
 
+def test_crlf_sources_parse(tmp_path):
+    """A .tf file with Windows line endings (python-hcl2 >= 8.1.3; pyproject's floor is 8.1.4)."""
+    (tmp_path / "main.tf").write_bytes(b'locals {\r\n  x = true\r\n  y = "a-${1 + 2}"\r\n}\r\n')
+    mod = ModuleInst(Loader(tmp_path, {}), tmp_path.resolve(), "")
+    assert (mod.local("x"), mod.local("y")) == (True, "a-3")
+
+
+def test_keywords_as_object_keys(tmp_path):
+    """HCL does not reserve `in`, `for`, `if` as keys (python-hcl2 >= 8.1.4)."""
+    assert ev(tmp_path, '{\n    name = "n"\n    in   = "h"\n  }') == {"name": "n", "in": "h"}
+    assert ev(tmp_path / "b", "{ for = 1, if = 2 }") == {"for": 1, "if": 2}
+
+
 def test_resource_attribute_is_symbolic_and_configured_ones_known(tmp_path):
     extra = 'resource "aws_ecr_repository" "this" {\n  name = "civic-tech-jobs-backend"\n}\n'
     url = ev(tmp_path / "a", "aws_ecr_repository.this.repository_url", extra)

@@ -267,7 +267,7 @@ def get_parser():
     postlexer = origin / "postlexer.py" if origin else None
     if grammar is None or not grammar.is_file() or not postlexer.is_file():
         raise InputError(
-            "HCL mode needs python-hcl2 8.x (pip install 'python-hcl2>=8,<9'); "
+            "HCL mode needs python-hcl2 8.x (pip install 'python-hcl2>=8.1.4,<9'); "
             "if Checkov is installed here, install Checkov in its own environment"
         )
     try:
