@@ -8,9 +8,11 @@ on Python 3.10, imported only when a file is read).
 
 from __future__ import annotations
 
+import datetime
 import fnmatch
 import os
-from dataclasses import dataclass, field, fields, replace
+import re
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -216,10 +218,25 @@ def _parse_waivers(value: Any, origin: str) -> list[WaiverSpec]:
     return out
 
 
-def _check_date(text: str, where: str) -> None:
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_expiry(text: str) -> datetime.date | None:
+    """A waiver's ``expires``: exactly ``YYYY-MM-DD`` and a real date, else None.
+
+    Strict on every Python: 3.11's ``date.fromisoformat`` also takes
+    ``20270131`` or ``2027-W05-1``, which 3.10 rejects and the docs never promised.
+    """
     import datetime
 
+    if not _DATE_RE.fullmatch(text):
+        return None
     try:
-        datetime.date.fromisoformat(text)
+        return datetime.date.fromisoformat(text)
     except ValueError:
-        raise ConfigError(f"{where}: expires must be a date YYYY-MM-DD, got {text!r}") from None
+        return None
+
+
+def _check_date(text: str, where: str) -> None:
+    if parse_expiry(text) is None:
+        raise ConfigError(f"{where}: expires must be a date YYYY-MM-DD, got {text!r}")

@@ -10,7 +10,7 @@ import fnmatch
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Sequence
 
-from .config import Config, WaiverSpec
+from .config import Config, WaiverSpec, parse_expiry
 from .model import ERROR, FAIL, UNKNOWN, WAIVED, WARNING, Deployment, Result
 from .redact import Redactor
 from .rules import ALL_RULES
@@ -72,7 +72,8 @@ def apply_waivers(results: Iterable[Result], waivers: Iterable, today: datetime.
     today = today or datetime.date.today()
     active, expired = [], []
     for w in waivers:
-        if w.expires and datetime.date.fromisoformat(str(w.expires)) < today:
+        ends = parse_expiry(str(w.expires)) if w.expires else None
+        if ends is not None and ends < today:
             expired.append(w)
         else:
             active.append(w)

@@ -14,11 +14,10 @@ applying and is reported.
 
 from __future__ import annotations
 
-import datetime
 import re
 from dataclasses import dataclass
 
-from .config import WaiverSpec
+from .config import WaiverSpec, parse_expiry
 
 MARKER = "ctj-policy:ignore"
 _COMMENT_RE = re.compile(r"^\s*(?:#|//)\s*ctj-policy:ignore\b(?P<rest>.*)$")
@@ -70,10 +69,8 @@ def parse_comment(rest: str, where: str) -> tuple[tuple[str, ...], str, str | No
         raise WaiverSyntaxError(f'{where}: a waiver needs a reason: reason="..."')
     expires = fields.get("expires")
     if expires is not None:
-        try:
-            datetime.date.fromisoformat(expires)
-        except ValueError:
-            raise WaiverSyntaxError(f"{where}: expires must be a date YYYY-MM-DD, got {expires!r}") from None
+        if parse_expiry(expires) is None:
+            raise WaiverSyntaxError(f"{where}: expires must be a date YYYY-MM-DD, got {expires!r}")
     return rules, reason, expires
 
 

@@ -55,6 +55,9 @@ def test_dot_file_wins_and_pyproject_without_table_is_skipped(tmp_path, monkeypa
         ({"no-such-key": 1}, "unknown key 'no-such-key'"),
         ({"waivers": [{"rule": "CTJ026"}]}, "needs a non-empty 'reason'"),
         ({"waivers": [{"rule": "CTJ026", "reason": "x", "expires": "soon"}]}, "YYYY-MM-DD"),
+        # accepted by Python 3.11's date.fromisoformat, not by 3.10: rejected on every version
+        ({"waivers": [{"rule": "CTJ026", "reason": "x", "expires": "20270131"}]}, "YYYY-MM-DD"),
+        ({"waivers": [{"rule": "CTJ026", "reason": "x", "expires": "2027-W05-1"}]}, "YYYY-MM-DD"),
     ],
 )
 def test_bad_values_are_config_errors(table, needle):
