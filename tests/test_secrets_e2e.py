@@ -8,10 +8,11 @@ is rendered through the real CLI; neither string may appear anywhere.
 
 from __future__ import annotations
 
+import functools
 import json
 import string
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from conftest import PLANS, run_cli
@@ -59,9 +60,26 @@ def _plant(tmp_path, password: str, sensitive: str):
     return path
 
 
+@functools.lru_cache(maxsize=None)
+def _ordinary_output() -> str:
+    """Everything a run prints without any planted secret, plus the names the planted run adds.
+
+    A "secret" that is part of this text (hypothesis mines literals such as
+    ``terraform_ve`` from the code) would be found in every report without
+    anything having leaked: such examples prove nothing and are skipped.
+    """
+    args = ["check", str(PLANS / "whole-account.json"), "-v"]
+    texts = []
+    for fmt in FORMATS:
+        proc = run_cli(*args, "--format", fmt)
+        texts += [proc.stdout.decode(), proc.stderr.decode()]
+    return "\n".join(texts + ["EMAIL_PASSWORD", "WEBHOOK", "random_password.webhook", TD])
+
+
 @settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(password=secret_text, sensitive=secret_text)
 def test_planted_secrets_never_printed(tmp_path, password, sensitive):
+    assume(password not in _ordinary_output() and sensitive not in _ordinary_output())
     path = _plant(tmp_path, password, sensitive)
     args = ["check", str(path)]
     for fmt in FORMATS:
