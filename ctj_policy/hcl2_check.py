@@ -24,6 +24,9 @@ FIX = (
 )
 # files python-hcl2 8.x has and bc-python-hcl2 0.4.x does not
 _MARKERS = ("postlexer.py", "hcl2.lark")
+# 8.1.0-8.1.1 lex true/false/null as names, 8.1.2 rejects CRLF files, 8.1.3 keyword object keys
+OLDEST = (8, 1, 4)
+UPGRADE = "pip install --upgrade 'python-hcl2>=8.1.4,<9'"
 
 
 def _version(dist: str) -> str | None:
@@ -38,6 +41,16 @@ def _version(dist: str) -> str | None:
 def _major(version: str | None) -> int | None:
     m = re.match(r"^(\d+)", version or "")
     return int(m.group(1)) if m else None
+
+
+def _release(version: str | None) -> tuple[int, ...]:
+    """``"8.1.4"`` -> ``(8, 1, 4)``; the leading numeric release only (``"8.1.4.dev2"`` -> ``(8, 1, 4)``)."""
+    m = re.match(r"^(\d+(?:\.\d+)*)", version or "")
+    return tuple(int(x) for x in m.group(1).split(".")) if m else ()
+
+
+def _too_old(version: str | None) -> bool:
+    return _major(version) == 8 and _release(version) < OLDEST
 
 
 def _package_version(directory: Path) -> str | None:
@@ -58,7 +71,8 @@ def _plainly_fine(directory: Path) -> bool:
 
     True when ``hcl2`` sits next to python-hcl2 8.x's dist-info and no
     bc-python-hcl2 dist-info, holds python-hcl2's marker files, and its
-    ``version.py`` says 8.x.  Anything else goes through the full diagnosis.
+    ``version.py`` says 8.x, at least 8.1.4.  Anything else goes through the
+    full diagnosis.
     """
     try:
         names = os.listdir(directory.parent)
@@ -71,11 +85,12 @@ def _plainly_fine(directory: Path) -> bool:
         return False
     if any(not (directory / m).is_file() for m in _MARKERS):
         return False
-    return _major(_package_version(directory)) == 8
+    on_disk = _package_version(directory)
+    return _major(on_disk) == 8 and not _too_old(on_disk)
 
 
 def diagnose() -> str | None:
-    """None when ``hcl2`` is python-hcl2 8.x; else a one-line reason."""
+    """None when ``hcl2`` is python-hcl2 8.x (8.1.4 or later); else a one-line reason."""
     try:
         spec = importlib.util.find_spec("hcl2")
     except (ImportError, ValueError):
@@ -98,7 +113,12 @@ def diagnose() -> str | None:
             return f"python-hcl2 8.x is shadowed by bc-python-hcl2 {bc_version} (installed by Checkov): the hcl2 module is the fork's"
         return "the hcl2 module does not come from python-hcl2 8.x (pip install 'python-hcl2>=8.1.4,<9')"
     if _major(py_version) != 8:
-        return f"python-hcl2 {py_version} is installed; HCL mode needs python-hcl2 8.x"
+        return f"python-hcl2 {py_version} is installed; HCL mode needs python-hcl2 8.x (pip install 'python-hcl2>=8.1.4,<9')"
+    if _too_old(py_version):
+        return (
+            f"python-hcl2 {py_version} is installed; HCL mode needs python-hcl2 8.1.4 or later "
+            f"(older 8.1 releases misread true/false/null, CRLF files or keyword keys): {UPGRADE}"
+        )
     on_disk = _package_version(directory)
     missing = [m for m in _MARKERS if not (directory / m).is_file()]
     if bc_version is not None or missing or (on_disk is not None and _major(on_disk) != 8):
@@ -114,11 +134,16 @@ def diagnose() -> str | None:
 
 
 def ensure_python_hcl2() -> None:
-    """Raise InputError (exit 2, one line) when ``hcl2`` is not python-hcl2 8.x."""
+    """Raise InputError (exit 2, one line) when ``hcl2`` is not python-hcl2 8.x (8.1.4 or later).
+
+    The Checkov advice (:data:`FIX`) is added when bc-python-hcl2 is involved;
+    every other reason names its own ``pip install``.
+    """
     reason = diagnose()
     if reason is None:
         return
-    raise InputError(f"HCL mode cannot run: {reason}; {FIX}")
+    fix = f"; {FIX}" if "bc-python-hcl2" in reason else ""
+    raise InputError(f"HCL mode cannot run: {reason}{fix}")
 
 
 __all__ = ["diagnose", "ensure_python_hcl2", "FIX"]

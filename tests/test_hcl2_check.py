@@ -70,6 +70,8 @@ GOOD_FILES = {"__init__.py": "", "postlexer.py": "", "hcl2.lark": "", "version.p
         ("bc-python-hcl2 beside it", ["python_hcl2-8.1.4.dist-info", "bc_python_hcl2-0.4.3.dist-info"], GOOD_FILES, False),
         ("no python-hcl2 dist-info", [], GOOD_FILES, False),
         ("python-hcl2 7", ["python_hcl2-7.3.1.dist-info"], GOOD_FILES, False),
+        ("python-hcl2 8.1.3", ["python_hcl2-8.1.3.dist-info"], {**GOOD_FILES, "version.py": "__version__ = '8.1.3'\n"}, False),
+        ("python-hcl2 8.2.0", ["python_hcl2-8.2.0.dist-info"], {**GOOD_FILES, "version.py": "__version__ = '8.2.0'\n"}, True),
         ("fork's version.py", ["python_hcl2-8.1.4.dist-info"], {**GOOD_FILES, "version.py": "__version__ = '0.4.3'\n"}, False),
         ("postlexer.py missing", ["python_hcl2-8.1.4.dist-info"],
          {k: v for k, v in GOOD_FILES.items() if k != "postlexer.py"}, False),
@@ -93,6 +95,24 @@ def test_bc_dist_info_beside_good_files_is_still_diagnosed(monkeypatch, tmp_path
     _fake(monkeypatch, {"python-hcl2": "8.1.4", "bc-python-hcl2": "0.4.3"}, GOOD_FILES, tmp_path)
     msg = str(pytest.raises(InputError, hcl2_check.ensure_python_hcl2).value)
     assert "bc-python-hcl2 0.4.3 is installed" in msg
+
+
+@pytest.mark.parametrize("version", ["8.1.0", "8.1.3"])
+def test_python_hcl2_older_than_8_1_4_is_refused(monkeypatch, tmp_path, version):
+    """8.1.0-8.1.3's grammar misreads true/false/null, CRLF files or keyword keys: refuse, say how to upgrade."""
+    _fake(monkeypatch, {"python-hcl2": version},
+          {**GOOD_FILES, "version.py": f"__version__ = '{version}'\n"}, tmp_path)
+    msg = str(pytest.raises(InputError, hcl2_check.ensure_python_hcl2).value)
+    assert f"python-hcl2 {version} is installed; HCL mode needs python-hcl2 8.1.4 or later" in msg
+    assert "pip install --upgrade 'python-hcl2>=8.1.4,<9'" in msg
+    assert "Checkov" not in msg and "\n" not in msg
+
+
+def test_release_parsing():
+    assert hcl2_check._release("8.1.4") == (8, 1, 4)
+    assert hcl2_check._release("8.1.4.dev2+g123") == (8, 1, 4)
+    assert hcl2_check._release("8.10.0") > hcl2_check._release("8.9.9")
+    assert hcl2_check._too_old("8.1.3") and not hcl2_check._too_old("8.1.4") and not hcl2_check._too_old("9.0.0")
 
 
 def test_real_checkov_env_is_detected():
