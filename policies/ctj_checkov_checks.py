@@ -74,7 +74,9 @@ def _config():
         try:
             _CONFIG = load_config(os.environ.get("CTJ_POLICY_CONFIG") or None)
         except ConfigError as exc:
-            raise SystemExit(f"ctj-policy checks: {exc}") from None
+            # say it here: Checkov runs checks in worker processes and drops a SystemExit's message
+            print(f"ctj-policy checks: configuration error: {exc}", file=sys.stderr, flush=True)
+            raise SystemExit(2) from None
     return _CONFIG
 
 

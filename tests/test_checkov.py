@@ -437,6 +437,22 @@ def test_policies_load_ctj_policy_via_env_path(tmp_path):
     assert ids == {"CKV_CTJ_003"}
 
 
+def test_configuration_error_is_said_once_and_exits_2(tmp_path):
+    """A bad .ctj-policy.toml stops Checkov with exit 2 and says why (Checkov alone would print nothing)."""
+    _need_checkov()
+    (tmp_path / ".ctj-policy.toml").write_text('postgres-major = "eighteen"\n')
+    env = offline_env()
+    env["CTJ_POLICY_PATH"] = str(ROOT)
+    argv = checkov_argv(str(CHECKOV), ["-f", str(PLANS / "whole-account.json"), "--framework", "terraform_plan",
+                                       "--check", "CKV_CTJ_003", "-o", "json"], POLICIES)
+    proc = subprocess.run(argv, capture_output=True, cwd=tmp_path, env=env, timeout=300)
+    err = proc.stderr.decode(errors="replace")
+    assert proc.returncode == 2, err[-2000:]
+    assert err.count("ctj-policy checks: configuration error:") == 1, err[-2000:]
+    assert "postgres-major must be an integer" in err
+    assert "Traceback" not in err
+
+
 def test_ctj_task_rules_are_the_rules_that_judge_the_ctj_task_only():
     """CTJ_TASK_RULES/CTJ_SERVICE_RULES (what a check on another task/service leaves
     unreported) are exactly the task/service-registered rules whose code picks the
