@@ -20,8 +20,6 @@ so the checks import this very ``ctj_policy``; returns Checkov's exit code.
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -42,6 +40,8 @@ def _windows_name(path: Path) -> Path:
 
 def find_checkov(explicit: str | None = None) -> str | None:
     """The checkov executable to run, or None."""
+    import shutil  # here, not at import: `ctj-policy check` loads this module too
+
     for candidate in (explicit, os.environ.get("CTJ_CHECKOV")):
         if candidate:
             found = shutil.which(candidate) or (candidate if Path(candidate).is_file() else None)
@@ -107,6 +107,8 @@ def run(args: Sequence[str], checkov: str | None = None, *, show_code: bool = Fa
             f"ctj-policy: warning: Checkov's {', '.join(leaky)} output may include resource code even with --compact "
             "(only cli and json are verified clean); it may contain sensitive values\n"
         )
+    import subprocess
+
     try:
         return subprocess.call(checkov_argv(exe, list(args), compact=not show_code), env=offline_env())
     except OSError as exc:
