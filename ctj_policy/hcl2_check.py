@@ -17,16 +17,18 @@ from pathlib import Path
 
 from .loaders import InputError
 
+REQUIREMENT = "python-hcl2>=8.1.4,<9"  # as in pyproject.toml
 FIX = (
     "install Checkov in its own environment: pipx install checkov (or python3 -m venv .venv-checkov && "
     ".venv-checkov/bin/pip install -r requirements-checkov.txt), then pip uninstall -y bc-python-hcl2 "
-    "&& pip install --force-reinstall 'python-hcl2>=8.1.4,<9' here"
+    f"&& pip install --force-reinstall '{REQUIREMENT}' here"
 )
+INSTALL = f"pip install '{REQUIREMENT}'"
 # files python-hcl2 8.x has and bc-python-hcl2 0.4.x does not
 _MARKERS = ("postlexer.py", "hcl2.lark")
 # 8.1.0-8.1.1 lex true/false/null as names, 8.1.2 rejects CRLF files, 8.1.3 keyword object keys
 OLDEST = (8, 1, 4)
-UPGRADE = "pip install --upgrade 'python-hcl2>=8.1.4,<9'"
+UPGRADE = f"pip install --upgrade '{REQUIREMENT}'"
 
 
 def _version(dist: str) -> str | None:
@@ -99,21 +101,17 @@ def diagnose() -> str | None:
         return None
     py_version = _version("python-hcl2")
     bc_version = _version("bc-python-hcl2")
-    try:
-        spec = importlib.util.find_spec("hcl2")
-    except (ImportError, ValueError):
-        spec = None
     if spec is None or not spec.origin:
         if bc_version:
             return f"python-hcl2 8.x is shadowed by bc-python-hcl2 {bc_version} (installed by Checkov): no hcl2 module is importable"
-        return "python-hcl2 8.x is not installed (pip install 'python-hcl2>=8.1.4,<9')"
+        return f"python-hcl2 8.x is not installed ({INSTALL})"
     directory = Path(spec.origin).parent
     if py_version is None:
         if bc_version:
             return f"python-hcl2 8.x is shadowed by bc-python-hcl2 {bc_version} (installed by Checkov): the hcl2 module is the fork's"
-        return "the hcl2 module does not come from python-hcl2 8.x (pip install 'python-hcl2>=8.1.4,<9')"
+        return f"the hcl2 module does not come from python-hcl2 8.x ({INSTALL})"
     if _major(py_version) != 8:
-        return f"python-hcl2 {py_version} is installed; HCL mode needs python-hcl2 8.x (pip install 'python-hcl2>=8.1.4,<9')"
+        return f"python-hcl2 {py_version} is installed; HCL mode needs python-hcl2 8.x ({INSTALL})"
     if _too_old(py_version):
         return (
             f"python-hcl2 {py_version} is installed; HCL mode needs python-hcl2 8.1.4 or later "
@@ -146,4 +144,4 @@ def ensure_python_hcl2() -> None:
     raise InputError(f"HCL mode cannot run: {reason}{fix}")
 
 
-__all__ = ["diagnose", "ensure_python_hcl2", "FIX"]
+__all__ = ["diagnose", "ensure_python_hcl2", "FIX", "INSTALL"]

@@ -123,3 +123,10 @@ def test_real_checkov_env_is_detected():
     code = "import sys; sys.path.insert(0, sys.argv[1]); from ctj_policy.hcl2_check import diagnose; print(diagnose())"
     out = subprocess.run([str(py), "-c", code, str(ROOT)], capture_output=True, timeout=60).stdout.decode()
     assert "shadowed by bc-python-hcl2" in out
+
+
+def test_install_hint_names_the_declared_requirement():
+    from ctj_policy.config import _tomllib  # tomllib, or tomli on Python 3.10
+
+    deps = _tomllib().loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert hcl2_check.REQUIREMENT in deps

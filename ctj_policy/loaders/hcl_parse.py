@@ -253,13 +253,11 @@ def get_parser():
     global _PARSER
     if _PARSER is not None:
         return _PARSER
-    try:
-        from ..hcl2_check import ensure_python_hcl2  # owned by the Checkov adapter
-    except ModuleNotFoundError:  # pragma: no cover - until it lands
-        ensure_python_hcl2 = None
-    if ensure_python_hcl2 is not None:
-        ensure_python_hcl2()
     import importlib.util
+
+    from ..hcl2_check import INSTALL, ensure_python_hcl2
+
+    ensure_python_hcl2()
 
     spec = importlib.util.find_spec("hcl2")
     origin = Path(spec.origin).parent if spec and spec.origin else None
@@ -267,7 +265,7 @@ def get_parser():
     postlexer = origin / "postlexer.py" if origin else None
     if grammar is None or not grammar.is_file() or not postlexer.is_file():
         raise InputError(
-            "HCL mode needs python-hcl2 8.x (pip install 'python-hcl2>=8.1.4,<9'); "
+            f"HCL mode needs python-hcl2 8.x ({INSTALL}); "
             "if Checkov is installed here, install Checkov in its own environment"
         )
     try:
