@@ -24,7 +24,7 @@ from . import InputError, Loaded
 from .build import DEFAULTED, FOR_MESSAGES, PLAIN, add_resource, known_or_ref, secret_env_values, strings
 from .containers import parse_container_definitions
 from .references import MISSING, ConfigIndex, module_path_of, split_address
-from .scope import database_module, resource_kind, resolve_scope
+from .scope import database_module, resolve_scope
 
 MAX_REASON = 160
 
@@ -540,9 +540,8 @@ def build(
             address = f"{module_address}.{res.get('address')}" if module_address else str(res.get("address"))
             if address in seen or not in_scope(address):
                 continue
-            if resource_kind(res.get("type", ""), "data") == "database":
-                seen.add(address)
-                dep.databases.append(DatabaseResource(address, kind="data", type=res.get("type", "")))
+            seen.add(address)
+            add_resource(dep, "data", res.get("type", ""), address, _Attrs(address, {}, {}, index.resolver, redact))
         for call_name, call in (module_conf.get("module_calls") or {}).items():
             address = f"{module_address}.module.{call_name}" if module_address else f"module.{call_name}"
             if not in_scope(address) or not isinstance(call, dict):
