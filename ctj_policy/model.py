@@ -93,9 +93,14 @@ class Template(_NoTruth):
         return "".join(out)
 
 
+def is_symbolic(value: Any) -> bool:
+    """True for a value the input cannot tell: an Unknown, a Ref or a Template."""
+    return isinstance(value, (Unknown, Ref, Template))
+
+
 def is_known(value: Any) -> bool:
     """True when ``value`` (recursively) holds no Unknown, Ref or Template."""
-    if isinstance(value, (Unknown, Ref, Template)):
+    if is_symbolic(value):
         return False
     if isinstance(value, (list, tuple)):
         return all(is_known(v) for v in value)
@@ -126,7 +131,7 @@ def first_unknown(*values: Any) -> Unknown | None:
 
 def describe(value: Any) -> str:
     """A short human description of a value (never used for secret values)."""
-    if isinstance(value, (Unknown, Ref, Template)):
+    if is_symbolic(value):
         return value.describe()
     if isinstance(value, str):
         return repr(value)

@@ -41,9 +41,9 @@ from ..model import (
     Service,
     TargetGroup,
     TaskDefinition,
-    Template,
     Unknown,
     Volume,
+    is_symbolic,
 )
 from .scope import resource_kind
 
@@ -301,7 +301,7 @@ def _security_group(dep: Deployment, rtype: str, address: str, v: ResourceView) 
 
 def _security_group_rule(dep: Deployment, rtype: str, address: str, v: ResourceView) -> None:
     kind = v.get("type")
-    if kind == "ingress" or isinstance(kind, (Unknown, Ref, Template)):  # an undecided type may be ingress
+    if kind == "ingress" or is_symbolic(kind):  # an undecided type may be ingress
         dep.ingress_rules.append(_ingress(address, rtype, v, v.location))
 
 
@@ -355,7 +355,7 @@ def _secret(dep: Deployment, rtype: str, address: str, v: ResourceView) -> None:
 
 def _autoscaling_target(dep: Deployment, rtype: str, address: str, v: ResourceView) -> None:
     namespace = v.get("service_namespace")
-    if namespace is not None and namespace != "ecs" and not isinstance(namespace, (Unknown, Ref, Template)):
+    if namespace is not None and namespace != "ecs" and not is_symbolic(namespace):
         return  # another service's target (DynamoDB, ...)
     dep.autoscaling_targets.append(
         AutoscalingTarget(

@@ -42,6 +42,7 @@ from ..model import (
     Unknown,
     Volume,
     is_known,
+    is_symbolic,
     ref_matches,
     same_value,
     strip_index,
@@ -162,10 +163,6 @@ def as_int(value: Any) -> int | None:
     if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
         return int(value.strip())
     return None
-
-
-def is_symbolic(value: Any) -> bool:
-    return isinstance(value, (Unknown, Ref, Template))
 
 
 def items(value: Any) -> tuple:
