@@ -54,6 +54,7 @@ def run_rules(deployment: Deployment, config: Config, rules: Sequence[Rule] | No
                     message=f.message,
                     address=f.address,
                     location=f.location,
+                    subject=f.subject,
                 )
             )
     return out

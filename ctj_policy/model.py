@@ -564,6 +564,35 @@ ERROR = "error"
 WARNING = "warning"
 
 
+SUBJECT_KINDS = (
+    "task",  # a task definition (name = its address)
+    "container",  # a container of the CTJ task (name = container name)
+    "env",  # an environment/secrets variable (name = variable name, container = its container)
+    "route",  # an ALB path pattern (name = the pattern, e.g. "/api/*")
+    "target_group",  # a target group (name = its address)
+    "attachment",  # a service load_balancer block (name = role or container, container = container)
+    "volume",  # a task volume (name = volume name, container = the mounting container)
+    "service",  # an ECS service (name = its address)
+    "repository",  # an ECR repository (name = repository name)
+    "block",  # any other Terraform block (name = its address)
+    "workflow",  # a deploy-workflow step (name = job/step id)
+)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a finding is about, structured so reporters, the diagram and
+    baseline fingerprints never parse message text.  Holds names, never values."""
+
+    kind: str  # one of SUBJECT_KINDS
+    name: str
+    container: str | None = None
+
+    def key(self) -> str:
+        """A stable, value-free identity: ``kind:container/name``."""
+        return f"{self.kind}:{self.container + '/' if self.container else ''}{self.name}"
+
+
 @dataclass(frozen=True)
 class Finding:
     """What a rule's check yields: a verdict about one thing."""
@@ -572,6 +601,7 @@ class Finding:
     message: str
     address: str | None = None
     location: Location | None = None
+    subject: Subject | None = None
 
 
 @dataclass(frozen=True)
@@ -586,6 +616,7 @@ class Result:
     address: str | None = None
     location: Location | None = None
     waiver_reason: str | None = None
+    subject: Subject | None = None
 
     def sort_key(self) -> tuple:
         return (self.rule_id, self.address or "", self.message)
