@@ -39,7 +39,8 @@ fi
 if [ "${CTJ_RUFF_STRICT:-0}" = 1 ]; then
   .venv/bin/ruff check .
 else
-  .venv/bin/ruff check --statistics --exit-zero . | sed 's/^/ruff (not yet enforced; CTJ_RUFF_STRICT=1 enforces): /'
+  echo "ruff check (not enforced yet; CTJ_RUFF_STRICT=1 enforces it), findings per rule:"
+  .venv/bin/ruff check --statistics --exit-zero . | sed 's/^/  /'
 fi
 
 # 6. the whole suite
