@@ -70,6 +70,7 @@ IMPORT_VIOLATIONS = {
     "ctj_policy.hcl2_check": "imports InputError from ctj_policy.loaders (moves to ctj_policy.errors)",
     "ctj_policy.loaders.checkov_conf": "imports the engine and rules.common (moves to ctj_policy/checkov/)",
     "ctj_policy.topology": "imports rules.common (its questions move to ctj_policy.queries)",
+    "ctj_policy.baseline": "imports InputError from ctj_policy.loaders (moves to ctj_policy.errors)",
 }
 SIZE_VIOLATIONS = {
     "ctj_policy.loaders.hcl_eval": "1,449 lines (split along its seams)",
