@@ -26,6 +26,14 @@ Like the rest of the model, symbolic values refuse truth-testing.  Use
 :func:`matches_literal` to compare with a literal (it knows that a commit SHA
 is never ``stage``) and :func:`show` to print one the way the workflow writes it.
 
+Records
+-------
+The facts are ``NamedTuple`` records (immutable, compared by value), not frozen
+dataclasses: a dataclass generates and compiles its methods when its module is
+imported, and a dozen of them cost more than the whole 50 ms budget of the
+loader on a busy CI machine; a NamedTuple costs a small fraction of that.
+(``Workflow`` and ``Job``, which the loader fills in, are plain dataclasses.)
+
 Locations
 ---------
 Each fact carries an :class:`Origin`: the workflow file, the job and step it
@@ -36,11 +44,11 @@ carry their own ``line`` (a tag of ``tags:``, a ``--build-arg``, a static key).
 and ``Origin.label`` the ``job/step`` name of a ``Subject("workflow", ...)``.
 """
 
-from __future__ import annotations
+# no `from __future__ import annotations`: typing.NamedTuple would compile every string annotation at import
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .model import UNRESOLVED, Location, Ref, Template, Unknown, is_symbolic
 
@@ -196,8 +204,7 @@ def matches_literal(value: Any, text: str) -> bool | None:
 # --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Origin:
+class Origin(NamedTuple):
     """Where a fact comes from: the workflow file, job, step and 1-based line."""
 
     file: str
@@ -226,8 +233,7 @@ class Origin:
 _ECR_HOST = re.compile(r"[0-9]{12}\.dkr\.ecr(?:-fips)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?")
 
 
-@dataclass(frozen=True)
-class ImageRef:
+class ImageRef(NamedTuple):
     """An image reference ``[registry/]repository[:tag][@digest]``.
 
     ``registry`` is None when the reference has no registry part (Docker Hub);
@@ -298,8 +304,7 @@ def parse_image(value: Any, line: int = 0) -> ImageRef:
 # --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class BuildArg:
+class BuildArg(NamedTuple):
     """A build argument.  ``from_env``: written ``--build-arg NAME`` without a value,
     so Docker takes the value from the build command's environment (``value`` is
     that value, None when the environment does not set it: the arg is then not passed)."""
@@ -310,8 +315,7 @@ class BuildArg:
     from_env: bool = False
 
 
-@dataclass(frozen=True)
-class ImageBuild:
+class ImageBuild(NamedTuple):
     """``docker build`` / ``docker buildx build`` / ``docker/build-push-action``."""
 
     origin: Origin
@@ -333,8 +337,7 @@ class ImageBuild:
         return None
 
 
-@dataclass(frozen=True)
-class ImagePush:
+class ImagePush(NamedTuple):
     """An image pushed to a registry (``docker push``, ``--push``, the action's ``push: true``,
     ``aws ecr put-image``).  ``build``: the build of this workflow that produced the
     image (directly or through ``docker tag``), None when it was not built here
@@ -350,8 +353,7 @@ class ImagePush:
     certain: Any = True
 
 
-@dataclass(frozen=True)
-class ImageTag:
+class ImageTag(NamedTuple):
     """``docker tag SOURCE TARGET``."""
 
     origin: Origin
@@ -370,8 +372,7 @@ def _arn_name(value: Any, resource: str) -> Any:
     return value
 
 
-@dataclass(frozen=True)
-class Redeploy:
+class Redeploy(NamedTuple):
     """A redeploy of an ECS service: ``aws ecs update-service`` / ``aws ecs deploy`` /
     ``aws-actions/amazon-ecs-deploy-task-definition``."""
 
@@ -395,8 +396,7 @@ class Redeploy:
         return "default" if self.cluster is None else _arn_name(self.cluster, "cluster")
 
 
-@dataclass(frozen=True)
-class StaticKey:
+class StaticKey(NamedTuple):
     """A long-lived AWS key given to the workflow: an input of configure-aws-credentials
     (``via="with"``), an ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``/``AWS_SESSION_TOKEN``
     env entry (``via="env"``) or ``aws configure set`` (``via="aws configure"``).
@@ -408,8 +408,7 @@ class StaticKey:
     source: str  # "secret" | "variable" | "literal" | "expression"
 
 
-@dataclass(frozen=True)
-class AwsCredentials:
+class AwsCredentials(NamedTuple):
     """An ``aws-actions/configure-aws-credentials`` step."""
 
     origin: Origin
@@ -426,16 +425,14 @@ class AwsCredentials:
         return _arn_name(self.role_to_assume, "role")
 
 
-@dataclass(frozen=True)
-class EcrLogin:
+class EcrLogin(NamedTuple):
     """A log-in to ECR (aws-actions/amazon-ecr-login); ``registry`` is its output."""
 
     origin: Origin
     registry: Any
 
 
-@dataclass(frozen=True)
-class TaskDefinitionRender:
+class TaskDefinitionRender(NamedTuple):
     """``aws-actions/amazon-ecs-render-task-definition``: a container's image set in a task definition file."""
 
     origin: Origin
@@ -444,8 +441,7 @@ class TaskDefinitionRender:
     image: ImageRef
 
 
-@dataclass(frozen=True)
-class Gap:
+class Gap(NamedTuple):
     """Something that may build, push or redeploy but that the loader cannot read
     (a script file, ``docker compose push``, a reusable workflow, a PowerShell step...).
     Kinds: "docker", "ecs", "script", "shell", "action", "workflow"."""
@@ -463,8 +459,7 @@ class Gap:
 DEFAULT_LEVELS_ID_TOKEN = "none"  # id-token is "none" by default in both the permissive and restricted settings
 
 
-@dataclass(frozen=True)
-class Permissions:
+class Permissions(NamedTuple):
     """A ``permissions`` key (workflow or job level)."""
 
     line: int
@@ -491,10 +486,9 @@ class Permissions:
         return self.line
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     origin: Origin  # line = the step's first line
-    index: int  # 1-based within the job
+    position: int  # 1-based within the job
     id: str | None = None
     name: str | None = None
     uses: str | None = None  # as written: "aws-actions/configure-aws-credentials@v4"
@@ -525,7 +519,8 @@ class Job:
             return self.effective_permissions.level(scope)
         if scope == "id-token":
             return DEFAULT_LEVELS_ID_TOKEN
-        return Unknown(UNRESOLVED, f"permissions.{scope}", "no permissions key: the repository's default token permissions apply")
+        why = "no permissions key: the repository's default token permissions apply"
+        return Unknown(UNRESOLVED, f"permissions.{scope}", why)
 
 
 @dataclass

@@ -21,12 +21,13 @@ line means, so the lexer below keeps the distinctions the expansion needs.
 Standard library only; no evaluation happens here.
 """
 
-from __future__ import annotations
+# no `from __future__ import annotations`: typing.NamedTuple would compile every string annotation at import
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 _OPERATORS = sorted(
-    ["&&", "||", ";;", "|&", "<<-", "<<<", "<<", ">>", "&>>", "&>", ">&", "<&", "<>", ">|", ";", "&", "|", "<", ">", "(", ")"],
+    ["&&", "||", ";;", "|&", "<<-", "<<<", "<<", ">>", "&>>", "&>", ">&", "<&", "<>", ">|"]
+    + [";", "&", "|", "<", ">", "(", ")"],
     key=len,
     reverse=True,
 )
@@ -38,15 +39,16 @@ _PARAM_OPS = (":-", ":=", ":+", ":?", "-", "=", "+", "?")
 
 
 class ShellSyntaxError(ValueError):
-    """The script cannot be split (an unterminated quote or substitution)."""
+    """The script cannot be split (an unterminated quote or substitution).  ``commands``:
+    the complete commands before the error (the shell runs those before it stops)."""
 
     def __init__(self, message: str, line: int):
         super().__init__(message)
         self.line = line
+        self.commands: list = []
 
 
-@dataclass(frozen=True)
-class Param:
+class Param(NamedTuple):
     """A parameter expansion.  ``op`` is "" (``$X``, ``${X}``), one of ``:- := :+ :? - = + ?``
     (``arg`` holds the word's parts), or ``"other"`` (``${X%suffix}``, ``${#X}``...)."""
 
@@ -57,16 +59,14 @@ class Param:
     quoted: bool = False
 
 
-@dataclass(frozen=True)
-class CommandSub:
+class CommandSub(NamedTuple):
     """``$(...)``, backquotes or ``$((...))``: never evaluated."""
 
     text: str
     quoted: bool = False
 
 
-@dataclass(frozen=True)
-class Word:
+class Word(NamedTuple):
     parts: tuple  # str | Param | CommandSub
     line: int  # 0-based line of the script where the word starts
     quoted: bool = False  # the word holds a quote: it is a word even when it expands to ""
@@ -78,25 +78,28 @@ class Word:
         return None
 
 
-@dataclass(frozen=True)
-class Op:
+class Op(NamedTuple):
     text: str
     line: int
 
 
-@dataclass(frozen=True)
-class Redirect:
+class Redirect(NamedTuple):
     op: str  # ">", ">>", "2>", "2>&"...
     target: Word | None
 
 
-@dataclass
 class Command:
     """A simple command: its words (assignments included) and redirections."""
 
-    words: list[Word] = field(default_factory=list)
-    redirects: list[Redirect] = field(default_factory=list)
-    line: int = 0
+    __slots__ = ("words", "redirects", "line")
+
+    def __init__(self) -> None:
+        self.words: list[Word] = []
+        self.redirects: list[Redirect] = []
+        self.line = 0  # 0-based line of its first word
+
+    def __repr__(self) -> str:
+        return f"Command(line={self.line}, words={self.words!r}, redirects={self.redirects!r})"
 
 
 class _Lexer:
@@ -337,6 +340,7 @@ class _Lexer:
     def tokens(self) -> list:
         s, n = self.s, len(self.s)
         out: list = []
+        self.partial = out  # what was read before an error
         heredoc_op: str | None = None  # a << seen: the next word is its delimiter
         word_end = -1  # where the last word ended (an IO number touches its redirection)
         while self.i < n:
@@ -415,7 +419,11 @@ def split_commands(script: str) -> list[Command]:
     Raises :class:`ShellSyntaxError` on an unterminated quote or substitution.
     """
     lexer = _Lexer(script)
-    toks = lexer.tokens()
+    error = None
+    try:
+        toks = lexer.tokens()
+    except ShellSyntaxError as exc:
+        error, toks = exc, lexer.partial
     commands: list[Command] = []
     cur = Command()
     skip = False
@@ -450,6 +458,9 @@ def split_commands(script: str) -> list[Command]:
                     cur.line = tok.line
                 cur.words.append(tok)
         i += 1
+    if error is not None:  # the command being read when the error came is incomplete
+        error.commands = commands
+        raise error
     if cur.words and not skip:
         commands.append(cur)
     return commands

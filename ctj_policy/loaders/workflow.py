@@ -31,15 +31,7 @@ from typing import Any, Callable
 
 from ..model import NOT_EVALUATED, UNRESOLVED, Unknown
 from ..workflow_model import (
-    COMMIT_SHA,
-    CONTEXT,
     ECR_REGISTRY,
-    INPUT,
-    JOB_OUTPUT,
-    NUMBER,
-    SECRET,
-    STEP_OUTPUT,
-    VARIABLE,
     AwsCredentials,
     BuildArg,
     EcrLogin,
@@ -55,19 +47,20 @@ from ..workflow_model import (
     Symbol,
     TaskDefinitionRender,
     Workflow,
-    concat,
     literal_prefix,
     parse_image,
+    show,
     split_all,
     split_once,
     strip_value,
 )
 from . import InputError
+from .workflow_expr import RUNNER_ENV, Scope, resolve, scalar_text, source_kind
+from .workflow_run import ScriptRunner
 
 MAX_MATRIX = 256  # GitHub's limit of jobs per matrix
 STATIC_KEY_ENV = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 STATIC_KEY_INPUTS = ("aws-access-key-id", "aws-secret-access-key", "aws-session-token")
-POSIX_SHELLS = ("bash", "sh")
 
 # actions whose effect is modelled, or that cannot build, push or deploy
 _HARMLESS_ACTIONS = {
@@ -76,8 +69,8 @@ _HARMLESS_ACTIONS = {
     "docker/login-action",
     "docker/metadata-action",
 }
-# an unknown action whose name says it may build, push or deploy is a Gap
-_MAY_DEPLOY = re.compile(r"docker|ecr|ecs|container|image|buildah|kaniko|deploy|push")
+# an action not read whose name says it may build or push images or deploy to ECS is a Gap
+_MAY_DEPLOY = re.compile(r"docker|buildah|kaniko|podman|codebuild|codedeploy|(?<![a-z])(?:ecr|ecs)(?![a-z])")
 
 
 # --------------------------------------------------------------------------
@@ -170,14 +163,12 @@ def read_text(path: str) -> str:
         raise InputError(f"{path}: is a directory") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding = "utf-16"
-    else:
-        encoding = "utf-8-sig"
+    utf16 = raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     try:
-        return raw.decode(encoding)
+        return raw.decode("utf-16" if utf16 else "utf-8-sig")  # a UTF-8 BOM is dropped too
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not {encoding.upper()[:6]} text (undecodable byte at offset {exc.start})") from None
+        name = "UTF-16" if utf16 else "UTF-8"
+        raise InputError(f"{path}: not {name} text (undecodable byte at offset {exc.start})") from None
 
 
 def _line(mapping: Any, key: Any, default: int = 0) -> int:
@@ -198,140 +189,6 @@ def _raw(mapping: YMap, key: Any) -> Any:
         value = mapping[key]
         return "" if value is None else info[2]
     return mapping[key]
-
-
-# --------------------------------------------------------------------------
-# expressions
-# --------------------------------------------------------------------------
-
-_EXPR = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
-_PATH = re.compile(r"[A-Za-z_][\w-]*(?:\.[\w-]+|\[\s*'[^']*'\s*\])*")
-_SEGMENT = re.compile(r"\.([\w-]+)|\[\s*'([^']*)'\s*\]")
-_GITHUB_KINDS = {"sha": COMMIT_SHA, "run_number": NUMBER, "run_id": NUMBER, "run_attempt": NUMBER}
-# default env the runner sets, as the expressions they equal
-RUNNER_ENV = {
-    "GITHUB_SHA": Symbol("github.sha", kind=COMMIT_SHA),
-    "GITHUB_RUN_NUMBER": Symbol("github.run_number", kind=NUMBER),
-    "GITHUB_RUN_ID": Symbol("github.run_id", kind=NUMBER),
-    "GITHUB_RUN_ATTEMPT": Symbol("github.run_attempt", kind=NUMBER),
-    "GITHUB_REF": Symbol("github.ref"),
-    "GITHUB_REF_NAME": Symbol("github.ref_name"),
-    "GITHUB_REPOSITORY": Symbol("github.repository"),
-    "GITHUB_WORKSPACE": Symbol("github.workspace"),
-    "GITHUB_ACTOR": Symbol("github.actor"),
-    "RUNNER_TEMP": Symbol("runner.temp"),
-    "CI": "true",
-    "GITHUB_ACTIONS": "true",
-}
-for _name in ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_STEP_SUMMARY", "GITHUB_PATH", "GITHUB_STATE"):
-    RUNNER_ENV[_name] = Symbol(f"runner.files.{_name}", kind="runner_file")
-
-
-def _scalar_text(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return ""
-    if isinstance(value, (int, float)):
-        return str(value)
-    return value
-
-
-class Scope:
-    """What expressions see in one job (one matrix combination)."""
-
-    def __init__(self, job_id: str, label: str, matrix: Any):
-        self.job_id = job_id
-        self.label = label
-        self.matrix = matrix  # dict | Unknown | None
-        self.steps: dict[str, str] = {}  # step id -> action ("" for a run step), for steps seen so far
-        self.outputs: dict[str, dict[str, Any]] = {}  # step id -> outputs the file sets
-        self.dynamic_env: dict[str, Any] = {}  # written to $GITHUB_ENV by earlier steps
-        self.known_images: dict[Any, tuple[ImageBuild | None, Any]] = {}  # image text -> (build, source ref)
-
-    def step_output(self, step: str, output: str, expr: str) -> Any:
-        if step not in self.steps:
-            return Unknown(UNRESOLVED, expr, f"no step with id '{step}' runs before this one in job {self.label}")
-        action = self.steps[step]
-        if action == "aws-actions/amazon-ecr-login" and output == "registry":
-            return Symbol(expr, kind=ECR_REGISTRY, detail=f"the ECR registry that step '{step}' logged in to")
-        if output in self.outputs.get(step, {}):
-            return self.outputs[step][output]
-        how = f"an output of {action}" if action else "not written to $GITHUB_OUTPUT in a way the loader reads"
-        return Symbol(expr, kind=STEP_OUTPUT, detail=f"output '{output}' of step '{step}' ({how})")
-
-    def matrix_value(self, segments: list[str], expr: str) -> Any:
-        if isinstance(self.matrix, Unknown):
-            return self.matrix
-        value: Any = self.matrix
-        for seg in segments:
-            if not isinstance(value, dict) or seg not in value:
-                return Unknown(UNRESOLVED, expr, f"job {self.label} has no matrix value '{'.'.join(segments)}'")
-            value = value[seg]
-        return _scalar_text(value) if not isinstance(value, (dict, list)) else Unknown(NOT_EVALUATED, expr, "not a string")
-
-
-def evaluate(expr: str, scope: Scope | None, env: dict | None) -> Any:
-    """The value of one ``${{ expr }}`` (``env`` None: the env context is not available here)."""
-    text = expr.strip()
-    shown = "${{ " + text + " }}"
-    if text in ("true", "false"):
-        return text
-    if re.fullmatch(r"'(?:[^']|'')*'", text):
-        return text[1:-1].replace("''", "'")
-    if re.fullmatch(r"-?[0-9]+(?:\.[0-9]+)?", text):
-        return text
-    if not _PATH.fullmatch(text):
-        return Unknown(NOT_EVALUATED, shown, "the loader evaluates only references and literals")
-    head = text.split(".", 1)[0].split("[", 1)[0]
-    segments = [a or b for a, b in _SEGMENT.findall(text[len(head):])]
-    if head == "env" and len(segments) == 1:
-        if env is None:
-            return Unknown(UNRESOLVED, shown, "the env context is not available here")
-        if segments[0] in env:
-            return env[segments[0]]
-        return Unknown(UNRESOLVED, shown, f"{segments[0]} is not set in the workflow, job or step env")
-    if head == "secrets":
-        return Symbol(text, kind=SECRET)
-    if head == "vars":
-        return Symbol(text, kind=VARIABLE)
-    if head == "inputs" or text.startswith("github.event.inputs."):
-        return Symbol(text, kind=INPUT)
-    if head == "github":
-        kind = _GITHUB_KINDS.get(segments[0] if segments else "", CONTEXT)
-        if text.endswith((".head_commit.id", ".head.sha", ".after")):
-            kind = COMMIT_SHA
-        return Symbol(text, kind=kind)
-    if head == "needs":
-        return Symbol(text, kind=JOB_OUTPUT)
-    if head == "steps" and scope is not None:
-        if len(segments) == 3 and segments[1] == "outputs":
-            return scope.step_output(segments[0], segments[2], text)
-        return Symbol(text, kind=CONTEXT)
-    if head == "matrix" and scope is not None and segments:
-        if scope.matrix is None:
-            return Unknown(UNRESOLVED, shown, f"job {scope.label} has no matrix")
-        return scope.matrix_value(segments, shown)
-    if head in ("runner", "job", "strategy", "jobs", "steps"):
-        return Symbol(text, kind=CONTEXT)
-    return Unknown(NOT_EVALUATED, shown, f"the '{head}' context is not known to the loader")
-
-
-def resolve(text: Any, scope: Scope | None, env: dict | None) -> Any:
-    """A string with ``${{ }}`` expressions -> str / Symbol / Template / Unknown."""
-    text = _scalar_text(text)
-    if not isinstance(text, str):
-        return Unknown(NOT_EVALUATED, type(text).__name__, "expected a string")
-    if "${{" not in text:
-        return text
-    parts: list = []
-    pos = 0
-    for m in _EXPR.finditer(text):
-        parts.append(text[pos:m.start()])
-        parts.append(evaluate(m.group(1), scope, env))
-        pos = m.end()
-    parts.append(text[pos:])
-    return concat(parts)
 
 
 # --------------------------------------------------------------------------
@@ -402,16 +259,8 @@ def _matrix_combos(strategy: Any, label: str) -> list[Any]:
 def _combo_label(job_id: str, combo: Any) -> str:
     if not isinstance(combo, dict):
         return job_id
-    values = [str(_scalar_text(v)) if not isinstance(v, (dict, list)) else "..." for v in combo.values()]
+    values = [str(scalar_text(v)) if not isinstance(v, (dict, list)) else "..." for v in combo.values()]
     return f"{job_id} ({', '.join(values)})"
-
-
-def _source_kind(value: Any) -> str:
-    if isinstance(value, Symbol) and value.kind in (SECRET, VARIABLE):
-        return value.kind
-    if isinstance(value, str):
-        return "literal"
-    return "expression"
 
 
 class _Reader:
@@ -444,7 +293,7 @@ class _Reader:
                 if isinstance(value, str) and value:
                     self.wf.redact.add(value)
                 where = Origin(origin.file, origin.job, origin.step, line)
-                self.wf.static_keys.append(StaticKey(where, name, "env", _source_kind(value)))
+                self.wf.static_keys.append(StaticKey(where, name, "env", source_kind(value)))
         return out
 
     def gap(self, origin: Origin, kind: str, what: str) -> None:
@@ -499,15 +348,14 @@ class _Reader:
             return
         if not isinstance(steps, list):
             raise InputError(f"{self.name}:{_line(body, 'steps', line)}: steps of job '{job_id}' is not a list")
-        from .workflow_run import ScriptRunner
-
         for index, step in enumerate(steps, 1):
             item_line = steps.item_lines[index - 1] if isinstance(steps, YSeq) else line
             if not isinstance(step, dict):
                 raise InputError(f"{self.name}:{item_line}: step {index} of job '{job_id}' is not a mapping")
             uses, run = step.get("uses"), step.get("run")
             if (uses is None) == (run is None):
-                raise InputError(f"{self.name}:{item_line}: step {index} of job '{job_id}' needs exactly one of uses: or run:")
+                where = f"{self.name}:{item_line}: step {index} of job '{job_id}'"
+                raise InputError(f"{where} needs exactly one of uses: or run:")
             label = str(step.get("id") or step.get("name") or f"step {index}")
             origin = Origin(self.name, scope.label, label, getattr(step, "line", item_line))
             outer = {**self.workflow_env, **job_env, **scope.dynamic_env}
@@ -519,7 +367,7 @@ class _Reader:
             shell = step.get("shell", defaults.get("shell"))
             record = Step(
                 origin=origin,
-                index=index,
+                position=index,
                 id=str(step["id"]) if step.get("id") is not None else None,
                 name=step.get("name"),
                 uses=uses if isinstance(uses, str) else None,
@@ -531,7 +379,12 @@ class _Reader:
             )
             job.steps.append(record)
             if run is not None:
-                ScriptRunner(self, scope, origin, {**RUNNER_ENV, **env}, env, step, defaults).run(run)
+                info = step.value_info.get("run")
+                if info[2] is None:
+                    raise InputError(f"{self.name}:{info[0]}: run: of step {index} of job '{job_id}' is not a string")
+                first = info[0] + (1 if info[1] in ("|", ">") else 0)  # a block scalar starts on the next line
+                runner = ScriptRunner(self, scope, origin, {**RUNNER_ENV, **env}, env, step, defaults)
+                runner.run(str(_raw(step, "run")), first)
             else:
                 self.action(action, step, scope, origin, env, job)
             if record.id:
@@ -583,9 +436,8 @@ class _Reader:
                     origin, value("task-definition"), value("container-name"), parse_image(value("image"), line("image"))
                 )
             )
-        elif action not in _HARMLESS_ACTIONS and not action.startswith("actions/"):
-            if _MAY_DEPLOY.search(action) or action.startswith("aws-actions/"):
-                self.gap(origin, "action", f"the action {action} may build, push or deploy; it is not read")
+        elif action not in _HARMLESS_ACTIONS and _MAY_DEPLOY.search(action):
+            self.gap(origin, "action", f"the action {action} may build, push or deploy; it is not read")
 
     def list_input(self, inputs: YMap, key: str, value: Callable, seps: str) -> list[tuple[Any, int]]:
         """A list input (one item per line, or comma-separated): [(value, line)]."""
@@ -604,7 +456,9 @@ class _Reader:
                 out.append((item, start + 1 + offset if block else start + offset))
         return out
 
-    def build_push_action(self, inputs: YMap, value: Callable, line: Callable, scope: Scope, origin: Origin, env: dict) -> None:
+    def build_push_action(
+        self, inputs: YMap, value: Callable, line: Callable, scope: Scope, origin: Origin, env: dict
+    ) -> None:
         tags = tuple(parse_image(v, ln) for v, ln in self.list_input(inputs, "tags", value, ","))
         args = []
         for item, ln in self.list_input(inputs, "build-args", value, ""):
@@ -635,7 +489,9 @@ class _Reader:
                 certain = True if push is True else push
                 self.wf.pushes.append(ImagePush(origin, "docker/build-push-action", tag, build=build, certain=certain))
 
-    def configure_credentials(self, inputs: YMap, value: Callable, line: Callable, scope: Scope, origin: Origin, job: Job) -> None:
+    def configure_credentials(
+        self, inputs: YMap, value: Callable, line: Callable, scope: Scope, origin: Origin, job: Job
+    ) -> None:
         keys = []
         for key in STATIC_KEY_INPUTS:
             if key in inputs:
@@ -643,7 +499,7 @@ class _Reader:
                 if isinstance(val, str) and val:
                     self.wf.redact.add(val)
                 where = Origin(origin.file, origin.job, origin.step, line(key))
-                keys.append(StaticKey(where, key, "with", _source_kind(val)))
+                keys.append(StaticKey(where, key, "with", source_kind(val)))
         self.wf.static_keys.extend(keys)
         id_token = job.permission("id-token")
         perms = job.effective_permissions
@@ -673,7 +529,7 @@ def _bool(value: Any) -> Any:
         if low in ("true", "false"):
             return low == "true"
         return Unknown(NOT_EVALUATED, value, "expected true or false")
-    return value if isinstance(value, Unknown) else Unknown(NOT_EVALUATED, str(value), "decided at run time")
+    return value if isinstance(value, Unknown) else Unknown(NOT_EVALUATED, show(value), "decided at run time")
 
 
 def load_workflow(path: str, config: Any = None) -> Workflow:

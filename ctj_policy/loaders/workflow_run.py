@@ -38,8 +38,11 @@ from ..workflow_model import (
 )
 from .shell import CommandSub, Param, ShellSyntaxError, Word, split_commands
 
+from .workflow_expr import EXPRESSION, RUNNER_ENV, evaluate, resolve, source_kind
+
 if TYPE_CHECKING:  # pragma: no cover
-    from .workflow import Scope, _Reader
+    from .workflow import _Reader
+    from .workflow_expr import Scope
 
 _PLACEHOLDER_BASE = 0xE000
 _PLACEHOLDER = re.compile("[\ue000-\uf8ff]")
@@ -63,6 +66,7 @@ _AWS_GLOBAL_VALUE = {
     "--region", "--profile", "--output", "--endpoint-url", "--query", "--color", "--cli-read-timeout",
     "--cli-connect-timeout", "--ca-bundle", "--cli-binary-format",
 }
+_POSIX_SHELLS = ("bash", "sh")  # the `shell:` values whose scripts are read
 _WRAPPERS = {"sudo", "command", "exec", "nohup", "time", "env"}
 _IMAGE_TOOLS = {"buildah", "kaniko", "executor", "crane", "skopeo", "regctl", "oras", "docker-compose", "nerdctl", "img"}
 
@@ -147,7 +151,15 @@ def _aws_options(args: list) -> dict:
 
 class ScriptRunner:
     def __init__(
-        self, reader: "_Reader", scope: "Scope", origin: Origin, env: dict, expr_env: dict, step: Any, defaults: dict, depth: int = 0
+        self,
+        reader: "_Reader",
+        scope: "Scope",
+        origin: Origin,
+        env: dict,
+        expr_env: dict,
+        step: Any,
+        defaults: dict,
+        depth: int = 0,
     ):
         self.reader = reader
         self.expr_env = expr_env  # what ${{ env.X }} sees
@@ -163,42 +175,36 @@ class ScriptRunner:
 
     # -- script text -------------------------------------------------------
 
-    def run(self, run: Any) -> None:
-        from .workflow import _raw, _value_line, evaluate
-
-        step = self.step
-        shell = step.get("shell", self.defaults.get("shell"))
-        if isinstance(shell, str) and shell.split()[0].rsplit("/", 1)[-1] not in ("bash", "sh"):
+    def run(self, text: str, first_line: int) -> None:
+        """Read a ``run:`` script whose first line is ``first_line`` of the file."""
+        shell = self.step.get("shell", self.defaults.get("shell"))
+        if isinstance(shell, str) and shell.split()[0].rsplit("/", 1)[-1] not in _POSIX_SHELLS:
             self.reader.gap(self.origin, "shell", f"a '{shell.split()[0]}' script is not read")
             return
-        text = _raw(step, "run")
-        text = "" if text is None else str(text)
-        info = step.value_info.get("run") if hasattr(step, "value_info") else None
-        first = _value_line(step, "run", self.origin.line) + (1 if info and info[1] in ("|", ">") else 0)
         if _PLACEHOLDER.search(text):
             self.reader.gap(self.origin, "shell", "the script holds private-use characters; it is not read")
             return
-        from .workflow import _EXPR
 
         def substitute(m: re.Match) -> str:
             value = evaluate(m.group(1), self.scope, self.expr_env)
             if isinstance(value, str) and "\n" not in value:
-                return value
+                return value  # the runner substitutes the text before the shell reads it
             self.symbols.append(value)
             return chr(_PLACEHOLDER_BASE + len(self.symbols) - 1)
 
-        self.script(_EXPR.sub(substitute, text), first)
+        self.script(EXPRESSION.sub(substitute, text), first_line)
 
     def script(self, text: str, first_line: int) -> None:
+        error = None
         try:
             commands = split_commands(text)
         except ShellSyntaxError as exc:
-            where = Origin(self.origin.file, self.origin.job, self.origin.step, first_line + exc.line)
-            self.reader.gap(where, "shell", f"the script cannot be read: {exc}")
-            return
+            error, commands = exc, exc.commands
         for cmd in commands:
-            line = first_line + cmd.line
-            self.command(cmd, line, first_line)
+            self.command(cmd, first_line + cmd.line, first_line)
+        if error is not None:
+            where = Origin(self.origin.file, self.origin.job, self.origin.step, first_line + error.line)
+            self.reader.gap(where, "shell", f"the script cannot be read from here on: {error}")
 
     # -- expansion ---------------------------------------------------------
 
@@ -326,7 +332,7 @@ class ScriptRunner:
                 if isinstance(val, str):
                     self.env.pop(val, None)
         elif base in ("echo", "printf"):
-            self.runner_file(base, rest, cmd.redirects, first_line)
+            self.runner_file(base, rest, cmd.redirects)
         elif base in ("bash", "sh") and rest:
             self.subshell(base, rest, here, line)
         elif base in ("source", ".") or name.startswith(("./", "../")) or (name.startswith("/") and base.endswith(".sh")):
@@ -353,11 +359,13 @@ class ScriptRunner:
 
     def subshell(self, base: str, rest: list, here: Origin, line: int) -> None:
         opts = [v for v, _ in rest]
-        if "-c" in opts:
-            i = opts.index("-c")
-            script = opts[i + 1] if i + 1 < len(opts) else None
+        c_flag = next((i for i, v in enumerate(opts) if isinstance(v, str) and v[:1] == "-" and v[1:2] != "-" and "c" in v), None)
+        if c_flag is not None:  # -c, -ec, -xc ...: the next word is the script
+            script = opts[c_flag + 1] if c_flag + 1 < len(opts) else None
             if isinstance(script, str) and self.depth < _MAX_DEPTH:
-                inner = ScriptRunner(self.reader, self.scope, here, self.env, self.expr_env, self.step, self.defaults, self.depth + 1)
+                inner = ScriptRunner(
+                    self.reader, self.scope, here, self.env, self.expr_env, self.step, self.defaults, self.depth + 1
+                )
                 inner.symbols = self.symbols
                 inner.exported = set(self.exported)
                 inner.script(script, line)
@@ -368,7 +376,7 @@ class ScriptRunner:
         if files:
             self.reader.gap(here, "script", f"the script {_show_args([(base, 0), *rest])} is not read")
 
-    def runner_file(self, base: str, rest: list, redirects: list, first_line: int) -> None:
+    def runner_file(self, base: str, rest: list, redirects: list) -> None:
         """``echo "name=value" >> "$GITHUB_OUTPUT"`` (or ``$GITHUB_ENV``)."""
         target = None
         for r in redirects:
@@ -405,7 +413,7 @@ class ScriptRunner:
         words = [v for v, _ in args]
         sub = words[0] if words else None
         sub2 = words[1] if len(words) > 1 else None
-        if sub in ("build", "builder") or (sub == "image" and sub2 == "build"):
+        if sub == "build" or (sub in ("image", "builder") and sub2 == "build"):
             skip = 1 if sub == "build" else 2
             self.build(f"{base} build", args[skip:], here, env_seen)
         elif sub == "buildx" and sub2 in ("build", "b"):
@@ -415,7 +423,8 @@ class ScriptRunner:
         elif sub == "tag" or (sub == "image" and sub2 == "tag"):
             self.tag(args[1 if sub == "tag" else 2:], here)
         elif sub == "compose" and any(w in ("build", "push", "up") for w in words):
-            self.reader.gap(here, "docker", f"'{_show_args([(base, 0), *args])}' builds or pushes compose services; not read")
+            what = _show_args([(base, 0), *args])
+            self.reader.gap(here, "docker", f"'{what}' builds or pushes compose services; it is not read")
         elif (sub == "buildx" and sub2 in ("bake", "imagetools")) or (sub == "manifest" and "push" in words):
             self.reader.gap(here, "docker", f"'{_show_args([(base, 0), *args])}' may push images; it is not read")
 
@@ -428,9 +437,10 @@ class ScriptRunner:
                 continue
             pair = split_once(v, "=")
             if pair is not None:
-                if isinstance(pair[0], str) and isinstance(pair[1], str) and pair[1] and self.reader.is_secret_name(pair[0]):
-                    self.wf.redact.add(pair[1])
-                build_args.append(BuildArg(pair[0], pair[1], ln))
+                name_, val = pair
+                if isinstance(name_, str) and isinstance(val, str) and val and self.reader.is_secret_name(name_):
+                    self.wf.redact.add(val)
+                build_args.append(BuildArg(name_, val, ln))
             else:
                 build_args.append(BuildArg(v, env_seen.get(v) if isinstance(v, str) else None, ln, from_env=True))
         dockerfile = next((v for name, v, _ in reversed(opts) if name == "--file"), None)
@@ -452,8 +462,6 @@ class ScriptRunner:
             if any(isinstance(v, str) for v in earlier):
                 context = Unknown(UNRESOLVED, tool, f"{len(pos)} positional arguments where one build context is expected")
         workdir = self.step.get("working-directory", self.defaults.get("working-directory"))
-        from .workflow import RUNNER_ENV, resolve
-
         build = ImageBuild(
             here,
             tool,
@@ -471,7 +479,8 @@ class ScriptRunner:
         for tag in tags:
             self.scope.known_images[tag.text] = (build, None)
             if push is not False:
-                self.wf.pushes.append(ImagePush(here, tool + " --push", tag, build=build, certain=True if push is True else push))
+                certain = True if push is True else push
+                self.wf.pushes.append(ImagePush(here, tool + " --push", tag, build=build, certain=certain))
 
     def push(self, tool: str, args: list, here: Origin) -> None:
         opts, pos, _ = parse_options(args, _PUSH_VALUE, {})
@@ -479,13 +488,18 @@ class ScriptRunner:
         for val, ln in pos:
             ref = parse_image(val, ln)
             if all_tags and ref.tag is None:
-                same = [(text, bs) for text, bs in self.scope.known_images.items()
-                        if parse_image(text).registry == ref.registry and parse_image(text).repository == ref.repository]
+                same = []
+                for text, known in self.scope.known_images.items():
+                    other = parse_image(text)
+                    if (other.registry, other.repository) == (ref.registry, ref.repository):
+                        same.append((text, known))
                 for text, (build, source) in same:
                     self.wf.pushes.append(ImagePush(here, tool, parse_image(text, ln), build=build, source=source))
                 if not same:
-                    missing = Unknown(UNRESOLVED, "--all-tags", f"no tag of {ref.describe()} is built or tagged earlier in this job")
-                    self.wf.pushes.append(ImagePush(here, tool, ImageRef(ref.text, ref.registry, ref.repository, missing, None, ln)))
+                    why = f"no tag of {ref.describe()} is built or tagged earlier in this job"
+                    missing = Unknown(UNRESOLVED, "--all-tags", why)
+                    image = ImageRef(ref.text, ref.registry, ref.repository, missing, None, ln)
+                    self.wf.pushes.append(ImagePush(here, tool, image))
                 continue
             build, source = self.scope.known_images.get(ref.text, (None, None))
             self.wf.pushes.append(ImagePush(here, tool, ref, build=build, source=source))
@@ -533,8 +547,10 @@ class ScriptRunner:
         elif service == "ecr" and op == "put-image":
             repo, ln = first("--repository-name")
             tag, _ = first("--image-tag")
+            if repo is None:
+                repo = Unknown(UNRESOLVED, "--repository-name", "the command has no --repository-name")
             registry = Symbol("aws ecr put-image", kind=ECR_REGISTRY, detail="the account's ECR registry")
-            text = concat([registry, "/", repo if repo is not None else "", ":" if tag is not None else "", tag or ""])
+            text = concat([registry, "/", repo] + ([":", tag] if tag is not None else []))
             self.wf.pushes.append(ImagePush(here, "aws ecr put-image", ImageRef(text, registry, repo, tag, None, ln)))
         elif service == "configure" and op == "set" and len(words) >= 3:
             key = words[2]
@@ -542,9 +558,7 @@ class ScriptRunner:
                 value = words[3] if len(words) > 3 else None
                 if isinstance(value, str) and value:
                     self.wf.redact.add(value)
-                from .workflow import _source_kind
-
-                self.wf.static_keys.append(StaticKey(here, key, "aws configure", _source_kind(value)))
+                self.wf.static_keys.append(StaticKey(here, key, "aws configure", source_kind(value)))
         elif service == "ecs" and op in ("create-service", "run-task", "start-task"):
             self.reader.gap(here, "ecs", f"'aws ecs {op}' starts tasks outside the CTJ service's deployment; not read")
 
