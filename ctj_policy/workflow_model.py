@@ -72,8 +72,6 @@ SYMBOL_KINDS = (ECR_REGISTRY, SECRET, COMMIT_SHA, NUMBER, STEP_OUTPUT, JOB_OUTPU
 # what the runner's value looks like, when that is known (used by matches_literal)
 SHAPES = {COMMIT_SHA: "[0-9a-f]{40}", NUMBER: "[0-9]+"}
 
-NOT_EVALUATED = "not evaluated"  # same text as ctj_policy.model.NOT_EVALUATED
-
 
 @dataclass(frozen=True)
 class Symbol(Ref):
@@ -270,8 +268,13 @@ def parse_image(value: Any, line: int = 0) -> ImageRef:
     value = strip_value(value)
     atoms = _atoms(value)
     if not any(isinstance(a, str) for a in atoms) and atoms:
-        sym = atoms[0] if len(atoms) == 1 else value
-        missing = Unknown(UNRESOLVED, show(sym), "the whole image reference is a run-time value")
+        if len(atoms) == 1 and isinstance(atoms[0], Unknown):
+            missing = atoms[0]  # it says what is missing
+        else:
+            why = "the whole image reference is a run-time value"
+            if len(atoms) == 1 and getattr(atoms[0], "detail", ""):
+                why += f": {atoms[0].detail}"
+            missing = Unknown(UNRESOLVED, show(value), why)
         return ImageRef(value, missing, missing, missing, None, line)
     digest = None
     at = next((i for i, a in enumerate(atoms) if a == "@"), None)

@@ -361,6 +361,12 @@ def test_what_cannot_be_resolved_is_unknown(tmp_path, script, reason, where):
     assert tag.detail
 
 
+def test_commands_inside_a_command_substitution_run(tmp_path):
+    wf, first = one_step(tmp_path, 'OUT=$(aws ecs update-service --cluster c \\\n  --service s)\necho "$(docker push a:1)"\n')
+    assert [(r.service, r.cluster, r.origin.line - first) for r in wf.redeploys] == [("s", "c", 0)]
+    assert [(p.image.repository, p.origin.line - first) for p in wf.pushes] == [("a", 2)]
+
+
 def test_symbols_from_the_runner(tmp_path):
     wf, _ = one_step(
         tmp_path,
@@ -586,8 +592,11 @@ def test_parse_image_symbolic():
     sym = Symbol("steps.ecr.outputs.registry", kind=ECR_REGISTRY)
     ref = parse_image(Template((sym, "/app:stage@sha256:abc")))
     assert (ref.registry, ref.repository, ref.tag, ref.digest, ref.is_ecr) == (sym, "app", "stage", "sha256:abc", True)
-    whole = parse_image(Symbol("steps.meta.outputs.tags", kind="step_output"))
+    whole = parse_image(Symbol("steps.meta.outputs.tags", kind="step_output", detail="an output of docker/metadata-action"))
     assert all(isinstance(x, Unknown) for x in (whole.registry, whole.repository, whole.tag))
+    assert whole.tag.where == "${{ steps.meta.outputs.tags }}" and "docker/metadata-action" in whole.tag.detail
+    unset = Unknown(UNRESOLVED, "$IMAGE", "IMAGE is not set")
+    assert parse_image(unset).tag is unset
     half = parse_image(Template((Unknown(UNRESOLVED, "$IMAGE"), ":stage")))
     assert isinstance(half.registry, Unknown) and half.tag == "stage" and half.is_ecr is None
 

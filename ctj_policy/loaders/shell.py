@@ -60,10 +60,20 @@ class Param(NamedTuple):
 
 
 class CommandSub(NamedTuple):
-    """``$(...)``, backquotes or ``$((...))``: never evaluated."""
+    """``$(...)``, backquotes or ``$((...))``: its output is never known (its commands
+    still run: ``body`` is the script inside, "" for arithmetic)."""
 
     text: str
     quoted: bool = False
+    line: int = 0  # 0-based line where it starts
+
+    @property
+    def body(self) -> str:
+        if self.text.startswith("$(("):
+            return ""
+        if self.text.startswith("`"):
+            return self.text[1:-1].replace("\\`", "`")
+        return self.text[2:-1]
 
 
 class Word(NamedTuple):
@@ -256,6 +266,7 @@ class _Lexer:
     def _expansion(self, quoted: bool) -> Param | CommandSub | None:
         s, n = self.s, len(self.s)
         i = self.i
+        start_line = self.line
         if s[i] == "`":
             end = self._matching(i + 1, "`", "`")
             text = s[i:end]
@@ -281,7 +292,7 @@ class _Lexer:
             return None
         self.line += text.count("\n")
         self.i = end
-        return CommandSub(text, quoted)
+        return CommandSub(text, quoted, start_line)
 
     def _word_in_braces(self) -> tuple:
         """The parts of the word after ``${X:-``: spaces are part of it; quotes and

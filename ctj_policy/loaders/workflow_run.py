@@ -172,6 +172,7 @@ class ScriptRunner:
         self.defaults = defaults
         self.depth = depth
         self.symbols: list = []
+        self.first_line = origin.line  # where the script being read starts
 
     # -- script text -------------------------------------------------------
 
@@ -195,6 +196,7 @@ class ScriptRunner:
         self.script(EXPRESSION.sub(substitute, text), first_line)
 
     def script(self, text: str, first_line: int) -> None:
+        self.first_line = first_line
         error = None
         try:
             commands = split_commands(text)
@@ -243,6 +245,16 @@ class ScriptRunner:
             return Unknown(UNRESOLVED, p.text, f"{name} is not set in the workflow, job or step env, nor earlier in the script")
         return value
 
+    def substitution(self, part: CommandSub) -> Unknown:
+        """A command substitution's commands run (in a subshell); its output is not known."""
+        if part.body.strip() and self.depth < _MAX_DEPTH:
+            inner = ScriptRunner(
+                self.reader, self.scope, self.origin, self.env, self.expr_env, self.step, self.defaults, self.depth + 1
+            )
+            inner.symbols, inner.exported = self.symbols, set(self.exported)
+            inner.script(part.body, self.first_line + part.line)
+        return Unknown(NOT_EVALUATED, _short(part.text), "command substitution is not evaluated")
+
     def quoted_parts(self, parts: tuple) -> list:
         out: list = []
         for part in parts:
@@ -251,7 +263,7 @@ class ScriptRunner:
             elif isinstance(part, Param):
                 out.append(self.param(part))
             else:
-                out.append(Unknown(NOT_EVALUATED, _short(part.text), "command substitution is not evaluated"))
+                out.append(self.substitution(part))
         return out
 
     def expand(self, word: Word) -> list:
@@ -261,7 +273,7 @@ class ScriptRunner:
             if isinstance(part, str):
                 fields[-1].extend(self._literal(part))
             elif isinstance(part, CommandSub):
-                fields[-1].append(Unknown(NOT_EVALUATED, _short(part.text), "command substitution is not evaluated"))
+                fields[-1].append(self.substitution(part))
             else:
                 value = self.param(part)
                 if part.quoted or not isinstance(value, str):
