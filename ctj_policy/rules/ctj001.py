@@ -7,7 +7,7 @@ from typing import Iterator
 from ..config import Config
 from ..model import ERROR, Deployment, Finding, Unknown, describe
 from ..queries import BACKEND, DATABASE, FRONTEND, ROLES, explain_unknown, roles_of
-from .base import Rule
+from .base import ANCHOR, CheckovNotes, PLAN_MODE_ANCHOR, Rule, TASK
 from .common import cname, failed, passed, undecided
 
 
@@ -55,10 +55,35 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     )
 
 
+BAD = """\
+resource "aws_ecs_task_definition" "ctj" {
+  family       = "civic-tech-jobs-stage"
+  network_mode = "awsvpc"
+  # the legacy shape: one fullstack container
+  container_definitions = jsonencode([
+    { name = "civic-tech-jobs-fs-stage", image = "civic-tech-jobs-fullstack:stage" },
+  ])
+}
+"""
+
+GOOD = """\
+resource "aws_ecs_task_definition" "ctj" {
+  family       = "civic-tech-jobs-stage"
+  network_mode = "awsvpc"
+  container_definitions = jsonencode([
+    { name = "nextjs", image = "123456789012.dkr.ecr.us-west-2.amazonaws.com/civic-tech-jobs-frontend:stage" },
+    { name = "django", image = "123456789012.dkr.ecr.us-west-2.amazonaws.com/civic-tech-jobs-backend:stage" },
+    { name = "postgres", image = "postgres:18" },
+  ])
+}
+"""
+
+
 RULE = Rule(
     id="CTJ001",
     title="one task, three containers",
     severity=ERROR,
+    summary="one task definition with exactly three containers: frontend, backend, database",
     rationale=(
         "The Stage 1 decision (seed 000, the CTJ deployment-infra doc; seed 001, the incubator issue) runs CTJ as "
         "ONE ECS task with three container definitions - Next.js, Django and Postgres - so that cross-container "
@@ -72,4 +97,13 @@ RULE = Rule(
         "backend (image from civic-tech-jobs-backend) and the database (image postgres:18)."
     ),
     check=check,
+    bad=BAD,
+    good=GOOD,
+    checkov_id="CKV_CTJ_001",
+    resource_types=ANCHOR,
+    checkov=CheckovNotes(
+        hcl=TASK,
+        note=PLAN_MODE_ANCHOR + "per task definition only (three containers with the frontend, backend and database roles); "
+        "'exactly one task definition in scope' needs the whole plan: ctj-policy only",
+    ),
 )

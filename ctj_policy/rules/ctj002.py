@@ -7,7 +7,7 @@ from typing import Any, Iterator
 from ..config import Config
 from ..model import ERROR, Deployment, Finding, ModuleCall, is_symbolic
 from ..queries import explain_unknown
-from .base import Rule
+from .base import CheckovNotes, ECR, Rule, SERVICE
 from .common import failed, finish, undecided
 
 
@@ -58,10 +58,35 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     yield from finish(out, f"no legacy fullstack module, ECS service or '{config.legacy_repository}' ECR repository in scope")
 
 
+BAD = """\
+module "civic_tech_jobs_ecr_fullstack" {
+  source       = "../../modules/ecr"
+  project_name = "civic-tech-jobs-fullstack"
+}
+
+resource "aws_ecs_service" "fullstack" {
+  name = "civic-tech-jobs-fullstack-stage"
+}
+"""
+
+GOOD = """\
+module "civic_tech_jobs_ecr_frontend" {
+  source       = "../../modules/ecr"
+  project_name = "civic-tech-jobs-frontend"
+}
+
+module "civic_tech_jobs_ecr_backend" {
+  source       = "../../modules/ecr"
+  project_name = "civic-tech-jobs-backend"
+}
+"""
+
+
 RULE = Rule(
     id="CTJ002",
     title="legacy removed",
     severity=ERROR,
+    summary="the legacy fullstack service and ECR repo are gone",
     rationale=(
         "The Stage 1 decision (seed 001) replaces the single civic_tech_jobs_fullstack_stage_service module call with "
         "the multi-container task and splits the civic_tech_jobs_ecr_fullstack module into the frontend and backend "
@@ -76,4 +101,12 @@ RULE = Rule(
         "and repositories are in place."
     ),
     check=check,
+    bad=BAD,
+    good=GOOD,
+    checkov_id="CKV_CTJ_002",
+    resource_types=SERVICE + ECR,
+    checkov=CheckovNotes(
+        note="plan mode: legacy module calls (no resource) are reported on the anchor (the CTJ service). "
+        "HCL mode: legacy ECS services and ECR repositories; legacy module calls: ctj-policy only",
+    ),
 )

@@ -7,7 +7,7 @@ from typing import Iterator
 from ..config import Config
 from ..model import ERROR, Deployment, Finding, describe, is_symbolic
 from ..queries import ctj_task, explain_unknown
-from .base import Rule
+from .base import CTJ_TASK, Rule, TASK
 from .common import NO_TASK, failed, passed, undecided
 
 
@@ -27,10 +27,28 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         yield failed(f"task {task.address} uses network_mode {describe(mode, quote=True)}; containers share localhost only with \"awsvpc\"", task)
 
 
+BAD = """\
+resource "aws_ecs_task_definition" "ctj" {
+  family                = "civic-tech-jobs-stage"
+  # no network_mode: bridge on EC2, each container has its own localhost
+  container_definitions = jsonencode([])
+}
+"""
+
+GOOD = """\
+resource "aws_ecs_task_definition" "ctj" {
+  family                = "civic-tech-jobs-stage"
+  network_mode          = "awsvpc"
+  container_definitions = jsonencode([])
+}
+"""
+
+
 RULE = Rule(
     id="CTJ003",
     title="shared network namespace",
     severity=ERROR,
+    summary="the task uses `awsvpc` (containers share localhost)",
     rationale=(
         "The Stage 1 decision (seeds 000 and 001) keeps cross-container traffic on localhost: Django reaches Postgres "
         "on localhost:5432 and Next.js reaches Django on localhost:8000, with no service discovery. Only awsvpc "
@@ -39,4 +57,9 @@ RULE = Rule(
     ),
     remediation='Set network_mode = "awsvpc" on the CTJ aws_ecs_task_definition (and give the service a network_configuration).',
     check=check,
+    bad=BAD,
+    good=GOOD,
+    checkov_id="CKV_CTJ_003",
+    resource_types=TASK,
+    applies_to=CTJ_TASK,
 )

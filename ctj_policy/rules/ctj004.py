@@ -8,7 +8,7 @@ from typing import Iterator
 from ..config import Config
 from ..model import ERROR, FAIL, UNKNOWN, Deployment, EcrRepository, Finding, Unknown, describe
 from ..queries import BACKEND, FRONTEND, containers_unknown, ctj_task, explain_unknown, parse_image, role_container
-from .base import Rule
+from .base import ANCHOR, CTJ_TASK, CheckovNotes, ECR, PLAN_MODE_ANCHOR, Rule
 from .common import NO_TASK, cname, container_finding, failed, finish, undecided
 
 
@@ -74,10 +74,52 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     )
 
 
+BAD = """\
+resource "aws_ecr_repository" "fullstack" {
+  name = "civic-tech-jobs-fullstack"
+}
+
+resource "aws_ecr_repository" "postgres" {
+  name = "civic-tech-jobs-postgres"
+}
+
+resource "aws_ecs_task_definition" "ctj" {
+  family       = "civic-tech-jobs-stage"
+  network_mode = "awsvpc"
+  container_definitions = jsonencode([
+    { name = "nextjs", image = "${aws_ecr_repository.fullstack.repository_url}:stage" },
+    { name = "django", image = "${aws_ecr_repository.fullstack.repository_url}:stage" },
+    { name = "postgres", image = "${aws_ecr_repository.postgres.repository_url}:18" },
+  ])
+}
+"""
+
+GOOD = """\
+resource "aws_ecr_repository" "frontend" {
+  name = "civic-tech-jobs-frontend"
+}
+
+resource "aws_ecr_repository" "backend" {
+  name = "civic-tech-jobs-backend"
+}
+
+resource "aws_ecs_task_definition" "ctj" {
+  family       = "civic-tech-jobs-stage"
+  network_mode = "awsvpc"
+  container_definitions = jsonencode([
+    { name = "nextjs", image = "${aws_ecr_repository.frontend.repository_url}:stage" },
+    { name = "django", image = "${aws_ecr_repository.backend.repository_url}:stage" },
+    { name = "postgres", image = "postgres:18" },
+  ])
+}
+"""
+
+
 RULE = Rule(
     id="CTJ004",
     title="two ECR repos",
     severity=ERROR,
+    summary="ECR repos `civic-tech-jobs-frontend` / `-backend`, none for Postgres; images come from them",
     rationale=(
         "The Stage 1 decision (seed 001, part 1; seed 000's resource table) splits the fullstack ECR repository into "
         "civic-tech-jobs-frontend and civic-tech-jobs-backend, one image per non-Postgres container, pushed with the "
@@ -91,4 +133,14 @@ RULE = Rule(
         "\"${module.civic_tech_jobs_ecr_backend.repository_url}:stage\"."
     ),
     check=check,
+    bad=BAD,
+    good=GOOD,
+    checkov_id="CKV_CTJ_004",
+    resource_types=ANCHOR + ECR,
+    applies_to=CTJ_TASK,
+    checkov=CheckovNotes(
+        hcl=(),
+        note=PLAN_MODE_ANCHOR + "nothing (the two repositories must exist in scope and the task's images must come from "
+        "them: needs the task and every repository at once): ctj-policy only",
+    ),
 )

@@ -7,7 +7,7 @@ from typing import Iterator
 from ..config import Config
 from ..model import ERROR, Deployment, Finding, ListenerRule, TargetGroup, Unknown, describe
 from ..queries import BACKEND, FRONTEND, as_int, explain_unknown, forwards_to, is_catch_all_pattern, path_patterns, pattern_covers, role_target_group
-from .base import Rule
+from .base import ANCHOR, CheckovNotes, LISTENER_RULES, PLAN_MODE_ANCHOR, Rule, TARGET_GROUPS
 from .common import describe_targets, failed, finish, undecided
 
 
@@ -114,10 +114,88 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     )
 
 
+BAD = """\
+resource "aws_lb_target_group" "django" {
+  name        = "ctj-stage-django"
+  port        = 8000
+  target_type = "ip"
+}
+
+resource "aws_lb_target_group" "nextjs" {
+  name        = "ctj-stage-nextjs"
+  port        = 3000
+  target_type = "ip"
+}
+
+resource "aws_lb_listener_rule" "api" {
+  listener_arn = var.listener_arn
+  priority     = 120 # after the catch-all: never reached
+  condition {
+    path_pattern { values = ["/api/*"] }
+  }
+  action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.django.arn
+  }
+}
+
+resource "aws_lb_listener_rule" "catch_all" {
+  listener_arn = var.listener_arn
+  priority     = 110
+  condition {
+    path_pattern { values = ["/*"] }
+  }
+  action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.nextjs.arn
+  }
+}
+"""
+
+GOOD = """\
+resource "aws_lb_target_group" "django" {
+  name        = "ctj-stage-django"
+  port        = 8000
+  target_type = "ip"
+}
+
+resource "aws_lb_target_group" "nextjs" {
+  name        = "ctj-stage-nextjs"
+  port        = 3000
+  target_type = "ip"
+}
+
+resource "aws_lb_listener_rule" "backend" {
+  listener_arn = var.listener_arn
+  priority     = 100
+  condition {
+    path_pattern { values = ["/api/*", "/admin/*"] }
+  }
+  action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.django.arn
+  }
+}
+
+resource "aws_lb_listener_rule" "catch_all" {
+  listener_arn = var.listener_arn
+  priority     = 110
+  condition {
+    path_pattern { values = ["/*"] }
+  }
+  action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.nextjs.arn
+  }
+}
+"""
+
+
 RULE = Rule(
     id="CTJ010",
     title="ALB path routing",
     severity=ERROR,
+    summary="ALB rules: `/api/*`, `/admin/*` -> backend TG before a catch-all -> frontend TG",
     rationale=(
         "The Stage 1 decision (seeds 000 and 001) routes /api/* and /admin/* to the Django target group and everything "
         "else to the Next.js target group, for one browser origin. The incubator listener is shared by every project, "
@@ -131,4 +209,13 @@ RULE = Rule(
         "Next.js target group with a larger priority (e.g. 110), each with CTJ's host_header condition."
     ),
     check=check,
+    bad=BAD,
+    good=GOOD,
+    checkov_id="CKV_CTJ_010",
+    resource_types=ANCHOR + LISTENER_RULES + TARGET_GROUPS,
+    checkov=CheckovNotes(
+        hcl=(),
+        note=PLAN_MODE_ANCHOR + "nothing (which path pattern forwards to which target group, and priority order ACROSS "
+        "listener rules): ctj-policy only",
+    ),
 )

@@ -7,7 +7,7 @@ from typing import Iterator
 from ..config import Config
 from ..model import ERROR, Deployment, Finding, Service, TargetGroup, Unknown, describe, is_symbolic, same_value
 from ..queries import BACKEND, FRONTEND, as_int, container_ports, containers_unknown, ctj_task, explain_unknown, resolve_target_group, role_container, services_for
-from .base import Rule
+from .base import ANCHOR, CTJ_TASK, CheckovNotes, PLAN_MODE_ANCHOR, Rule, TARGET_GROUPS
 from .common import NO_TASK, cname, failed, finish, undecided
 
 
@@ -95,10 +95,76 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     )
 
 
+BAD = """\
+resource "aws_lb_target_group" "django" {
+  port = 8000 # no target_type: "instance", but awsvpc tasks register by IP
+}
+
+resource "aws_ecs_task_definition" "ctj" {
+  family       = "civic-tech-jobs-stage"
+  network_mode = "awsvpc"
+  container_definitions = jsonencode([
+    { name = "nextjs", image = "nextjs:stage", portMappings = [{ containerPort = 3000 }] },
+    { name = "django", image = "django:stage", portMappings = [{ containerPort = 8000 }] },
+    { name = "postgres", image = "postgres:18" },
+  ])
+}
+
+resource "aws_ecs_service" "ctj" {
+  task_definition = aws_ecs_task_definition.ctj.arn
+  load_balancer {
+    target_group_arn = aws_lb_target_group.django.arn
+    container_name   = "django"
+    container_port   = 8000
+  }
+  # no load_balancer block for the nextjs container
+}
+"""
+
+GOOD = """\
+resource "aws_lb_target_group" "django" {
+  name        = "ctj-stage-django"
+  port        = 8000
+  target_type = "ip"
+}
+
+resource "aws_lb_target_group" "nextjs" {
+  name        = "ctj-stage-nextjs"
+  port        = 3000
+  target_type = "ip"
+}
+
+resource "aws_ecs_task_definition" "ctj" {
+  family       = "civic-tech-jobs-stage"
+  network_mode = "awsvpc"
+  container_definitions = jsonencode([
+    { name = "nextjs", image = "nextjs:stage", portMappings = [{ containerPort = 3000 }] },
+    { name = "django", image = "django:stage", portMappings = [{ containerPort = 8000 }] },
+    { name = "postgres", image = "postgres:18" },
+  ])
+}
+
+resource "aws_ecs_service" "ctj" {
+  task_definition = aws_ecs_task_definition.ctj.arn
+  load_balancer {
+    target_group_arn = aws_lb_target_group.django.arn
+    container_name   = "django"
+    container_port   = 8000
+  }
+  load_balancer {
+    target_group_arn = aws_lb_target_group.nextjs.arn
+    container_name   = "nextjs"
+    container_port   = 3000
+  }
+}
+"""
+
+
 RULE = Rule(
     id="CTJ011",
     title="both target groups on the same task",
     severity=ERROR,
+    summary="one service attaches backend:8000 and frontend:3000 to their TGs (`target_type = \"ip\"`)",
     rationale=(
         "The Stage 1 decision (seeds 000 and 001) backs both target groups, Django's and Next.js's, by the same ECS "
         "task. One aws_ecs_service runs the task and registers it twice, through two load_balancer blocks: the Django "
@@ -111,4 +177,14 @@ RULE = Rule(
         "portMappings for those ports and set target_type = \"ip\" on both aws_lb_target_group resources."
     ),
     check=check,
+    bad=BAD,
+    good=GOOD,
+    checkov_id="CKV_CTJ_011",
+    resource_types=ANCHOR + TARGET_GROUPS,
+    applies_to=CTJ_TASK,
+    checkov=CheckovNotes(
+        hcl=(),
+        note=PLAN_MODE_ANCHOR + "nothing (which load_balancer block attaches which container/port to which target group, "
+        "matched against the task's portMappings and the target groups' roles): ctj-policy only",
+    ),
 )

@@ -7,7 +7,7 @@ from typing import Iterator
 from ..config import Config
 from ..model import ERROR, Deployment, Finding, TargetGroup, Unknown, describe, is_symbolic, same_value
 from ..queries import DATABASE, admits_port, as_int, containers_unknown, ctj_task, explain_unknown, forward_targets, items, resolve_target_group, roles_of
-from .base import Rule
+from .base import CheckovNotes, INGRESS, LISTENER_RULES, Rule, SERVICE, TARGET_GROUPS
 from .common import failed, finish, undecided
 
 
@@ -65,10 +65,42 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     yield from finish(out, f"nothing in scope attaches the database container or admits port {port}")
 
 
+BAD = """\
+resource "aws_security_group" "task" {
+  vpc_id = var.vpc_id
+  ingress {
+    protocol    = "-1" # all traffic, 5432 included
+    from_port   = 0
+    to_port     = 0
+    cidr_blocks = ["10.10.0.0/16"]
+  }
+}
+"""
+
+GOOD = """\
+resource "aws_security_group" "task" {
+  vpc_id = var.vpc_id
+  ingress {
+    protocol    = "tcp"
+    from_port   = 3000
+    to_port     = 3000
+    cidr_blocks = ["10.10.0.0/16"]
+  }
+  ingress {
+    protocol    = "tcp"
+    from_port   = 8000
+    to_port     = 8000
+    cidr_blocks = ["10.10.0.0/16"]
+  }
+}
+"""
+
+
 RULE = Rule(
     id="CTJ012",
     title="Postgres unattached",
     severity=ERROR,
+    summary="Postgres is never reachable through the ALB or a security group (5432)",
     rationale=(
         "The Stage 1 decision (seeds 000 and 001) gives Postgres no public ingress: it is reachable only from the "
         "Django container inside the task, on localhost:5432, and is not attached to the ALB. Any load_balancer block "
@@ -82,4 +114,14 @@ RULE = Rule(
         "0-65535 range, nothing covering 5432."
     ),
     check=check,
+    bad=BAD,
+    good=GOOD,
+    checkov_id="CKV_CTJ_012",
+    resource_types=TARGET_GROUPS + INGRESS + SERVICE + LISTENER_RULES,
+    checkov=CheckovNotes(
+        hcl=TARGET_GROUPS + INGRESS,
+        note="plan mode: also load_balancer blocks of services and listener rules forwarding to a 5432 target group. "
+        "HCL mode: target group ports and security-group ingress only; services and listener rules need the task or "
+        "the target group: ctj-policy only",
+    ),
 )

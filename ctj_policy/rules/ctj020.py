@@ -6,7 +6,7 @@ from typing import Iterator
 
 from ..config import Config
 from ..model import ERROR, Deployment, Finding, describe
-from .base import Rule
+from .base import ANCHOR, CheckovNotes, DATABASES, DATA_DATABASES, Rule
 from .common import failed, finish
 
 _KIND = {
@@ -25,10 +25,29 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     yield from finish(out, "no RDS instance, cluster, proxy, RDS data source, postgresql_* resource or database module in scope")
 
 
+BAD = """\
+module "civic_tech_jobs_stage_database" {
+  source = "../../modules/database"
+}
+"""
+
+GOOD = """\
+resource "aws_ecs_task_definition" "ctj" {
+  family       = "civic-tech-jobs-stage"
+  network_mode = "awsvpc"
+  # Postgres runs in the task instead
+  container_definitions = jsonencode([
+    { name = "postgres", image = "postgres:18" },
+  ])
+}
+"""
+
+
 RULE = Rule(
     id="CTJ020",
     title="no RDS",
     severity=ERROR,
+    summary="no RDS, RDS data source, `postgresql_*` resource or database module in CTJ",
     rationale=(
         "The Stage 1 decision (seed 001, part 4; seed 000) drops RDS: the civic_tech_jobs_stage_database module call "
         "goes away and Postgres runs as a container in the task, the only database in scope for the rewrite. Any "
@@ -42,4 +61,14 @@ RULE = Rule(
         "the in-task Postgres container instead."
     ),
     check=check,
+    bad=BAD,
+    good=GOOD,
+    checkov_id="CKV_CTJ_020",
+    resource_types=DATABASES + ANCHOR,
+    checkov=CheckovNotes(
+        data=DATA_DATABASES,
+        hcl=DATABASES,
+        note="plan mode: database module calls and data sources (which plan-mode Checkov never hands a check) are "
+        "reported on the anchor. HCL mode: database resources and data sources; module calls: ctj-policy only",
+    ),
 )

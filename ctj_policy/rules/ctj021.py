@@ -7,7 +7,7 @@ from typing import Iterator
 from ..config import Config
 from ..model import ERROR, FAIL, PASS, UNKNOWN, Deployment, Finding, Unknown, describe
 from ..queries import DATABASE, explain_unknown, is_official_postgres, parse_image, tag_major
-from .base import Rule
+from .base import CTJ_TASK, Rule, TASK
 from .common import cname, container_finding, role_scope
 
 
@@ -50,10 +50,32 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         yield say(PASS, f"database container {cname(c)} runs the official postgres image pinned to '{tag}' (major {major})")
 
 
+BAD = """\
+resource "aws_ecs_task_definition" "ctj" {
+  family       = "civic-tech-jobs-stage"
+  network_mode = "awsvpc"
+  container_definitions = jsonencode([
+    { name = "postgres", image = "postgres:latest" },
+  ])
+}
+"""
+
+GOOD = """\
+resource "aws_ecs_task_definition" "ctj" {
+  family       = "civic-tech-jobs-stage"
+  network_mode = "awsvpc"
+  container_definitions = jsonencode([
+    { name = "postgres", image = "postgres:18.1" },
+  ])
+}
+"""
+
+
 RULE = Rule(
     id="CTJ021",
     title="upstream Postgres image",
     severity=ERROR,
+    summary="official postgres image pinned to the configured major (18)",
     rationale=(
         "The Stage 1 decision (seed 001, part 4; seed 000: 'Postgres 18') adds a Postgres container using the "
         "upstream postgres:18 image, with no ECR repository of its own. A tag of that major (18, 18.1, "
@@ -63,4 +85,9 @@ RULE = Rule(
     ),
     remediation='Set the database container\'s image to "postgres:18" (or a more specific 18.x tag, optionally with @sha256:<digest>).',
     check=check,
+    bad=BAD,
+    good=GOOD,
+    checkov_id="CKV_CTJ_021",
+    resource_types=TASK,
+    applies_to=CTJ_TASK,
 )

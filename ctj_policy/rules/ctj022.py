@@ -7,7 +7,7 @@ from typing import Any, Iterator
 from ..config import Config
 from ..model import ERROR, FAIL, PASS, UNKNOWN, Container, Deployment, Finding, SecretVar, TaskDefinition, Unknown, same_value
 from ..queries import BACKEND, DATABASE, as_int, explain_unknown, lookup, role_container, same_secret_value
-from .base import Rule
+from .base import CTJ_TASK, Rule, TASK
 from .common import cname, container_finding, describe_value_from, plain_value, role_scope, show_var
 
 LOCALHOST = ("localhost", "127.0.0.1", "::1")
@@ -112,10 +112,59 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         )
 
 
+BAD = """\
+resource "aws_ecs_task_definition" "ctj" {
+  family       = "civic-tech-jobs-stage"
+  network_mode = "awsvpc"
+  container_definitions = jsonencode([
+    {
+      name  = "django"
+      image = "django:stage"
+      environment = [
+        { name = "SQL_HOST", value = "incubator-prod-database.cluster.us-west-2.rds.amazonaws.com" },
+        { name = "SQL_PORT", value = "5432" },
+        { name = "SQL_USER", value = "ctj" },
+        { name = "SQL_DATABASE", value = "ctj" },
+      ]
+    },
+    { name = "postgres", image = "postgres:18" }, # user and database default to "postgres"
+  ])
+}
+"""
+
+GOOD = """\
+resource "aws_ecs_task_definition" "ctj" {
+  family       = "civic-tech-jobs-stage"
+  network_mode = "awsvpc"
+  container_definitions = jsonencode([
+    {
+      name  = "django"
+      image = "django:stage"
+      environment = [
+        { name = "SQL_HOST", value = "localhost" },
+        { name = "SQL_PORT", value = "5432" },
+        { name = "SQL_USER", value = "ctj" },
+        { name = "SQL_DATABASE", value = "ctj" },
+      ]
+    },
+    {
+      name  = "postgres"
+      image = "postgres:18"
+      environment = [
+        { name = "POSTGRES_USER", value = "ctj" },
+        { name = "POSTGRES_DB", value = "ctj" },
+      ]
+    },
+  ])
+}
+"""
+
+
 RULE = Rule(
     id="CTJ022",
     title="database over localhost",
     severity=ERROR,
+    summary="Django connects to `localhost:5432` with Postgres' own user and database",
     rationale=(
         "The Stage 1 decision (seed 001, part 4; seed 000's Stage 1 variables) has Django connect with SQL_HOST / "
         "SQL_PORT / SQL_USER / SQL_PASSWORD / SQL_DATABASE to localhost:5432 with the same credentials as the "
@@ -129,4 +178,9 @@ RULE = Rule(
         "the same values (or the same secret keys) as the Postgres container's POSTGRES_USER / POSTGRES_DB."
     ),
     check=check,
+    bad=BAD,
+    good=GOOD,
+    checkov_id="CKV_CTJ_022",
+    resource_types=TASK,
+    applies_to=CTJ_TASK,
 )

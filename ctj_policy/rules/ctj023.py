@@ -7,7 +7,7 @@ from typing import Iterator
 from ..config import Config
 from ..model import ERROR, FAIL, PASS, UNKNOWN, Container, Deployment, Finding, SecretVar, TaskDefinition, Unknown
 from ..queries import BACKEND, DATABASE, containers_unknown, ctj_task, explain_unknown, lookup, role_container, same_secret, same_secret_value
-from .base import Rule
+from .base import CTJ_TASK, Rule, TASK
 from .common import NO_TASK, cname, container_finding, describe_value_from, failed, undecided
 
 # (container role, variable) pairs that may also come from the credential secret
@@ -78,10 +78,62 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         yield container_finding(PASS, f"POSTGRES_PASSWORD and SQL_PASSWORD come from the same secret and key ({describe_value_from(pg.value_from)})", task, backend)  # type: ignore[union-attr]
 
 
+BAD = """\
+resource "aws_secretsmanager_secret" "db" {
+  name = "civic-tech-jobs/stage/db"
+}
+
+resource "random_password" "db" {
+  length = 32
+}
+
+resource "aws_ecs_task_definition" "ctj" {
+  family       = "civic-tech-jobs-stage"
+  network_mode = "awsvpc"
+  container_definitions = jsonencode([
+    {
+      name        = "django"
+      image       = "django:stage"
+      environment = [{ name = "SQL_PASSWORD", value = random_password.db.result }]
+    },
+    {
+      name    = "postgres"
+      image   = "postgres:18"
+      secrets = [{ name = "POSTGRES_PASSWORD", valueFrom = "${aws_secretsmanager_secret.db.arn}:password::" }]
+    },
+  ])
+}
+"""
+
+GOOD = """\
+resource "aws_secretsmanager_secret" "db" {
+  name = "civic-tech-jobs/stage/db"
+}
+
+resource "aws_ecs_task_definition" "ctj" {
+  family       = "civic-tech-jobs-stage"
+  network_mode = "awsvpc"
+  container_definitions = jsonencode([
+    {
+      name    = "django"
+      image   = "django:stage"
+      secrets = [{ name = "SQL_PASSWORD", valueFrom = "${aws_secretsmanager_secret.db.arn}:password::" }]
+    },
+    {
+      name    = "postgres"
+      image   = "postgres:18"
+      secrets = [{ name = "POSTGRES_PASSWORD", valueFrom = "${aws_secretsmanager_secret.db.arn}:password::" }]
+    },
+  ])
+}
+"""
+
+
 RULE = Rule(
     id="CTJ023",
     title="one shared credential secret",
     severity=ERROR,
+    summary="both passwords come from the same secret and key, via `secrets`",
     rationale=(
         "The Stage 1 decision (seed 001, part 4) has Django connect 'with the same credentials as the Postgres init "
         "env'; seed 000 lists POSTGRES_PASSWORD and SQL_PASSWORD among the Stage 1 variables. Reading both from one "
@@ -95,4 +147,9 @@ RULE = Rule(
         "\"${aws_secretsmanager_secret.db.arn}:password::\"."
     ),
     check=check,
+    bad=BAD,
+    good=GOOD,
+    checkov_id="CKV_CTJ_023",
+    resource_types=TASK,
+    applies_to=CTJ_TASK,
 )

@@ -7,7 +7,7 @@ from typing import Iterator
 from ..config import Config
 from ..model import ERROR, FAIL, PASS, UNKNOWN, Deployment, Finding, Service, Unknown
 from ..queries import DATABASE, ctj_service, explain_unknown, launch_type, mounts_of, path_within
-from .base import Rule
+from .base import CTJ_TASK, CheckovNotes, Rule, TASK
 from .common import cname, container_finding, role_scope
 
 
@@ -47,10 +47,52 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         yield container_finding(FAIL, f"database {cname(db)} mount at {m.mount.container_path} does not persist: {m.reason}", task, db)
 
 
+BAD = """\
+resource "aws_ecs_task_definition" "ctj" {
+  family                   = "civic-tech-jobs-stage"
+  network_mode             = "awsvpc"
+  requires_compatibilities = ["FARGATE"]
+  volume {
+    name = "pgdata" # a bind mount: task storage, gone with the task
+  }
+  container_definitions = jsonencode([
+    {
+      name        = "postgres"
+      image       = "postgres:18"
+      mountPoints = [{ sourceVolume = "pgdata", containerPath = "/var/lib/postgresql/data" }]
+    },
+  ])
+}
+"""
+
+GOOD = """\
+resource "aws_ecs_task_definition" "ctj" {
+  family                   = "civic-tech-jobs-stage"
+  network_mode             = "awsvpc"
+  requires_compatibilities = ["FARGATE"]
+  volume {
+    name = "pgdata"
+    efs_volume_configuration {
+      file_system_id     = aws_efs_file_system.pgdata.id
+      transit_encryption = "ENABLED"
+    }
+  }
+  container_definitions = jsonencode([
+    {
+      name        = "postgres"
+      image       = "postgres:18"
+      mountPoints = [{ sourceVolume = "pgdata", containerPath = "/var/lib/postgresql/data" }]
+    },
+  ])
+}
+"""
+
+
 RULE = Rule(
     id="CTJ024",
     title="persistent data volume",
     severity=ERROR,
+    summary="Postgres data on a persistent volume (EFS; on EC2 also host path / shared docker volume)",
     rationale=(
         "The Stage 1 decision (seed 001, part 4) says the Postgres data dir at /var/lib/postgresql/data needs "
         "persistent storage (configuration left to DevOps; seed 000: persistence is configured in Terraform). The "
@@ -66,4 +108,12 @@ RULE = Rule(
         "mountPoints = [{ sourceVolume = \"pgdata\", containerPath = \"/var/lib/postgresql/data\", readOnly = false }]."
     ),
     check=check,
+    bad=BAD,
+    good=GOOD,
+    checkov_id="CKV_CTJ_024",
+    resource_types=TASK,
+    applies_to=CTJ_TASK,
+    checkov=CheckovNotes(
+        note="the launch type comes from the task's requires_compatibilities; HCL mode: the service's launch_type/capacity providers: ctj-policy only",
+    ),
 )

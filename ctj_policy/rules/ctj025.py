@@ -7,7 +7,7 @@ from typing import Iterator
 from ..config import Config
 from ..model import ERROR, FAIL, PASS, UNKNOWN, Deployment, EnvVar, Finding, SecretVar, Service, Unknown, is_symbolic
 from ..queries import DATABASE, ctj_service, explain_unknown, is_official_postgres, launch_type, lookup, mounts_of, norm_path, parse_image, path_within, tag_major
-from .base import Rule
+from .base import CTJ_TASK, Rule, TASK
 from .common import cname, container_finding, role_scope
 
 LEGACY_DEFAULT = "/var/lib/postgresql/data"
@@ -80,10 +80,55 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     yield say(PASS, f"{how} of database {cname(db)} is inside the mount at {m.mount.container_path} (its persistence: CTJ024)")
 
 
+BAD = """\
+resource "aws_ecs_task_definition" "ctj" {
+  family       = "civic-tech-jobs-stage"
+  network_mode = "awsvpc"
+  volume {
+    name = "pgdata"
+    efs_volume_configuration {
+      file_system_id = aws_efs_file_system.pgdata.id
+    }
+  }
+  container_definitions = jsonencode([
+    {
+      # Postgres 18 keeps its data in /var/lib/postgresql/18/docker and refuses to
+      # start with a volume at /var/lib/postgresql/data unless PGDATA is set
+      name        = "postgres"
+      image       = "postgres:18"
+      mountPoints = [{ sourceVolume = "pgdata", containerPath = "/var/lib/postgresql/data" }]
+    },
+  ])
+}
+"""
+
+GOOD = """\
+resource "aws_ecs_task_definition" "ctj" {
+  family       = "civic-tech-jobs-stage"
+  network_mode = "awsvpc"
+  volume {
+    name = "pgdata"
+    efs_volume_configuration {
+      file_system_id = aws_efs_file_system.pgdata.id
+    }
+  }
+  container_definitions = jsonencode([
+    {
+      name        = "postgres"
+      image       = "postgres:18"
+      environment = [{ name = "PGDATA", value = "/var/lib/postgresql/data/pgdata" }]
+      mountPoints = [{ sourceVolume = "pgdata", containerPath = "/var/lib/postgresql/data" }]
+    },
+  ])
+}
+"""
+
+
 RULE = Rule(
     id="CTJ025",
     title="PGDATA inside the volume",
     severity=ERROR,
+    summary="the effective `PGDATA` lies inside that volume (Postgres 18 changed the default)",
     rationale=(
         "The Stage 1 decision (seed 001, part 4) runs the upstream postgres:18 image with its data on persistent "
         "storage. Postgres writes where PGDATA points, not where the volume is: images up to 17 default to "
@@ -99,4 +144,9 @@ RULE = Rule(
         "PGDATA at the image default."
     ),
     check=check,
+    bad=BAD,
+    good=GOOD,
+    checkov_id="CKV_CTJ_025",
+    resource_types=TASK,
+    applies_to=CTJ_TASK,
 )

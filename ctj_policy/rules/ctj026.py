@@ -7,7 +7,7 @@ from typing import Iterator
 from ..config import Config
 from ..model import ERROR, Deployment, Finding, Unknown, describe, is_symbolic
 from ..queries import as_int, ctj_service, ctj_task, explain_unknown, services_for
-from .base import Rule
+from .base import AUTOSCALING, CTJ_SERVICE, CheckovNotes, Rule, SERVICE
 from .common import NO_TASK, failed, finish, undecided
 
 DESIRED_COUNT = "ecs:service:DesiredCount"
@@ -53,10 +53,43 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     yield from finish(out, f"{service.address} runs one task at a time (desired_count <= 1, maximum 100%, minimum healthy 0%) and does not autoscale", service)
 
 
+BAD = """\
+resource "aws_ecs_task_definition" "ctj" {
+  family                = "civic-tech-jobs-stage"
+  network_mode          = "awsvpc"
+  container_definitions = jsonencode([{ name = "postgres", image = "postgres:18" }])
+}
+
+resource "aws_ecs_service" "ctj" {
+  name            = "civic-tech-jobs-stage"
+  task_definition = aws_ecs_task_definition.ctj.arn
+  desired_count   = 2 # two Postgres servers on one data directory
+  # unset: maximum 200%, minimum healthy 100% (a rolling deploy overlaps two tasks)
+}
+"""
+
+GOOD = """\
+resource "aws_ecs_task_definition" "ctj" {
+  family                = "civic-tech-jobs-stage"
+  network_mode          = "awsvpc"
+  container_definitions = jsonencode([{ name = "postgres", image = "postgres:18" }])
+}
+
+resource "aws_ecs_service" "ctj" {
+  name                               = "civic-tech-jobs-stage"
+  task_definition                    = aws_ecs_task_definition.ctj.arn
+  desired_count                      = 1
+  deployment_maximum_percent         = 100
+  deployment_minimum_healthy_percent = 0
+}
+"""
+
+
 RULE = Rule(
     id="CTJ026",
     title="single writer",
     severity=ERROR,
+    summary="a single writer: one task, no overlap on deploy, no autoscaling above 1",
     rationale=(
         "The Stage 1 decision (seeds 000 and 001) runs Postgres inside the task with its data on one persistent "
         "volume; the three containers scale together as a unit. A second copy of the task - desired_count above 1, "
@@ -71,4 +104,13 @@ RULE = Rule(
         "deployment_minimum_healthy_percent = 0, and remove any aws_appautoscaling_target for it with max_capacity > 1."
     ),
     check=check,
+    bad=BAD,
+    good=GOOD,
+    checkov_id="CKV_CTJ_026",
+    resource_types=SERVICE + AUTOSCALING,
+    applies_to=CTJ_SERVICE,
+    checkov=CheckovNotes(
+        hcl=SERVICE,
+        note="desired_count and deployment percentages; autoscaling targets: plan mode only",
+    ),
 )

@@ -7,7 +7,7 @@ from typing import Iterator
 from ..config import Config
 from ..model import FAIL, PASS, UNKNOWN, WARNING, Deployment, Finding, Unknown, is_symbolic, same_value
 from ..queries import BACKEND, DATABASE, explain_unknown, items, role_container
-from .base import Rule
+from .base import CTJ_TASK, Rule, TASK
 from .common import cname, container_finding, role_scope
 
 
@@ -50,10 +50,46 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         yield container_finding(PASS, f"backend {cname(backend)} waits for database {cname(db)} to be HEALTHY (healthCheck present)", task, backend)
 
 
+BAD = """\
+resource "aws_ecs_task_definition" "ctj" {
+  family       = "civic-tech-jobs-stage"
+  network_mode = "awsvpc"
+  container_definitions = jsonencode([
+    { name = "django", image = "django:stage" }, # starts with Postgres, races its first boot
+    { name = "postgres", image = "postgres:18" },
+  ])
+}
+"""
+
+GOOD = """\
+resource "aws_ecs_task_definition" "ctj" {
+  family       = "civic-tech-jobs-stage"
+  network_mode = "awsvpc"
+  container_definitions = jsonencode([
+    {
+      name      = "django"
+      image     = "django:stage"
+      dependsOn = [{ containerName = "postgres", condition = "HEALTHY" }]
+    },
+    {
+      name  = "postgres"
+      image = "postgres:18"
+      healthCheck = {
+        command  = ["CMD-SHELL", "pg_isready -U postgres"]
+        interval = 10
+        retries  = 5
+      }
+    },
+  ])
+}
+"""
+
+
 RULE = Rule(
     id="CTJ027",
     title="start order",
     severity=WARNING,
+    summary="Django waits for a healthy Postgres (`dependsOn` HEALTHY + `healthCheck`)",
     rationale=(
         "In the Stage 1 decision (seeds 000 and 001) Django reaches Postgres on localhost:5432 inside one task. ECS "
         "starts containers together unless told otherwise, so Django's startup (migrations, first queries) races "
@@ -66,4 +102,9 @@ RULE = Rule(
         "retries = 5 }."
     ),
     check=check,
+    bad=BAD,
+    good=GOOD,
+    checkov_id="CKV_CTJ_027",
+    resource_types=TASK,
+    applies_to=CTJ_TASK,
 )

@@ -7,7 +7,7 @@ from typing import Iterator
 from ..config import Config
 from ..model import FAIL, PASS, UNKNOWN, WARNING, Deployment, Finding, is_symbolic
 from ..queries import FRONTEND, explain_unknown, items
-from .base import Rule
+from .base import CTJ_TASK, Rule, TASK
 from .common import cname, container_finding, role_scope
 
 PREFIX = "NEXT_PUBLIC_"
@@ -38,10 +38,41 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         yield container_finding(PASS, f"frontend {cname(fe)} sets no NEXT_PUBLIC_* variable at runtime", task, fe)
 
 
+BAD = """\
+resource "aws_ecs_task_definition" "ctj" {
+  family       = "civic-tech-jobs-stage"
+  network_mode = "awsvpc"
+  container_definitions = jsonencode([
+    {
+      name        = "nextjs"
+      image       = "nextjs:stage"
+      environment = [{ name = "NEXT_PUBLIC_API_URL", value = "https://stage.civictechjobs.org" }]
+    },
+  ])
+}
+"""
+
+GOOD = """\
+resource "aws_ecs_task_definition" "ctj" {
+  family       = "civic-tech-jobs-stage"
+  network_mode = "awsvpc"
+  container_definitions = jsonencode([
+    {
+      # NEXT_PUBLIC_API_URL is a --build-arg of the deploy workflow's docker build
+      name        = "nextjs"
+      image       = "nextjs:stage"
+      environment = [{ name = "NODE_ENV", value = "production" }]
+    },
+  ])
+}
+"""
+
+
 RULE = Rule(
     id="CTJ030",
     title="NEXT_PUBLIC_* are build-time",
     severity=WARNING,
+    summary="no `NEXT_PUBLIC_*` at runtime (they are build-time `--build-arg`s)",
     rationale=(
         "The Stage 1 decision (seed 001, part 3) notes that Next.js inlines NEXT_PUBLIC_* values into the JS bundle "
         "during npm run build, so setting them at container runtime has no effect: NEXT_PUBLIC_API_URL goes into the "
@@ -54,4 +85,9 @@ RULE = Rule(
         "deploy-stage.yml's docker build step: --build-arg NEXT_PUBLIC_API_URL=https://stage.civictechjobs.org."
     ),
     check=check,
+    bad=BAD,
+    good=GOOD,
+    checkov_id="CKV_CTJ_030",
+    resource_types=TASK,
+    applies_to=CTJ_TASK,
 )

@@ -7,7 +7,7 @@ from typing import Iterator
 from ..config import Config
 from ..model import ERROR, FAIL, UNKNOWN, Deployment, Finding, is_symbolic
 from ..queries import explain_unknown, items
-from .base import Rule
+from .base import CheckovNotes, Rule, TASK
 from .common import cname, container_finding, finish, plural, undecided
 
 
@@ -33,10 +33,48 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     yield from finish(out, f"no secret-looking or sensitive value in the environment of {plural(count, 'container')}")
 
 
+BAD = """\
+resource "random_password" "cookie_key" {
+  length = 50
+}
+
+resource "aws_ecs_task_definition" "ctj" {
+  family       = "civic-tech-jobs-stage"
+  network_mode = "awsvpc"
+  container_definitions = jsonencode([
+    {
+      name        = "django"
+      image       = "django:stage"
+      environment = [{ name = "SECRET_KEY", value = random_password.cookie_key.result }]
+    },
+  ])
+}
+"""
+
+GOOD = """\
+resource "aws_secretsmanager_secret" "django" {
+  name = "civic-tech-jobs/stage/django"
+}
+
+resource "aws_ecs_task_definition" "ctj" {
+  family       = "civic-tech-jobs-stage"
+  network_mode = "awsvpc"
+  container_definitions = jsonencode([
+    {
+      name    = "django"
+      image   = "django:stage"
+      secrets = [{ name = "SECRET_KEY", valueFrom = aws_secretsmanager_secret.django.arn }]
+    },
+  ])
+}
+"""
+
+
 RULE = Rule(
     id="CTJ031",
     title="no plaintext secrets",
     severity=ERROR,
+    summary="no secret-looking or sensitive value in any container's plain `environment`",
     rationale=(
         "The Stage 1 decision (seed 001, part 4) leaves credential sourcing to DevOps (random_password, Secrets "
         "Manager), but today's stage puts SECRET_KEY = random_password.cookie_key.result in the plaintext "
@@ -49,4 +87,11 @@ RULE = Rule(
         "reference it with secrets = [{ name = \"DJANGO_SECRET_KEY\", valueFrom = aws_secretsmanager_secret.django.arn }]."
     ),
     check=check,
+    bad=BAD,
+    good=GOOD,
+    checkov_id="CKV_CTJ_031",
+    resource_types=TASK,
+    checkov=CheckovNotes(
+        note="values the plan marks sensitive: plan mode only (read from the plan file); HCL mode sees secret-looking names only",
+    ),
 )

@@ -7,7 +7,7 @@ from typing import Iterator
 from ..config import Config
 from ..model import ERROR, FAIL, PASS, UNKNOWN, Deployment, Finding, SecretVar, Template, Unknown, is_symbolic
 from ..queries import BACKEND, explain_unknown, in_environment, lookup
-from .base import Rule
+from .base import CTJ_TASK, Rule, TASK
 from .common import cname, container_finding, plain_value, role_scope, show_var
 
 FALSE = ("false", "0", "no", "off")
@@ -75,10 +75,51 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         yield container_finding(PASS, f"backend {cname(be)} has DJANGO_SECRET_KEY from secrets, DJANGO_ALLOWED_HOSTS set and DJANGO_DEBUG off", task, be)
 
 
+BAD = """\
+resource "aws_ecs_task_definition" "ctj" {
+  family       = "civic-tech-jobs-stage"
+  network_mode = "awsvpc"
+  container_definitions = jsonencode([
+    {
+      name  = "django"
+      image = "django:stage"
+      environment = [
+        { name = "DJANGO_ALLOWED_HOSTS", value = "" },
+        { name = "DJANGO_DEBUG", value = "True" },
+      ]
+    },
+  ])
+}
+"""
+
+GOOD = """\
+resource "aws_secretsmanager_secret" "django" {
+  name = "civic-tech-jobs/stage/django"
+}
+
+resource "aws_ecs_task_definition" "ctj" {
+  family       = "civic-tech-jobs-stage"
+  network_mode = "awsvpc"
+  container_definitions = jsonencode([
+    {
+      name  = "django"
+      image = "django:stage"
+      environment = [
+        { name = "DJANGO_ALLOWED_HOSTS", value = "stage.civictechjobs.org" },
+        { name = "DJANGO_DEBUG", value = "False" },
+      ]
+      secrets = [{ name = "DJANGO_SECRET_KEY", valueFrom = aws_secretsmanager_secret.django.arn }]
+    },
+  ])
+}
+"""
+
+
 RULE = Rule(
     id="CTJ032",
     title="Django runtime config",
     severity=ERROR,
+    summary="Django has `DJANGO_SECRET_KEY` (secret), `DJANGO_ALLOWED_HOSTS`, `DJANGO_DEBUG=False`",
     rationale=(
         "The Stage 1 decision (seed 000, Stage 1 variables) declares DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and "
         "DJANGO_DEBUG for the Django container on stage.civictechjobs.org. The secret key must come from secrets "
@@ -91,4 +132,9 @@ RULE = Rule(
         "DJANGO_DEBUG = \"False\", and secrets DJANGO_SECRET_KEY with valueFrom = aws_secretsmanager_secret.django.arn."
     ),
     check=check,
+    bad=BAD,
+    good=GOOD,
+    checkov_id="CKV_CTJ_032",
+    resource_types=TASK,
+    applies_to=CTJ_TASK,
 )
