@@ -8,7 +8,7 @@ from ..config import Config
 from ..model import ERROR, Deployment, Finding, ModuleCall, is_symbolic
 from ..queries import explain_unknown
 from .base import CheckovNotes, ECR, Rule, SERVICE
-from .common import failed, finish, undecided
+from .common import failed, passed, scope_subject, undecided
 
 
 def _marker(text: Any, config: Config) -> str | None:
@@ -55,7 +55,7 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
                 out.append(failed(f"legacy ECR repository '{repo.name}' ({repo.address}) is still in scope; remove it", repo))
         elif is_symbolic(repo.name):
             out.append(undecided(f"cannot tell whether ECR repository {repo.address} is the legacy '{config.legacy_repository}': {explain_unknown(repo.name)}", repo))
-    yield from finish(out, f"no legacy fullstack module, ECS service or '{config.legacy_repository}' ECR repository in scope")
+    yield from out or [passed(f"no legacy fullstack module, ECS service or '{config.legacy_repository}' ECR repository in scope", subject=scope_subject(deployment))]
 
 
 BAD = """\

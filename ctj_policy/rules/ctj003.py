@@ -8,13 +8,13 @@ from ..config import Config
 from ..model import ERROR, Deployment, Finding, describe, is_symbolic
 from ..queries import ctj_task, explain_unknown
 from .base import CTJ_TASK, Rule, TASK
-from .common import NO_TASK, failed, passed, undecided
+from .common import NO_TASK, NO_TASK_SUBJECT, failed, passed, undecided
 
 
 def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     task = ctj_task(deployment, config)
     if task is None:
-        yield failed(f"{NO_TASK}: network_mode cannot be awsvpc")
+        yield failed(f"{NO_TASK}: network_mode cannot be awsvpc", subject=NO_TASK_SUBJECT)
         return
     mode = task.network_mode
     if is_symbolic(mode):

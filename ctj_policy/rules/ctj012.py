@@ -8,7 +8,7 @@ from ..config import Config
 from ..model import ERROR, Deployment, Finding, TargetGroup, Unknown, describe, is_symbolic, same_value
 from ..queries import DATABASE, admits_port, as_int, containers_unknown, ctj_task, explain_unknown, forward_targets, items, resolve_target_group, roles_of
 from .base import CheckovNotes, INGRESS, LISTENER_RULES, Rule, SERVICE, TARGET_GROUPS
-from .common import failed, finish, undecided
+from .common import attachment_subject, failed, passed, scope_subject, undecided
 
 
 def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
@@ -32,14 +32,15 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
             out.append(undecided(f"load_balancer blocks of {svc.address} are not known: {explain_unknown(svc.load_balancers)}", svc))
             continue
         for lb in items(svc.load_balancers):
+            block = attachment_subject(lb.container_name, lb.container_name)
             if any(same_value(lb.container_name, n) is True for n in db_names):
-                out.append(failed(f"{svc.address} attaches the database container '{describe(lb.container_name)}' to a load balancer; Postgres must stay unattached", svc))
+                out.append(failed(f"{svc.address} attaches the database container '{describe(lb.container_name)}' to a load balancer; Postgres must stay unattached", svc, subject=block))
             elif as_int(lb.container_port) == port:
-                out.append(failed(f"{svc.address} attaches container '{describe(lb.container_name)}' port {port} to a load balancer", svc))
+                out.append(failed(f"{svc.address} attaches container '{describe(lb.container_name)}' port {port} to a load balancer", svc, subject=block))
             elif names_unknown is not None:
-                out.append(undecided(f"cannot tell whether {svc.address}'s load_balancer block for '{describe(lb.container_name)}' names the database container: {explain_unknown(names_unknown)}", svc))
+                out.append(undecided(f"cannot tell whether {svc.address}'s load_balancer block for '{describe(lb.container_name)}' names the database container: {explain_unknown(names_unknown)}", svc, subject=block))
             elif is_symbolic(lb.container_port):
-                out.append(undecided(f"container_port of a load_balancer block of {svc.address} is not known: {explain_unknown(lb.container_port)}", svc))
+                out.append(undecided(f"container_port of a load_balancer block of {svc.address} is not known: {explain_unknown(lb.container_port)}", svc, subject=block))
     for tg in deployment.target_groups:
         if is_symbolic(tg.port):
             out.append(undecided(f"port of {tg.address} is not known: {explain_unknown(tg.port)}", tg))
@@ -62,7 +63,7 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
             out.append(failed(f"ingress {ing.address} admits {what} from {src}, including {port} (Postgres)", ing))
         elif admits is None:
             out.append(undecided(f"cannot tell whether ingress {ing.address} admits port {port}: protocol {describe(ing.protocol, quote=True)}, ports {describe(ing.from_port, quote=True)}-{describe(ing.to_port, quote=True)}", ing))
-    yield from finish(out, f"nothing in scope attaches the database container or admits port {port}")
+    yield from out or [passed(f"nothing in scope attaches the database container or admits port {port}", subject=scope_subject(deployment))]
 
 
 BAD = """\

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..config import Config
-from ..model import ERROR, FAIL, UNKNOWN, Deployment, Finding, is_symbolic
+from ..model import ERROR, Deployment, Finding, is_symbolic
 from ..queries import explain_unknown, items
 from .base import CheckovNotes, Rule, TASK
-from .common import cname, container_finding, finish, plural, undecided
+from .common import cname, env_subject, failed, passed, plural, scope_subject, undecided
 
 
 def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
@@ -21,16 +21,17 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         for c in items(task.containers):
             count += 1
             if is_symbolic(c.environment):
-                out.append(container_finding(UNKNOWN, f"environment of {cname(c)} in {task.address} is not known: {explain_unknown(c.environment)}", task, c))
+                out.append(undecided(f"environment of {cname(c)} in {task.address} is not known: {explain_unknown(c.environment)}", task, container=c))
                 continue
             for var in items(c.environment):
                 if is_symbolic(var.name):
-                    out.append(container_finding(UNKNOWN, f"a variable name in the environment of {cname(c)} is not known: {explain_unknown(var.name)}", task, c))
+                    out.append(undecided(f"a variable name in the environment of {cname(c)} is not known: {explain_unknown(var.name)}", task, container=c))
                 elif config.is_secret_name(var.name):
-                    out.append(container_finding(FAIL, f"container {cname(c)} holds secret-looking {var.name} in plaintext environment; move it to secrets (valueFrom a Secrets Manager secret)", task, c))
+                    out.append(failed(f"container {cname(c)} holds secret-looking {var.name} in plaintext environment; move it to secrets (valueFrom a Secrets Manager secret)", task, container=c, subject=env_subject(c, var.name)))
                 elif var.sensitive:
-                    out.append(container_finding(FAIL, f"container {cname(c)} holds {var.name}, whose value is marked sensitive, in plaintext environment; move it to secrets", task, c))
-    yield from finish(out, f"no secret-looking or sensitive value in the environment of {plural(count, 'container')}")
+                    out.append(failed(f"container {cname(c)} holds {var.name}, whose value is marked sensitive, in plaintext environment; move it to secrets", task, container=c, subject=env_subject(c, var.name)))
+    containers = plural(count, "container")
+    yield from out or [passed(f"no secret-looking or sensitive value in the environment of {containers}", subject=scope_subject(deployment))]
 
 
 BAD = """\

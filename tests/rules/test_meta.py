@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 
 from ctj_policy.config import DEFAULT
-from ctj_policy.model import ERROR, STATUSES, WARNING, Deployment, Finding, Unknown, KNOWN_AFTER_APPLY
+from ctj_policy.model import ERROR, KNOWN_AFTER_APPLY, STATUSES, SUBJECT_KINDS, WARNING, Deployment, Finding, Subject, Unknown
 from ctj_policy.rules import ALL_RULES, RULES_BY_ID, get_rule
 from ctj_policy.rules.base import APPLIES_TO
 
-from .builders import CONFIG, del_secret, legacy, secret_to_env, set_env, stage1, unknown_containers
+from .builders import RULE_ADMIN, CONFIG, del_secret, edit, legacy, secret_to_env, service, set_env, stage1, task, unknown_containers
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT.parent / "shared" / "SPEC.md"
@@ -144,6 +144,8 @@ def _all(dep: Deployment) -> list[tuple[str, Finding]]:
             assert isinstance(f, Finding)
             assert f.status in STATUSES and f.status != "waived"
             assert f.message and "\n" not in f.message
+            assert isinstance(f.subject, Subject) and f.subject.kind in SUBJECT_KINDS, (rule.id, f.message)
+            assert isinstance(f.subject.name, str) and (f.subject.container is None or isinstance(f.subject.container, str)), (rule.id, f.subject)
             out.append((rule.id, f))
     return out
 
@@ -183,6 +185,34 @@ def test_unknown_containers_is_never_pass_for_container_rules():
             assert by_rule[rule.id] == {"unknown"}, rule.id
 
 
+def _failing_subjects(rule_id: str, dep: Deployment) -> set[Subject]:
+    return {f.subject for f in get_rule(rule_id).check(dep, CONFIG) if f.status == "fail"}
+
+
+def test_subjects_name_what_is_wrong():
+    """Findings say what they are about by name: the variable and its container, the route, the volume,
+    the attachment, the container, the resource (reporters and the diagram read this, never the message)."""
+    dep = set_env(stage1(), "django", "SQL_HOST", "db.example.com")
+    assert _failing_subjects("CTJ022", dep) == {Subject("env", "SQL_HOST", "django")}
+    dep = stage1()
+    dep.listener_rules = [r for r in dep.listener_rules if r.address != RULE_ADMIN]
+    assert _failing_subjects("CTJ010", dep) == {Subject("route", "/admin/*")}
+    dep = stage1()
+    task(dep).requires_compatibilities = ("FARGATE",)
+    service(dep).launch_type = "FARGATE"
+    task(dep).volumes = (type(task(dep).volumes[0])("pgdata"),)  # a bind mount: task storage
+    assert _failing_subjects("CTJ024", dep) == {Subject("volume", "pgdata", "postgres")}
+    dep = stage1()
+    service(dep).load_balancers = service(dep).load_balancers[:1]
+    assert _failing_subjects("CTJ011", dep) == {Subject("attachment", "frontend", "nextjs")}
+    dep = edit(stage1(), "postgres", image="postgres:latest")
+    assert _failing_subjects("CTJ021", dep) == {Subject("container", "postgres")}
+    dep = stage1()
+    service(dep).desired_count = 2
+    assert _failing_subjects("CTJ026", dep) == {Subject("service", service(dep).address)}
+    assert {f.subject for f in get_rule("CTJ003").check(Deployment(), CONFIG)} == {Subject("task", "")}
+
+
 def test_findings_carry_address_and_location():
     dep = stage1()
     dep = secret_to_env(dep, "django", "SQL_PASSWORD", "x-plain")
@@ -204,7 +234,7 @@ def test_no_secret_value_in_any_message():
     dep = set_env(dep, "django", "DJANGO_DEBUG", values[5], sensitive=True)  # a sensitive value under a checked name
     dep = set_env(dep, "django", "SQL_USER", values[6], sensitive=True)  # compared against POSTGRES_USER
     dep = set_env(dep, "django", "SQL_PORT", values[7], sensitive=True)
-    messages = [f.message for _, f in _all(dep)]
+    messages = [f.message for _, f in _all(dep)] + [f.subject.key() for _, f in _all(dep)]
     assert any(f.status == "fail" for _, f in _all(dep))
     for v in values:
         for m in messages:
