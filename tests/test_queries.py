@@ -126,3 +126,19 @@ def test_secret_key_and_comparison():
     assert same_secret_value(dep, ref, f"{DB_ARN}:password::") is True  # the Ref names the secret whose arn that is
     assert same_secret_value(stage1(True), ref, ref) is True
     assert same_secret_value(stage1(True), ref, Ref("module.db", "owner_password_arn")) is None
+
+
+def test_queries_import_only_the_standard_library_and_the_model():
+    """queries sit just above the model: no third-party package, no loader, rule, engine or reporter."""
+    import subprocess
+    import sys
+
+    blocked = "; ".join(f"sys.modules[{m!r}] = None" for m in ("click", "jsonschema", "hcl2", "lark", "yaml", "checkov"))
+    code = (
+        f"import sys; {blocked}; import ctj_policy.queries; "
+        "bad = sorted(m for m in sys.modules if m.startswith(('ctj_policy.loaders', 'ctj_policy.rules', 'ctj_policy.engine', "
+        "'ctj_policy.reporters', 'ctj_policy.cli'))); print(bad)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
