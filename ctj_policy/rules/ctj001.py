@@ -85,7 +85,7 @@ RULE = Rule(
     severity=ERROR,
     summary="one task definition with exactly three containers: frontend, backend, database",
     rationale=(
-        "The Stage 1 decision (seed 000, the CTJ deployment-infra doc; seed 001, the incubator issue) runs CTJ as "
+        "The Stage 1 decision (docs/decision.md#topology) runs CTJ as "
         "ONE ECS task with three container definitions - Next.js, Django and Postgres - so that cross-container "
         "traffic stays on localhost and the three scale together as a unit. Roles are recognized by image (the "
         "official postgres repository, the civic-tech-jobs-backend and -frontend ECR repositories) and, when the "

@@ -88,9 +88,9 @@ RULE = Rule(
     severity=ERROR,
     summary="the legacy fullstack service and ECR repo are gone",
     rationale=(
-        "The Stage 1 decision (seed 001) replaces the single civic_tech_jobs_fullstack_stage_service module call with "
+        "The Stage 1 decision (docs/decision.md#todays-deployment) replaces the single civic_tech_jobs_fullstack_stage_service module call with "
         "the multi-container task and splits the civic_tech_jobs_ecr_fullstack module into the frontend and backend "
-        "repositories; seed 000 records that stage still runs the legacy single fullstack container. Anything whose "
+        "repositories (docs/decision.md#images-and-repositories), while stage still runs the legacy single fullstack container. Anything whose "
         "address or name carries the legacy marker ('fullstack') and deploys a service, task definition or image "
         "repository means the cutover is incomplete: two deployments would compete for the same hostname and "
         "listener. A legacy-named module that only keeps the stage DNS record is not flagged."

@@ -50,7 +50,7 @@ RULE = Rule(
     severity=ERROR,
     summary="the task uses `awsvpc` (containers share localhost)",
     rationale=(
-        "The Stage 1 decision (seeds 000 and 001) keeps cross-container traffic on localhost: Django reaches Postgres "
+        "The Stage 1 decision (docs/decision.md#topology) keeps cross-container traffic on localhost: Django reaches Postgres "
         "on localhost:5432 and Next.js reaches Django on localhost:8000, with no service discovery. Only awsvpc "
         "gives the task's containers one network namespace; an unset network_mode is bridge on EC2, where localhost "
         "is per container."

@@ -124,7 +124,7 @@ RULE = Rule(
     severity=ERROR,
     summary="ECR repos `civic-tech-jobs-frontend` / `-backend`, none for Postgres; images come from them",
     rationale=(
-        "The Stage 1 decision (seed 001, part 1; seed 000's resource table) splits the fullstack ECR repository into "
+        "The Stage 1 decision (docs/decision.md#images-and-repositories) splits the fullstack ECR repository into "
         "civic-tech-jobs-frontend and civic-tech-jobs-backend, one image per non-Postgres container, pushed with the "
         "stage tag by the deploy workflow; Postgres uses the upstream image and needs no repository. The task must "
         "run the images from those repositories, or the workflow's pushes never reach it."

@@ -201,7 +201,7 @@ RULE = Rule(
     severity=ERROR,
     summary="ALB rules: `/api/*`, `/admin/*` -> backend TG before a catch-all -> frontend TG",
     rationale=(
-        "The Stage 1 decision (seeds 000 and 001) routes /api/* and /admin/* to the Django target group and everything "
+        "The Stage 1 decision (docs/decision.md#routing) routes /api/* and /admin/* to the Django target group and everything "
         "else to the Next.js target group, for one browser origin. The incubator listener is shared by every project, "
         "so 'default -> Next.js' is a catch-all /* rule with CTJ's host header, and it must carry a larger priority "
         "number than the /api/* and /admin/* rules, or it swallows them. The backend/frontend target groups are the "

@@ -164,7 +164,7 @@ RULE = Rule(
     severity=ERROR,
     summary="one service attaches backend:8000 and frontend:3000 to their TGs (`target_type = \"ip\"`)",
     rationale=(
-        "The Stage 1 decision (seeds 000 and 001) backs both target groups, Django's and Next.js's, by the same ECS "
+        "The Stage 1 decision (docs/decision.md#routing) backs both target groups, Django's and Next.js's, by the same ECS "
         "task. One aws_ecs_service runs the task and registers it twice, through two load_balancer blocks: the Django "
         "container on 8000 and the Next.js container on 3000, each a containerPort of that container. With awsvpc the "
         "task is registered by IP, so both target groups need target_type \"ip\"."

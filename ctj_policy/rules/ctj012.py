@@ -103,7 +103,7 @@ RULE = Rule(
     severity=ERROR,
     summary="Postgres is never reachable through the ALB or a security group (5432)",
     rationale=(
-        "The Stage 1 decision (seeds 000 and 001) gives Postgres no public ingress: it is reachable only from the "
+        "The Stage 1 decision (docs/decision.md#database) gives Postgres no public ingress: it is reachable only from the "
         "Django container inside the task, on localhost:5432, and is not attached to the ALB. Any load_balancer block "
         "naming the database container, any target group, listener rule or security-group ingress that admits 5432 "
         "(port ranges and 'all traffic' included) opens it beyond the task. With no task in scope the rule still "

@@ -49,7 +49,7 @@ RULE = Rule(
     severity=ERROR,
     summary="no RDS, RDS data source, `postgresql_*` resource or database module in CTJ",
     rationale=(
-        "The Stage 1 decision (seed 001, part 4; seed 000) drops RDS: the civic_tech_jobs_stage_database module call "
+        "The Stage 1 decision (docs/decision.md#database) drops RDS: the civic_tech_jobs_stage_database module call "
         "goes away and Postgres runs as a container in the task, the only database in scope for the rewrite. Any "
         "aws_db_instance, aws_rds_cluster(_instance), aws_db_proxy, RDS data source, postgresql_* resource or "
         "database module call inside the CTJ scope means CTJ still provisions or reads managed storage. The shared "

@@ -74,7 +74,7 @@ RULE = Rule(
     severity=ERROR,
     summary="official postgres image pinned to the configured major (18)",
     rationale=(
-        "The Stage 1 decision (seed 001, part 4; seed 000: 'Postgres 18') adds a Postgres container using the "
+        "The Stage 1 decision (docs/decision.md#images-and-repositories) adds a Postgres container using the "
         "upstream postgres:18 image, with no ECR repository of its own. A tag of that major (18, 18.1, "
         "18.1-bookworm, 18-alpine) keeps the data directory format stable; 'latest', no tag or another major "
         "(a new major cannot open an old data directory) fails. A digest without a tag pins an image but hides its "

@@ -165,7 +165,7 @@ RULE = Rule(
     severity=ERROR,
     summary="Django connects to `localhost:5432` with Postgres' own user and database",
     rationale=(
-        "The Stage 1 decision (seed 001, part 4; seed 000's Stage 1 variables) has Django connect with SQL_HOST / "
+        "The Stage 1 decision (docs/decision.md#database) has Django connect with SQL_HOST / "
         "SQL_PORT / SQL_USER / SQL_PASSWORD / SQL_DATABASE to localhost:5432 with the same credentials as the "
         "Postgres container's init values. So SQL_HOST is localhost (127.0.0.1, ::1), SQL_PORT is 5432, and "
         "SQL_USER / SQL_DATABASE equal the effective POSTGRES_USER / POSTGRES_DB (the image defaults user to "

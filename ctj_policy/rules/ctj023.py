@@ -137,8 +137,8 @@ RULE = Rule(
     severity=ERROR,
     summary="both passwords come from the same secret and key, via `secrets`",
     rationale=(
-        "The Stage 1 decision (seed 001, part 4) has Django connect 'with the same credentials as the Postgres init "
-        "env'; seed 000 lists POSTGRES_PASSWORD and SQL_PASSWORD among the Stage 1 variables. Reading both from one "
+        "The Stage 1 decision (docs/decision.md#database) has Django connect with the same credentials as the "
+        "Postgres container's initialization values, POSTGRES_PASSWORD and SQL_PASSWORD among them. Reading both from one "
         "secret and one JSON key in ECS secrets (never plaintext environment) makes them equal by construction and "
         "keeps the password out of the task definition; user and database name, when they come from a secret, "
         "come from that same secret."

@@ -94,8 +94,8 @@ RULE = Rule(
     severity=ERROR,
     summary="Postgres data on a persistent volume (EFS; on EC2 also host path / shared docker volume)",
     rationale=(
-        "The Stage 1 decision (seed 001, part 4) says the Postgres data dir at /var/lib/postgresql/data needs "
-        "persistent storage (configuration left to DevOps; seed 000: persistence is configured in Terraform). The "
+        "The Stage 1 decision (docs/decision.md#database) says the Postgres data dir at /var/lib/postgresql/data "
+        "needs persistent storage, configured by DevOps in Terraform. The "
         "database container must mount, read-write, a task volume at that path or an ancestor that outlives the "
         "task: EFS on any launch type; on EC2 also host_path or a docker volume with scope 'shared'. A bind mount "
         "without host_path, a task-scoped docker volume and an ECS-managed EBS volume (configure_at_launch) go away "

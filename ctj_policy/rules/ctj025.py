@@ -130,8 +130,8 @@ RULE = Rule(
     severity=ERROR,
     summary="the effective `PGDATA` lies inside that volume (Postgres 18 changed the default)",
     rationale=(
-        "The Stage 1 decision (seed 001, part 4) runs the upstream postgres:18 image with its data on persistent "
-        "storage. Postgres writes where PGDATA points, not where the volume is: images up to 17 default to "
+        "The Stage 1 decision (docs/decision.md#database) runs the upstream postgres:18 image with its data on persistent "
+        "storage. Postgres writes where PGDATA points, not where the volume is (docs/decision.md#what-the-tool-derives): images up to 17 default to "
         "/var/lib/postgresql/data, 18+ default to /var/lib/postgresql/<major>/docker and refuse to start when a "
         "volume is mounted at /var/lib/postgresql/data without an explicit PGDATA. The effective PGDATA must lie "
         "inside the database container's data mount; whether that mount persists and is writable is CTJ024's "

@@ -92,7 +92,7 @@ RULE = Rule(
     severity=ERROR,
     summary="a single writer: one task, no overlap on deploy, no autoscaling above 1",
     rationale=(
-        "The Stage 1 decision (seeds 000 and 001) runs Postgres inside the task with its data on one persistent "
+        "The Stage 1 decision (docs/decision.md#topology, #database) runs Postgres inside the task with its data on one persistent "
         "volume; the three containers scale together as a unit. A second copy of the task - desired_count above 1, "
         "a rolling deploy with deployment_maximum_percent above 100, or an autoscaling target above 1 - starts a "
         "second Postgres server on the same data directory and corrupts it. deployment_minimum_healthy_percent must "

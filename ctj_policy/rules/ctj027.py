@@ -88,7 +88,7 @@ RULE = Rule(
     severity=WARNING,
     summary="Django waits for a healthy Postgres (`dependsOn` HEALTHY + `healthCheck`)",
     rationale=(
-        "In the Stage 1 decision (seeds 000 and 001) Django reaches Postgres on localhost:5432 inside one task. ECS "
+        "In the Stage 1 decision (docs/decision.md#topology) Django reaches Postgres on localhost:5432 inside one task. ECS "
         "starts containers together unless told otherwise, so Django's startup (migrations, first queries) races "
         "Postgres's first-boot initialization from POSTGRES_USER / POSTGRES_PASSWORD / POSTGRES_DB. A dependsOn with "
         "condition HEALTHY on a database healthCheck orders them; without it the backend crash-loops until Postgres is up."

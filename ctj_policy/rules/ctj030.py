@@ -71,7 +71,7 @@ RULE = Rule(
     severity=WARNING,
     summary="no `NEXT_PUBLIC_*` at runtime (they are build-time `--build-arg`s)",
     rationale=(
-        "The Stage 1 decision (seed 001, part 3) notes that Next.js inlines NEXT_PUBLIC_* values into the JS bundle "
+        "The Stage 1 decision (docs/decision.md#runtime-variables) notes that Next.js inlines NEXT_PUBLIC_* values into the JS bundle "
         "during npm run build, so setting them at container runtime has no effect: NEXT_PUBLIC_API_URL goes into the "
         "deploy workflow's docker build step as a --build-arg, not into the Terraform container environment. Runtime "
         "secrets are injected the same way as environment and are flagged too. Without a frontend container there is "

@@ -77,8 +77,8 @@ RULE = Rule(
     severity=ERROR,
     summary="no secret-looking or sensitive value in any container's plain `environment`",
     rationale=(
-        "The Stage 1 decision (seed 001, part 4) leaves credential sourcing to DevOps (random_password, Secrets "
-        "Manager), but today's stage puts SECRET_KEY = random_password.cookie_key.result in the plaintext "
+        "The Stage 1 decision (docs/decision.md#database) leaves credential sourcing to DevOps (random_password, Secrets "
+        "Manager), but today's stage (docs/decision.md#todays-deployment) puts SECRET_KEY = random_password.cookie_key.result in the plaintext "
         "container_environment, where the task definition, the console and every plan show it. A variable whose name "
         "looks secret (PASSWORD, SECRET, TOKEN, *_KEY, ...) or whose value the plan marks sensitive belongs in the "
         "container's secrets. Every container of every task definition in scope is checked; the value is never shown."

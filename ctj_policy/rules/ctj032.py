@@ -121,7 +121,7 @@ RULE = Rule(
     severity=ERROR,
     summary="Django has `DJANGO_SECRET_KEY` (secret), `DJANGO_ALLOWED_HOSTS`, `DJANGO_DEBUG=False`",
     rationale=(
-        "The Stage 1 decision (seed 000, Stage 1 variables) declares DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and "
+        "The Stage 1 decision (docs/decision.md#runtime-variables) declares DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and "
         "DJANGO_DEBUG for the Django container on stage.civictechjobs.org. The secret key must come from secrets "
         "(never plaintext environment), ALLOWED_HOSTS must be non-empty or Django rejects every request, and DEBUG "
         "must be false (False/false/0/no/off). A missing DJANGO_DEBUG fails: it is a required Stage 1 variable and "

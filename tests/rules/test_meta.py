@@ -27,6 +27,14 @@ ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT.parent / "shared" / "SPEC.md"
 
 
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a Markdown heading."""
+    return re.sub(r"[^a-z0-9 -]", "", heading.strip().lower()).replace(" ", "-")
+
+
+DECISION_ANCHORS = {_slug(h) for h in re.findall(r"^#{2,3} (.+)$", (ROOT / "docs" / "decision.md").read_text(encoding="utf-8"), flags=re.M)}
+
+
 def test_registry_is_every_rule_module_in_id_order():
     modules = sorted(p.stem for p in (ROOT / "ctj_policy" / "rules").glob("ctj[0-9][0-9][0-9].py"))
     assert [r.id.lower() for r in ALL_RULES] == modules
@@ -43,7 +51,12 @@ def test_metadata(rule):
     assert rule.resource_types and all(re.fullmatch(r"[a-z0-9_*]+", t) for t in rule.resource_types)
     assert rule.applies_to in APPLIES_TO
     assert rule.bad.strip() and rule.good.strip() and rule.bad != rule.good
-    assert "seed" in rule.rationale.lower() and "decision" in rule.rationale.lower()
+    # the rationale cites the decision as this repository states it, never a document outside it
+    cited = re.findall(r"docs/decision\.md(#[a-z0-9-]+(?:, #[a-z0-9-]+| and #[a-z0-9-]+)*)", rule.rationale)
+    assert cited, f"{rule.id}: the rationale must cite docs/decision.md#<section>"
+    for anchor in re.findall(r"#([a-z0-9-]+)", " ".join(cited)):
+        assert anchor in DECISION_ANCHORS, f"{rule.id}: docs/decision.md has no section #{anchor}"
+    assert not re.search(r"\bseeds?\b|SPEC\.md|\.\./shared", rule.rationale + rule.remediation, flags=re.I), rule.id
     assert callable(rule.check)
     assert rule.check.__module__ == f"ctj_policy.rules.{rule.id.lower()}"
 
