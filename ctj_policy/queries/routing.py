@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from ..config import Config
-from ..model import UNRESOLVED, Container, Deployment, Ref, Service, TargetGroup, Template, Unknown, describe, is_symbolic, same_value, strip_index
+from ..model import UNRESOLVED, Container, Deployment, Ref, Service, TargetGroup, Unknown, describe, is_symbolic, same_value, strip_index
 from .task import BACKEND, ctj_service, ctj_task, role_container
 from .values import as_int, items
 
@@ -51,13 +51,22 @@ def container_ports(container: Container) -> set[int] | Unknown:
     return out
 
 
+TARGET_GROUP_TYPES = ("aws_lb_target_group", "aws_alb_target_group")
+
+
+def names_target_group(ref: Ref) -> bool:
+    """Does ``ref`` name a managed target group resource (not a data source, a module output or another block)?"""
+    parts = strip_index(ref.address).split(".")
+    return len(parts) >= 2 and parts[-2] in TARGET_GROUP_TYPES and (len(parts) == 2 or parts[-3] != "data")
+
+
 def resolve_target_group(deployment: Deployment, value: Any) -> TargetGroup | None | Unknown:
-    """Which target group in scope does an arn/Ref point at?"""
+    """Which target group in scope does an arn/Ref point at?  None: none of them (a Ref to another
+    target group resource, or a known ARN matching none); an Unknown when that cannot be told (a data
+    source, a module output, a value known only after apply)."""
     found = deployment.resolve(value, deployment.target_groups, ("arn", "id"))
-    if found is None and isinstance(value, Ref) and "target_group" not in value.address:
+    if found is None and isinstance(value, Ref) and not names_target_group(value):
         return Unknown(UNRESOLVED, value.describe(), "does not name a target group in scope")
-    if found is None and isinstance(value, Template):
-        return Unknown(UNRESOLVED, value.describe())
     return found  # type: ignore[return-value]
 
 

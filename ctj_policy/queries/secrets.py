@@ -75,14 +75,31 @@ def same_secret(deployment: Deployment, a: Any, b: Any) -> bool | None:
     return same_value(ka.secret, kb.secret)
 
 
+CURRENT_STAGE = "AWSCURRENT"  # what ECS reads when a valueFrom names no version
+
+
+def _same_version(ka: SecretKey, kb: SecretKey) -> bool | None:
+    """Do two references read the same version of a secret?  A version id and a
+    stage cannot be compared without the secret's version history (None)."""
+    if ka.version_id and kb.version_id:
+        return ka.version_id == kb.version_id
+    if ka.version_id or kb.version_id:
+        return None
+    return (ka.version_stage or CURRENT_STAGE) == (kb.version_stage or CURRENT_STAGE)
+
+
 def same_secret_value(deployment: Deployment, a: Any, b: Any) -> bool | None:
-    """Same secret AND the same JSON key / version: the same string at runtime."""
+    """Same secret, same JSON key and same version: the same string at runtime.
+    (``AWSPREVIOUS`` is not the value ``AWSCURRENT`` or no stage reads.)"""
     same = same_secret(deployment, a, b)
     if same is not True:
         return same
     ka, kb = secret_key(a), secret_key(b)
-    if (ka.json_key, ka.version_stage, ka.version_id) == (kb.json_key, kb.version_stage, kb.version_id):
-        if isinstance(a, Template) and not isinstance(ka.secret, (Ref, str)):
-            return same_value(a, b)
-        return True
-    return False
+    if ka.json_key != kb.json_key:
+        return False
+    version = _same_version(ka, kb)
+    if version is not True:
+        return version
+    if isinstance(a, Template) and not isinstance(ka.secret, (Ref, str)):
+        return same_value(a, b)
+    return True

@@ -37,6 +37,8 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
                 out.append(failed(f"{svc.address} attaches the database container '{describe(lb.container_name)}' to a load balancer; Postgres must stay unattached", svc, subject=block))
             elif as_int(lb.container_port) == port:
                 out.append(failed(f"{svc.address} attaches container '{describe(lb.container_name)}' port {port} to a load balancer", svc, subject=block))
+            elif names_unknown is None and any(same_value(lb.container_name, n) is None for n in db_names):
+                out.append(undecided(f"cannot tell whether {svc.address}'s load_balancer block names the database container: container_name is {describe(lb.container_name, quote=True)}", svc, subject=block))
             elif names_unknown is not None:
                 out.append(undecided(f"cannot tell whether {svc.address}'s load_balancer block for '{describe(lb.container_name)}' names the database container: {explain_unknown(names_unknown)}", svc, subject=block))
             elif is_symbolic(lb.container_port):
@@ -106,8 +108,10 @@ RULE = Rule(
         "The Stage 1 decision (docs/decision.md#database) gives Postgres no public ingress: it is reachable only from the "
         "Django container inside the task, on localhost:5432, and is not attached to the ALB. Any load_balancer block "
         "naming the database container, any target group, listener rule or security-group ingress that admits 5432 "
-        "(port ranges and 'all traffic' included) opens it beyond the task. With no task in scope the rule still "
-        "checks the network resources."
+        "(port ranges and 'all traffic' included) opens it beyond the task. A load_balancer block on container port "
+        "5432 fails whichever container it names: the containers share the task's network namespace, so its target "
+        "group admits 5432 of the task, where Postgres listens. With no task in scope the rule still checks the "
+        "network resources."
     ),
     remediation=(
         "Remove load_balancer blocks, target groups and listener rules for the Postgres container, and restrict the "
