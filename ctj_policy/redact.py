@@ -1,35 +1,202 @@
-"""Redaction of secret values from everything the tool prints.  Standard library only."""
+"""Redaction of secret values from everything the tool prints.  Standard library only.
+
+A :class:`Redactor` holds the strings that must never be printed (a
+deployment's ``redact`` set: values the input marks sensitive, values of
+secret-looking variables).  It masks each of them, and the forms a message or
+a report format turns them into:
+
+* quoted or escaped: ``repr()``/``ascii()`` (backslashes doubled, quotes and
+  control characters escaped), ``json.dumps`` (with and without
+  ``ensure_ascii``), a plain backslash-doubling, and those forms nested twice
+  (a ``repr`` of a message that already holds a ``repr``);
+* escaped by an output format (a Markdown table cell, a Mermaid label, a
+  GitHub workflow command): the reporter names its escape functions and
+  :meth:`Redactor.text` applies each to every form.
+
+Every occurrence of every form is found, overlapping ones included, and each
+run of text covered by at least one occurrence is replaced by one ``MASK``:
+two overlapping secrets never leave a part of either, a secret containing a
+shorter one is masked whole (never ``(redacted)-LONGER-SECRET``), and the
+result does not depend on set order or ``PYTHONHASHSEED`` (forms are sorted by
+length, then text).
+
+Where redaction happens (one Redactor per evaluated deployment):
+
+* ``engine.evaluate`` passes every Result through :meth:`Redactor.result`
+  when it stamps them (message, address, title, location files, waiver
+  reason, subject): a Result never holds a secret, whoever reads it;
+* ``reporters.render`` -- the one function every output format goes through --
+  hands the report's Redactor to the reporter for text it derives from the
+  deployment itself (the Markdown diagram's labels, redacted before any
+  shortening), then makes a final pass over the rendered output with the
+  format's escapes (:meth:`Redactor.output`).  The final pass parses JSON
+  and XML output and redacts their string values only, so a secret that
+  happens to equal ``null`` or a tag name cannot break the document.
+"""
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import replace
-from typing import Iterable
+from typing import Any, Callable, Iterable
 
-from .model import Result
+from .model import Location, Result, Subject
 
 MASK = "(redacted)"
 MIN_LEN = 4  # shorter strings are too common to redact safely (and too short to be secrets)
 
+Escape = Callable[[str], str]
+
+
+def _quoted_forms(secret: str) -> set[str]:
+    """``secret`` as the ways of quoting or escaping a string print it (inner text, no quotes)."""
+
+    def once(s: str) -> set[str]:
+        out = {
+            repr(s)[1:-1],
+            ascii(s)[1:-1],
+            json.dumps(s)[1:-1],
+            json.dumps(s, ensure_ascii=False)[1:-1],
+            s.replace("\\", "\\\\"),
+        }
+        # the quote character escaped depends on the whole string being quoted
+        out |= {f.replace("'", "\\'") for f in out} | {f.replace('"', '\\"') for f in out}
+        return out
+
+    level1 = once(secret)
+    forms = {secret} | level1
+    for f in level1:
+        if f != secret:
+            forms |= once(f)
+    return forms
+
 
 class Redactor:
-    def __init__(self, secrets: Iterable[str] = ()):
-        # longest first so a secret containing another is masked whole
-        self.secrets = sorted({s for s in secrets if isinstance(s, str) and len(s) >= MIN_LEN}, key=len, reverse=True)
+    """Masks a fixed set of secrets, and their quoted and escaped forms, in text."""
 
-    def text(self, text: str | None) -> str | None:
-        if not text or not self.secrets:
+    def __init__(self, secrets: Iterable[Any] = ()):
+        kept = {s for s in secrets if isinstance(s, str) and len(s) >= MIN_LEN and s.strip()}
+        # longest first, then by text: a stable order whatever the set's iteration order
+        self.secrets: list[str] = sorted(kept, key=lambda s: (-len(s), s))
+        forms: set[str] = set()
+        for s in self.secrets:
+            forms |= _quoted_forms(s)
+        self._forms = frozenset(forms)
+        self._patterns: dict[tuple, re.Pattern | None] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.secrets)
+
+    # -- matching ----------------------------------------------------------
+
+    def _pattern(self, escapes: tuple[Escape, ...]) -> re.Pattern | None:
+        if escapes not in self._patterns:
+            forms = set(self._forms)
+            for escape in escapes:
+                forms |= {escape(f) for f in self._forms}
+            forms.discard("")
+            ordered = sorted(forms, key=lambda f: (-len(f), f))
+            self._patterns[escapes] = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+        return self._patterns[escapes]
+
+    def spans(self, text: str, escapes: tuple[Escape, ...] = ()) -> list[tuple[int, int]]:
+        """The runs of ``text`` covered by some form of some secret (merged, in order)."""
+        pattern = self._pattern(escapes)
+        if pattern is None or not text:
+            return []
+        out: list[tuple[int, int]] = []
+        search = pattern.search
+        m = search(text)
+        while m is not None:
+            start, end = m.span()
+            if out and start <= out[-1][1]:
+                if end > out[-1][1]:
+                    out[-1] = (out[-1][0], end)
+            else:
+                out.append((start, end))
+            # the next occurrence may start inside this one (overlapping secrets)
+            m = search(text, start + 1)
+        return out
+
+    def text(self, text: Any, escapes: tuple[Escape, ...] = ()) -> Any:
+        """``text`` with every occurrence of a secret (any form) replaced by ``MASK``; non-strings unchanged."""
+        if not isinstance(text, str) or not text or not self.secrets:
             return text
-        for secret in self.secrets:
-            if secret in text:
-                text = text.replace(secret, MASK)
-        return text
+        spans = self.spans(text, escapes)
+        if not spans:
+            return text
+        parts: list[str] = []
+        last = 0
+        for start, end in spans:
+            parts.append(text[last:start])
+            parts.append(MASK)
+            last = end
+        parts.append(text[last:])
+        return "".join(parts)
+
+    # -- structured values ------------------------------------------------------
+
+    def location(self, loc: Location | None) -> Location | None:
+        if loc is None or not self.secrets:
+            return loc
+        return replace(loc, file=self.text(loc.file), call_site=self.location(loc.call_site))
+
+    def subject(self, subject: Subject | None) -> Subject | None:
+        if subject is None or not self.secrets:
+            return subject
+        return replace(subject, name=self.text(subject.name), container=self.text(subject.container))
 
     def result(self, result: Result) -> Result:
+        """Every text field of a Result, redacted."""
         if not self.secrets:
             return result
         return replace(
             result,
+            title=self.text(result.title),
             message=self.text(result.message),
             address=self.text(result.address),
+            location=self.location(result.location),
             waiver_reason=self.text(result.waiver_reason),
+            subject=self.subject(result.subject),
         )
+
+    def value(self, value: Any) -> Any:
+        """A decoded JSON value with every string (keys excepted) redacted."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, list):
+            return [self.value(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.value(v) for k, v in value.items()}
+        return value
+
+    # -- rendered output ----------------------------------------------------------
+
+    def output(self, rendered: str, kind: str = "text", escapes: tuple[Escape, ...] = (),
+               dump: Callable[[Any], str] | None = None, dump_xml: Callable[[Any], str] | None = None) -> str:
+        """The final pass over a rendered report.
+
+        ``kind`` "json": the document is decoded, its string values redacted
+        and ``dump`` re-encodes it; "xml": the same over an ElementTree
+        (attribute values, text and tails) with ``dump_xml``; "text": the
+        text itself, matching the format's ``escapes`` of every form too.
+        Output without any occurrence comes back unchanged (byte-identical).
+        """
+        if not self.secrets or not rendered:
+            return rendered
+        if not self.spans(rendered, escapes):
+            return rendered
+        if kind == "json" and dump is not None:
+            return dump(self.value(json.loads(rendered)))
+        if kind == "xml" and dump_xml is not None:
+            import xml.etree.ElementTree as ET
+
+            root = ET.fromstring(rendered.split("\n", 1)[1] if rendered.startswith("<?xml") else rendered)
+            for el in root.iter():
+                el.text = self.text(el.text)
+                el.tail = self.text(el.tail)
+                for key, val in list(el.attrib.items()):
+                    el.attrib[key] = self.text(val)
+            return dump_xml(root)
+        return self.text(rendered, escapes)

@@ -137,7 +137,7 @@ class _Fails:
         return tuple(sorted(out))
 
 
-def build(deployment: Deployment | None, results: Iterable[Result] = (), config: Any = None) -> Graph:
+def build(deployment: Deployment | None, results: Iterable[Result] = (), config: Any = None, redact: Any = None) -> Graph:
     """The deployment as a graph; an empty graph for None."""
     graph = Graph()
     if deployment is None:

@@ -205,7 +205,7 @@ def test_text_each_finding_is_one_line_without_control_characters():
     finding = [line for line in out.splitlines() if line.startswith("CTJ031")]
     assert len(finding) == 1
     assert "\x1b" not in out and "\x07" not in out
-    assert "line one line two ?[2Jcleared?" in finding[0]
+    assert r"line one line two \x1b[2Jcleared\x07" in finding[0]  # spelled out, visibly
 
 
 def test_text_finding_line_helper():

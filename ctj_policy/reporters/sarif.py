@@ -24,7 +24,6 @@ identity across runs even when line numbers move.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 from pathlib import Path, PurePosixPath
@@ -32,6 +31,9 @@ from typing import Any
 from urllib.parse import quote
 
 from ..model import ERROR, PASS, UNKNOWN, WAIVED, Report, Result
+from .escape import dump_json as dump
+
+OUTPUT = "json"  # the final redaction pass decodes it and redacts string values
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -89,7 +91,7 @@ def render(report: Report, *, root: str | os.PathLike | None = None, information
     if run["tool"]["driver"]["semanticVersion"] is None:
         del run["tool"]["driver"]["semanticVersion"]
     log = {"$schema": SCHEMA_URI, "version": SARIF_VERSION, "runs": [_drop_none(run)]}
-    return json.dumps(log, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    return dump(log)
 
 
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
