@@ -129,13 +129,16 @@ def first_unknown(*values: Any) -> Unknown | None:
     return None
 
 
-def describe(value: Any) -> str:
-    """A short human description of a value (never used for secret values)."""
-    if is_symbolic(value):
-        return value.describe()
-    if isinstance(value, str):
-        return repr(value)
-    return repr(value)
+def describe(value: Any, *, quote: bool = False) -> str:
+    """A value for messages (never a secret's): a name as is, or quoted
+    (``quote=True``, for images, ports, paths); a value known only after apply
+    as ``${address.attribute}``."""
+    if isinstance(value, Template):
+        text = value.describe()
+        return repr(text) if quote else text
+    if isinstance(value, (Unknown, Ref)):
+        return "${" + value.describe() + "}"
+    return repr(value) if quote else str(value)
 
 
 _INDEX_RE = re.compile(r"\[[^\]]*\]$")

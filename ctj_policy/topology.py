@@ -12,7 +12,7 @@ A node or an edge is *failing* when a ``fail`` result concerns it: same
 resource address, and (for elements that share an address, like the
 containers of one task) a rule about that element or a message naming it.
 The reporters draw this graph without knowing anything about Terraform.
-Standard library only (container roles come from ``rules.common``).
+Standard library only (container roles come from ``queries``).
 """
 
 from __future__ import annotations
@@ -291,7 +291,7 @@ def _roles(deployment: Deployment, config: Any) -> dict[int, str]:
     """id(container) -> role, through the rules' own classification."""
     out: dict[int, str] = {}
     try:
-        from .rules.common import container_role
+        from .queries import container_role
     except ImportError:  # pragma: no cover - rules package always ships with the tool
         container_role = None  # type: ignore[assignment]
     for task in deployment.task_definitions:
@@ -426,7 +426,7 @@ def _image_text(image: Any, deployment: Deployment) -> str:
     if image is None:
         return "image unknown"
     try:
-        from .rules.common import parse_image
+        from .queries import parse_image
 
         img = parse_image(image, deployment)
     except ImportError:  # pragma: no cover
@@ -469,7 +469,7 @@ def _secret_identity(deployment: Deployment, value_from: Any) -> tuple[str, str]
     """(stable key, label) of the secret a ``valueFrom`` points at."""
     secret: Any = value_from
     try:
-        from .rules.common import secret_key
+        from .queries import secret_key
 
         secret = secret_key(value_from).secret
     except ImportError:  # pragma: no cover

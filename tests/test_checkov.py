@@ -36,7 +36,7 @@ from ctj_policy.checkov_cmd import checkov_argv, offline_env
 from ctj_policy.config import DEFAULT
 from ctj_policy.engine import evaluate
 from ctj_policy.loaders.checkov_conf import CHECK_MAP, CTJ_SERVICE_RULES, CTJ_TASK_RULES, resource_status
-from ctj_policy.rules.common import ctj_service, ctj_task
+from ctj_policy.queries import ctj_service, ctj_task
 from ctj_policy.model import FAIL, PASS, UNKNOWN
 
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"

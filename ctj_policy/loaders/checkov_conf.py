@@ -552,7 +552,7 @@ def plan_evaluation(plan_path: str, config: Config = DEFAULT, option: str | None
     if key in _plan_evaluations:
         return _plan_evaluations[key]
     from ..engine import apply_waivers, run_rules
-    from ..rules.common import ctj_service, ctj_task
+    from ..queries import ctj_service, ctj_task
     from .plan import load_plan
 
     evaluation: PlanEvaluation | None = None

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..config import Config
-from ..model import ERROR, Deployment, Finding, Unknown
+from ..model import ERROR, Deployment, Finding, Unknown, describe
+from ..queries import BACKEND, DATABASE, FRONTEND, ROLES, explain_unknown, roles_of
 from .base import Rule
-from .common import BACKEND, DATABASE, FRONTEND, ROLES, cname, explain_unknown, failed, passed, roles_of, show, undecided
+from .common import cname, failed, passed, undecided
 
 
 def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
@@ -33,7 +34,7 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     unknown = [(c, r) for c, r in roles if isinstance(r, Unknown)]
     for c, r in roles:
         if r is None:
-            out.append(failed(f"container {cname(c)} of {task.address} is neither frontend, backend nor database (image {show(c.image)}, name not in the configured role names)", task))
+            out.append(failed(f"container {cname(c)} of {task.address} is neither frontend, backend nor database (image {describe(c.image, quote=True)}, name not in the configured role names)", task))
     known = [r for _, r in roles if isinstance(r, str)]
     for role in ROLES:
         n = known.count(role)

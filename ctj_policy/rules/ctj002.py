@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from ..config import Config
-from ..model import ERROR, Deployment, Finding, ModuleCall
+from ..model import ERROR, Deployment, Finding, ModuleCall, is_symbolic
+from ..queries import explain_unknown
 from .base import Rule
-from .common import explain_unknown, failed, finish, is_symbolic, undecided
+from .common import failed, finish, undecided
 
 
 def _marker(text: Any, config: Config) -> str | None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..config import Config
-from ..model import ERROR, Deployment, Finding
+from ..model import ERROR, Deployment, Finding, describe, is_symbolic
+from ..queries import ctj_task, explain_unknown
 from .base import Rule
-from .common import NO_TASK, ctj_task, explain_unknown, failed, is_symbolic, passed, show, undecided
+from .common import NO_TASK, failed, passed, undecided
 
 
 def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
@@ -23,7 +24,7 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     elif mode is None:
         yield failed(f"task {task.address} does not set network_mode (bridge on EC2: containers do not share localhost); set network_mode = \"awsvpc\"", task)
     else:
-        yield failed(f"task {task.address} uses network_mode {show(mode)}; containers share localhost only with \"awsvpc\"", task)
+        yield failed(f"task {task.address} uses network_mode {describe(mode, quote=True)}; containers share localhost only with \"awsvpc\"", task)
 
 
 RULE = Rule(

@@ -6,24 +6,10 @@ import re
 from typing import Iterator
 
 from ..config import Config
-from ..model import ERROR, FAIL, UNKNOWN, Deployment, EcrRepository, Finding, Unknown
+from ..model import ERROR, FAIL, UNKNOWN, Deployment, EcrRepository, Finding, Unknown, describe
+from ..queries import BACKEND, FRONTEND, containers_unknown, ctj_task, explain_unknown, parse_image, role_container
 from .base import Rule
-from .common import (
-    BACKEND,
-    FRONTEND,
-    NO_TASK,
-    cname,
-    container_finding,
-    containers_unknown,
-    ctj_task,
-    explain_unknown,
-    failed,
-    finish,
-    parse_image,
-    role_container,
-    show,
-    undecided,
-)
+from .common import NO_TASK, cname, container_finding, failed, finish, undecided
 
 
 def _is_postgres_repo(name: str, config: Config) -> bool:
@@ -52,7 +38,7 @@ def _image_check(deployment: Deployment, config: Config, role: str, repo_name: s
         out.append(container_finding(UNKNOWN, f"cannot tell which repository the {role} image of {cname(c)} comes from: {explain_unknown(img.missing if img.missing is not None else c.image)}", task, c))
         return
     if img.repository != repo_name or not img.is_ecr:
-        out.append(container_finding(FAIL, f"{role} container {cname(c)} image {show(c.image)} is not from the ECR repository '{repo_name}'", task, c))
+        out.append(container_finding(FAIL, f"{role} container {cname(c)} image {describe(c.image, quote=True)} is not from the ECR repository '{repo_name}'", task, c))
         return
     if repo is None:
         return  # the missing repository is reported on its own
@@ -62,7 +48,7 @@ def _image_check(deployment: Deployment, config: Config, role: str, repo_name: s
         return
     if isinstance(repo.repository_url, str) and isinstance(c.image, str):
         if not (c.image.startswith(repo.repository_url + ":") or c.image.startswith(repo.repository_url + "@") or c.image == repo.repository_url):
-            out.append(container_finding(FAIL, f"{role} container {cname(c)} image {show(c.image)} is not from {repo.address} ({repo.repository_url})", task, c))
+            out.append(container_finding(FAIL, f"{role} container {cname(c)} image {describe(c.image, quote=True)} is not from {repo.address} ({repo.repository_url})", task, c))
 
 
 def check(deployment: Deployment, config: Config) -> Iterator[Finding]:

@@ -5,24 +5,10 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..config import Config
-from ..model import ERROR, Deployment, Finding, ListenerRule, TargetGroup, Unknown
+from ..model import ERROR, Deployment, Finding, ListenerRule, TargetGroup, Unknown, describe
+from ..queries import BACKEND, FRONTEND, as_int, explain_unknown, forwards_to, is_catch_all_pattern, path_patterns, pattern_covers, role_target_group
 from .base import Rule
-from .common import (
-    BACKEND,
-    FRONTEND,
-    as_int,
-    describe_targets,
-    explain_unknown,
-    failed,
-    finish,
-    forwards_to,
-    is_catch_all_pattern,
-    path_patterns,
-    pattern_covers,
-    role_target_group,
-    show,
-    undecided,
-)
+from .common import describe_targets, failed, finish, undecided
 
 
 def _priority(rule: ListenerRule) -> int | None:
@@ -33,7 +19,7 @@ def _priority_unknown(rule: ListenerRule, out: list[Finding], why: str) -> None:
     if rule.priority is None:
         out.append(undecided(f"{rule.address} sets no priority (AWS assigns one at apply time), so {why} cannot be decided; set priority explicitly", rule))
     else:
-        out.append(undecided(f"priority of {rule.address} is not known ({explain_unknown(rule.priority) if not isinstance(rule.priority, (int, str)) else show(rule.priority)}), so {why} cannot be decided", rule))
+        out.append(undecided(f"priority of {rule.address} is not known ({explain_unknown(rule.priority) if not isinstance(rule.priority, (int, str)) else describe(rule.priority, quote=True)}), so {why} cannot be decided", rule))
 
 
 def _tg_name(tg: TargetGroup) -> str:

@@ -5,28 +5,10 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..config import Config
-from ..model import ERROR, Deployment, Finding, Service, TargetGroup, Unknown
+from ..model import ERROR, Deployment, Finding, Service, TargetGroup, Unknown, describe, is_symbolic, same_value
+from ..queries import BACKEND, FRONTEND, as_int, container_ports, containers_unknown, ctj_task, explain_unknown, resolve_target_group, role_container, services_for
 from .base import Rule
-from .common import (
-    BACKEND,
-    FRONTEND,
-    NO_TASK,
-    as_int,
-    cname,
-    container_ports,
-    containers_unknown,
-    ctj_task,
-    explain_unknown,
-    failed,
-    finish,
-    is_symbolic,
-    resolve_target_group,
-    role_container,
-    same_value,
-    services_for,
-    show,
-    undecided,
-)
+from .common import NO_TASK, cname, failed, finish, undecided
 
 
 def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
@@ -42,13 +24,13 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     if not yes:
         if maybe:
             for s in maybe:
-                yield undecided(f"cannot tell whether {s.address} runs {task.address}: task_definition is {show(s.task_definition)}", s)
+                yield undecided(f"cannot tell whether {s.address} runs {task.address}: task_definition is {describe(s.task_definition, quote=True)}", s)
         else:
             yield failed(f"no aws_ecs_service in scope runs {task.address}")
         return
     if maybe:
         for s in maybe:
-            yield undecided(f"cannot tell whether {s.address} also runs {task.address} (Stage 1 has one service): task_definition is {show(s.task_definition)}", s)
+            yield undecided(f"cannot tell whether {s.address} also runs {task.address} (Stage 1 has one service): task_definition is {describe(s.task_definition, quote=True)}", s)
         return
     service: Service = yes[0]
     lbs = service.load_balancers
@@ -73,7 +55,7 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         undecided_blocks = [lb for lb in lbs if same_value(lb.container_name, c.name) is None]
         if not blocks:
             if undecided_blocks:
-                out.append(undecided(f"cannot tell whether a load_balancer block of {service.address} attaches {role} container {cname(c)}: container_name is {show(undecided_blocks[0].container_name)}", service))
+                out.append(undecided(f"cannot tell whether a load_balancer block of {service.address} attaches {role} container {cname(c)}: container_name is {describe(undecided_blocks[0].container_name, quote=True)}", service))
             else:
                 out.append(failed(f"no load_balancer block of {service.address} attaches the {role} container {cname(c)} (port {port})", service))
             continue
@@ -82,7 +64,7 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         if is_symbolic(lb.container_port):
             out.append(undecided(f"container_port of the {role} load_balancer block of {service.address} is not known: {explain_unknown(lb.container_port)}", service))
         elif p != port:
-            out.append(failed(f"{service.address} attaches {role} container {cname(c)} on port {show(lb.container_port)}, expected {port}", service))
+            out.append(failed(f"{service.address} attaches {role} container {cname(c)} on port {describe(lb.container_port, quote=True)}, expected {port}", service))
         else:
             ports = container_ports(c)
             if isinstance(ports, Unknown):
@@ -94,7 +76,7 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
             out.append(undecided(f"cannot tell which target group the {role} load_balancer block of {service.address} names: {explain_unknown(tg)}", service))
             continue
         if tg is None:
-            out.append(failed(f"the {role} load_balancer block of {service.address} names target group {show(lb.target_group)}, which is not in scope", service))
+            out.append(failed(f"the {role} load_balancer block of {service.address} names target group {describe(lb.target_group, quote=True)}, which is not in scope", service))
             continue
         attached[role] = tg
         tt = tg.target_type
@@ -103,7 +85,7 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         elif tt is None:
             out.append(failed(f"{tg.address} does not set target_type (defaults to \"instance\"); awsvpc tasks register by IP: set target_type = \"ip\"", tg))
         elif tt != "ip":
-            out.append(failed(f"{tg.address} has target_type {show(tt)}; awsvpc tasks register by IP: set target_type = \"ip\"", tg))
+            out.append(failed(f"{tg.address} has target_type {describe(tt, quote=True)}; awsvpc tasks register by IP: set target_type = \"ip\"", tg))
     if BACKEND in attached and FRONTEND in attached and attached[BACKEND] is attached[FRONTEND]:
         out.append(failed(f"{service.address} attaches the backend and the frontend to the same target group {attached[BACKEND].address}; path routing needs two", service))
     yield from finish(

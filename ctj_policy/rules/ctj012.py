@@ -5,27 +5,10 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..config import Config
-from ..model import ERROR, Deployment, Finding, TargetGroup, Unknown
+from ..model import ERROR, Deployment, Finding, TargetGroup, Unknown, describe, is_symbolic, same_value
+from ..queries import DATABASE, admits_port, as_int, containers_unknown, ctj_task, explain_unknown, forward_targets, items, resolve_target_group, roles_of
 from .base import Rule
-from .common import (
-    DATABASE,
-    admits_port,
-    as_int,
-    containers_unknown,
-    ctj_task,
-    explain_unknown,
-    failed,
-    finish,
-    forward_targets,
-    is_symbolic,
-    items,
-    name_of,
-    resolve_target_group,
-    roles_of,
-    same_value,
-    show,
-    undecided,
-)
+from .common import failed, finish, undecided
 
 
 def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
@@ -50,11 +33,11 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
             continue
         for lb in items(svc.load_balancers):
             if any(same_value(lb.container_name, n) is True for n in db_names):
-                out.append(failed(f"{svc.address} attaches the database container '{name_of(lb.container_name)}' to a load balancer; Postgres must stay unattached", svc))
+                out.append(failed(f"{svc.address} attaches the database container '{describe(lb.container_name)}' to a load balancer; Postgres must stay unattached", svc))
             elif as_int(lb.container_port) == port:
-                out.append(failed(f"{svc.address} attaches container '{name_of(lb.container_name)}' port {port} to a load balancer", svc))
+                out.append(failed(f"{svc.address} attaches container '{describe(lb.container_name)}' port {port} to a load balancer", svc))
             elif names_unknown is not None:
-                out.append(undecided(f"cannot tell whether {svc.address}'s load_balancer block for '{name_of(lb.container_name)}' names the database container: {explain_unknown(names_unknown)}", svc))
+                out.append(undecided(f"cannot tell whether {svc.address}'s load_balancer block for '{describe(lb.container_name)}' names the database container: {explain_unknown(names_unknown)}", svc))
             elif is_symbolic(lb.container_port):
                 out.append(undecided(f"container_port of a load_balancer block of {svc.address} is not known: {explain_unknown(lb.container_port)}", svc))
     for tg in deployment.target_groups:
@@ -74,11 +57,11 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     for ing in deployment.ingress_rules:
         admits = admits_port(ing.protocol, ing.from_port, ing.to_port, port)
         if admits is True:
-            what = "all traffic" if str(ing.protocol).lower() in ("-1", "all") else f"ports {name_of(ing.from_port)}-{name_of(ing.to_port)}"
-            src = ", ".join(name_of(s) for s in items(ing.sources)) or "its sources"
+            what = "all traffic" if str(ing.protocol).lower() in ("-1", "all") else f"ports {describe(ing.from_port)}-{describe(ing.to_port)}"
+            src = ", ".join(describe(s) for s in items(ing.sources)) or "its sources"
             out.append(failed(f"ingress {ing.address} admits {what} from {src}, including {port} (Postgres)", ing))
         elif admits is None:
-            out.append(undecided(f"cannot tell whether ingress {ing.address} admits port {port}: protocol {show(ing.protocol)}, ports {show(ing.from_port)}-{show(ing.to_port)}", ing))
+            out.append(undecided(f"cannot tell whether ingress {ing.address} admits port {port}: protocol {describe(ing.protocol, quote=True)}, ports {describe(ing.from_port, quote=True)}-{describe(ing.to_port, quote=True)}", ing))
     yield from finish(out, f"nothing in scope attaches the database container or admits port {port}")
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..config import Config
-from ..model import ERROR, Deployment, Finding
+from ..model import ERROR, Deployment, Finding, describe
 from .base import Rule
-from .common import failed, finish, name_of
+from .common import failed, finish
 
 _KIND = {
     "resource": "managed database resource",
@@ -20,7 +20,7 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     out: list[Finding] = []
     for db in deployment.databases:
         kind = _KIND.get(db.kind, "database")
-        ident = f" ('{name_of(db.identifier)}')" if isinstance(db.identifier, str) else ""
+        ident = f" ('{describe(db.identifier)}')" if isinstance(db.identifier, str) else ""
         out.append(failed(f"{kind} {db.address}{ident} is in scope; Stage 1 runs Postgres in the task, not on RDS", db))
     yield from finish(out, "no RDS instance, cluster, proxy, RDS data source, postgresql_* resource or database module in scope")
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..config import Config
-from ..model import ERROR, FAIL, PASS, UNKNOWN, Deployment, Finding, Unknown
+from ..model import ERROR, FAIL, PASS, UNKNOWN, Deployment, Finding, Unknown, describe
+from ..queries import DATABASE, explain_unknown, is_official_postgres, parse_image, tag_major
 from .base import Rule
-from .common import DATABASE, cname, container_finding, explain_unknown, is_official_postgres, parse_image, role_scope, show, tag_major
+from .common import cname, container_finding, role_scope
 
 
 def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
@@ -28,17 +29,17 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         yield say(UNKNOWN, f"image of database container {cname(c)} is not known: {explain_unknown(missing)}")
         return
     if not is_official_postgres(img, config):
-        yield say(FAIL, f"database container {cname(c)} image {show(c.image)} is not the official postgres repository ({', '.join(config.postgres_images)})")
+        yield say(FAIL, f"database container {cname(c)} image {describe(c.image, quote=True)} is not the official postgres repository ({', '.join(config.postgres_images)})")
         return
     tag = img.tag
     if isinstance(tag, (Unknown,)) or (tag is not None and not isinstance(tag, str)):
-        yield say(UNKNOWN, f"tag of database image {show(c.image)} is not known: {explain_unknown(tag)}")
+        yield say(UNKNOWN, f"tag of database image {describe(c.image, quote=True)} is not known: {explain_unknown(tag)}")
         return
     if not tag:
         if img.digest is not None:
-            yield say(FAIL, f"database image {show(c.image)} is pinned by digest only, so its major cannot be checked; add the tag (postgres:{major}@sha256:...)")
+            yield say(FAIL, f"database image {describe(c.image, quote=True)} is pinned by digest only, so its major cannot be checked; add the tag (postgres:{major}@sha256:...)")
         else:
-            yield say(FAIL, f"database image {show(c.image)} has no tag (that is 'latest'); pin postgres:{major}")
+            yield say(FAIL, f"database image {describe(c.image, quote=True)} has no tag (that is 'latest'); pin postgres:{major}")
         return
     found = tag_major(tag)
     if found is None:

@@ -5,24 +5,10 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from ..config import Config
-from ..model import ERROR, FAIL, PASS, UNKNOWN, Container, Deployment, Finding, SecretVar, TaskDefinition, Unknown
+from ..model import ERROR, FAIL, PASS, UNKNOWN, Container, Deployment, Finding, SecretVar, TaskDefinition, Unknown, same_value
+from ..queries import BACKEND, DATABASE, as_int, explain_unknown, lookup, role_container, same_secret_value
 from .base import Rule
-from .common import (
-    plain_value,
-    BACKEND,
-    DATABASE,
-    as_int,
-    cname,
-    container_finding,
-    describe_value_from,
-    explain_unknown,
-    lookup,
-    role_container,
-    role_scope,
-    same_secret_value,
-    same_value,
-    show_var,
-)
+from .common import cname, container_finding, describe_value_from, plain_value, role_scope, show_var
 
 LOCALHOST = ("localhost", "127.0.0.1", "::1")
 

@@ -6,24 +6,9 @@ from typing import Iterator
 
 from ..config import Config
 from ..model import ERROR, FAIL, PASS, UNKNOWN, Container, Deployment, Finding, SecretVar, TaskDefinition, Unknown
+from ..queries import BACKEND, DATABASE, containers_unknown, ctj_task, explain_unknown, lookup, role_container, same_secret, same_secret_value
 from .base import Rule
-from .common import (
-    BACKEND,
-    DATABASE,
-    NO_TASK,
-    cname,
-    container_finding,
-    containers_unknown,
-    ctj_task,
-    describe_value_from,
-    explain_unknown,
-    failed,
-    lookup,
-    role_container,
-    same_secret,
-    same_secret_value,
-    undecided,
-)
+from .common import NO_TASK, cname, container_finding, describe_value_from, failed, undecided
 
 # (container role, variable) pairs that may also come from the credential secret
 _OPTIONAL = ((DATABASE, "POSTGRES_USER"), (DATABASE, "POSTGRES_DB"), (BACKEND, "SQL_USER"), (BACKEND, "SQL_DATABASE"))

@@ -6,8 +6,9 @@ from typing import Iterator
 
 from ..config import Config
 from ..model import ERROR, FAIL, PASS, UNKNOWN, Deployment, Finding, Service, Unknown
+from ..queries import DATABASE, ctj_service, explain_unknown, launch_type, mounts_of, path_within
 from .base import Rule
-from .common import DATABASE, cname, container_finding, ctj_service, explain_unknown, launch_type, mounts_of, path_within, role_scope
+from .common import cname, container_finding, role_scope
 
 
 def check(deployment: Deployment, config: Config) -> Iterator[Finding]:

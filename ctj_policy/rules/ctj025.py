@@ -5,25 +5,10 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..config import Config
-from ..model import ERROR, FAIL, PASS, UNKNOWN, Deployment, EnvVar, Finding, SecretVar, Service, Unknown
+from ..model import ERROR, FAIL, PASS, UNKNOWN, Deployment, EnvVar, Finding, SecretVar, Service, Unknown, is_symbolic
+from ..queries import DATABASE, ctj_service, explain_unknown, is_official_postgres, launch_type, lookup, mounts_of, norm_path, parse_image, path_within, tag_major
 from .base import Rule
-from .common import (
-    DATABASE,
-    cname,
-    container_finding,
-    ctj_service,
-    explain_unknown,
-    is_official_postgres,
-    is_symbolic,
-    launch_type,
-    lookup,
-    mounts_of,
-    norm_path,
-    parse_image,
-    path_within,
-    role_scope,
-    tag_major,
-)
+from .common import cname, container_finding, role_scope
 
 LEGACY_DEFAULT = "/var/lib/postgresql/data"
 

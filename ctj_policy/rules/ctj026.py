@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..config import Config
-from ..model import ERROR, Deployment, Finding, Unknown
+from ..model import ERROR, Deployment, Finding, Unknown, describe, is_symbolic
+from ..queries import as_int, ctj_service, ctj_task, explain_unknown, services_for
 from .base import Rule
-from .common import NO_TASK, as_int, ctj_service, ctj_task, explain_unknown, failed, finish, is_symbolic, services_for, show, undecided
+from .common import NO_TASK, failed, finish, undecided
 
 DESIRED_COUNT = "ecs:service:DesiredCount"
 
@@ -38,7 +39,7 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
             out.append(undecided(f"{attr} of {service.address} is not known: {explain_unknown(value)}", service))
             continue
         n = as_int(value) if value is not None else default
-        shown = show(value) if value is not None else f"unset (AWS default {default})"
+        shown = describe(value, quote=True) if value is not None else f"unset (AWS default {default})"
         if n is None or not ok(n):
             out.append(failed(f"{service.address} {attr} is {shown}; it must be {want}", service))
     for target in deployment.autoscaling_targets:
@@ -48,7 +49,7 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         if is_symbolic(target.max_capacity):
             out.append(undecided(f"max_capacity of {target.address} is not known: {explain_unknown(target.max_capacity)}", target))
         elif (as_int(target.max_capacity) or 0) > 1:
-            out.append(failed(f"autoscaling target {target.address} allows max_capacity {show(target.max_capacity)}: two Postgres servers on one data directory corrupt it", target))
+            out.append(failed(f"autoscaling target {target.address} allows max_capacity {describe(target.max_capacity, quote=True)}: two Postgres servers on one data directory corrupt it", target))
     yield from finish(out, f"{service.address} runs one task at a time (desired_count <= 1, maximum 100%, minimum healthy 0%) and does not autoscale", service)
 
 

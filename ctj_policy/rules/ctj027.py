@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..config import Config
-from ..model import FAIL, PASS, UNKNOWN, WARNING, Deployment, Finding, Unknown
+from ..model import FAIL, PASS, UNKNOWN, WARNING, Deployment, Finding, Unknown, is_symbolic, same_value
+from ..queries import BACKEND, DATABASE, explain_unknown, items, role_container
 from .base import Rule
-from .common import DATABASE, BACKEND, cname, container_finding, explain_unknown, is_symbolic, items, role_container, role_scope, same_value
+from .common import cname, container_finding, role_scope
 
 
 def check(deployment: Deployment, config: Config) -> Iterator[Finding]:

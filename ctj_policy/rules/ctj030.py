@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..config import Config
-from ..model import FAIL, PASS, UNKNOWN, WARNING, Deployment, Finding
+from ..model import FAIL, PASS, UNKNOWN, WARNING, Deployment, Finding, is_symbolic
+from ..queries import FRONTEND, explain_unknown, items
 from .base import Rule
-from .common import FRONTEND, cname, container_finding, explain_unknown, is_symbolic, items, role_scope
+from .common import cname, container_finding, role_scope
 
 PREFIX = "NEXT_PUBLIC_"
 

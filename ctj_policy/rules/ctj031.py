@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..config import Config
-from ..model import ERROR, FAIL, UNKNOWN, Deployment, Finding
+from ..model import ERROR, FAIL, UNKNOWN, Deployment, Finding, is_symbolic
+from ..queries import explain_unknown, items
 from .base import Rule
-from .common import cname, container_finding, explain_unknown, finish, is_symbolic, items, plural, undecided
+from .common import cname, container_finding, finish, plural, undecided
 
 
 def check(deployment: Deployment, config: Config) -> Iterator[Finding]:

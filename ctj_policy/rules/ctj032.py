@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..config import Config
-from ..model import ERROR, FAIL, PASS, UNKNOWN, Deployment, Finding, SecretVar, Template, Unknown
+from ..model import ERROR, FAIL, PASS, UNKNOWN, Deployment, Finding, SecretVar, Template, Unknown, is_symbolic
+from ..queries import BACKEND, explain_unknown, in_environment, lookup
 from .base import Rule
-from .common import BACKEND, cname, container_finding, explain_unknown, in_environment, is_symbolic, lookup, plain_value, role_scope, show_var
+from .common import cname, container_finding, plain_value, role_scope, show_var
 
 FALSE = ("false", "0", "no", "off")
 TRUE = ("true", "1", "yes", "on")

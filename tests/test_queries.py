@@ -1,11 +1,11 @@
-"""The shared helpers in ctj_policy/rules/common.py."""
+"""The deployment questions in ctj_policy/queries.py."""
 
 from __future__ import annotations
 
 import pytest
 
 from ctj_policy.model import KNOWN_AFTER_APPLY, Ref, Template, Unknown
-from ctj_policy.rules.common import (
+from ctj_policy.queries import (
     BACKEND,
     DATABASE,
     FRONTEND,
@@ -20,7 +20,7 @@ from ctj_policy.rules.common import (
     tag_major,
 )
 
-from .builders import CONFIG, DB_ARN, ECR_BACKEND, SECRET_DB, container, stage1
+from rules.builders import CONFIG, DB_ARN, ECR_BACKEND, SECRET_DB, container, stage1
 
 
 @pytest.mark.parametrize(
