@@ -46,6 +46,7 @@ from ctj_policy.model import (
     Secret,
     SecretVar,
     Service,
+    Subject,
     TargetGroup,
     TaskDefinition,
     Template,
@@ -144,22 +145,22 @@ def make_deployment() -> Deployment:
     )
 
 
-def R(rule_id: str, status: str, message: str, address: str | None = None, location: Location | None = None, severity: str = "error", title: str = "", waiver: str | None = None) -> Result:
-    return Result(rule_id, title or f"title of {rule_id}", severity, status, message, address, location, waiver)
+def R(rule_id: str, status: str, message: str, address: str | None = None, location: Location | None = None, severity: str = "error", title: str = "", waiver: str | None = None, subject: Subject | None = None) -> Result:
+    return Result(rule_id, title or f"title of {rule_id}", severity, status, message, address, location, waiver, subject)
 
 
 def make_results() -> list[Result]:
     return sorted(
         [
-            R("CTJ001", "pass", "one task with frontend, backend and database containers", TASK, Location(STAGE_TF, 30)),
-            R("CTJ010", "fail", "catch-all rule priority 90 is evaluated before /api/* (priority 100)", f"{MOD}.aws_lb_listener_rule.frontend", Location(STAGE_TF, 88)),
-            R("CTJ021", "fail", "database image 'postgres:latest' is not pinned to major 18", TASK, Location(STAGE_TF, 52)),
-            R("CTJ022", "unknown", "SQL_HOST of 'django' is known after apply; re-run with --source-dir terraform/", TASK),
-            R("CTJ024", "fail", "volume 'pgdata' is a bind mount without host_path on FARGATE (ephemeral task storage)", TASK),
-            R("CTJ026", "waived", "desired_count is 2 [waived: blue/green trial]", SERVICE, Location(STAGE_TF, 70), waiver="blue/green trial"),
-            R("CTJ027", "fail", "'django' has no dependsOn on 'postgres' with condition HEALTHY", TASK, severity="warning"),
-            R("CTJ030", "unknown", "environment of 'nextjs' is known after apply", TASK, severity="warning"),
-            R("CTJ031", "fail", "'django' holds SECRET_KEY in plain environment: value (redacted), use secrets | not env,\nsee docs: 100% sure", TASK, Location(STAGE_TF, 41)),
+            R("CTJ001", "pass", "one task with frontend, backend and database containers", TASK, Location(STAGE_TF, 30), subject=Subject("task", TASK)),
+            R("CTJ010", "fail", "catch-all rule priority 90 is evaluated before /api/* (priority 100)", f"{MOD}.aws_lb_listener_rule.frontend", Location(STAGE_TF, 88), subject=Subject("route", "/*")),
+            R("CTJ021", "fail", "database image 'postgres:latest' is not pinned to major 18", TASK, Location(STAGE_TF, 52), subject=Subject("container", "postgres")),
+            R("CTJ022", "unknown", "SQL_HOST of 'django' is known after apply; re-run with --source-dir terraform/", TASK, subject=Subject("env", "SQL_HOST", "django")),
+            R("CTJ024", "fail", "volume 'pgdata' is a bind mount without host_path on FARGATE (ephemeral task storage)", TASK, subject=Subject("volume", "pgdata", "postgres")),
+            R("CTJ026", "waived", "desired_count is 2 [waived: blue/green trial]", SERVICE, Location(STAGE_TF, 70), waiver="blue/green trial", subject=Subject("service", SERVICE)),
+            R("CTJ027", "fail", "'django' has no dependsOn on 'postgres' with condition HEALTHY", TASK, severity="warning", subject=Subject("container", "django")),
+            R("CTJ030", "unknown", "environment of 'nextjs' is known after apply", TASK, severity="warning", subject=Subject("container", "nextjs")),
+            R("CTJ031", "fail", "'django' holds SECRET_KEY in plain environment: value (redacted), use secrets | not env,\nsee docs: 100% sure", TASK, Location(STAGE_TF, 41), subject=Subject("env", "SECRET_KEY", "django")),
         ],
         key=Result.sort_key,
     )
@@ -534,17 +535,20 @@ def test_topology_graph_of_stage1():
         ("django", "secret civic-tech-jobs/stage/db", "SQL_PASSWORD"),
         ("postgres", "secret civic-tech-jobs/stage/db", "POSTGRES_PASSWORD"),
     }
-    # failing marks: the catch-all route (CTJ010), postgres (CTJ021/CTJ024), its volume edge,
-    # django (CTJ027 names it, CTJ031); nextjs has only an unknown: not failing
-    failing_nodes = {label[n.id].split("\n")[0] for n in graph.nodes if n.failing}
-    assert "postgres (database)" in failing_nodes and "django (backend)" in failing_nodes
-    assert "nextjs (frontend)" not in failing_nodes
-    assert any(lbl.startswith("listener rule #110") for lbl in failing_nodes)
+    # failing marks, from each failing result's subject: the catch-all route and its link (CTJ010),
+    # postgres (CTJ021), its volume link (CTJ024), django (CTJ027, and CTJ031 about a variable it
+    # does not have); nextjs has only an unknown, the SQL_HOST link too: neither is failing
+    failing_nodes = {label[n.id].split("\n")[0]: n.rules for n in graph.nodes if n.failing}
+    assert failing_nodes == {
+        "listener rule #110 /*": ("CTJ010",),
+        "postgres (database)": ("CTJ021",),
+        "django (backend)": ("CTJ027", "CTJ031"),
+    }
     assert vol[2].failing and vol[2].rules == ("CTJ024",)
     failing_routes = [e for s, d, e in routes if e.failing]
     assert len(failing_routes) == 1 and failing_routes[0].rules == ("CTJ010",)
-    # CTJ022 is only unknown there; CTJ027 (django must wait for postgres) fails on that link
-    assert db_edge[2].failing and db_edge[2].rules == ("CTJ027",)
+    assert not db_edge[2].failing
+    assert {e.rules for e in graph.edges if e.failing} == {("CTJ010",), ("CTJ024",)}
 
 
 def test_topology_without_deployment_and_markdown_note():

@@ -29,6 +29,7 @@ GITHUB_COMMENT_LIMIT = 65536  # characters GitHub accepts in one comment
 CELL_LIMIT = 1500  # characters of one table cell (a message), before escaping
 # Mermaid refuses a diagram over 50,000 characters (its maxTextSize) and more than 500 edges
 DIAGRAM_TEXT_LIMIT = 40000
+DIAGRAM_EDGE_LIMIT = 400
 FULL_REPORT = (
     "the full report is in this run's JSON, SARIF or JUnit output "
     "(the report artifact or code-scanning upload of the CI job; locally `--format json --output report.json`)"
@@ -195,7 +196,7 @@ def _diagram_section(report: Report, redactor: Any = None) -> list[str]:
     if graph.empty:
         return lines + ["_Nothing in scope deploys an ECS task, target group or listener rule._", ""]
     chart = mermaid(graph)
-    if _size(chart) > DIAGRAM_TEXT_LIMIT:
+    if _size(chart) > DIAGRAM_TEXT_LIMIT or len(graph.edges) > DIAGRAM_EDGE_LIMIT:
         return lines + [f"_The diagram ({len(graph.nodes)} elements, {len(graph.edges)} links) is too large to draw in a comment._", ""]
     lines += ["```mermaid", *chart, "```", ""]
     if any(n.failing for n in graph.nodes) or any(e.failing for e in graph.edges):
@@ -218,6 +219,12 @@ def mermaid_text(text: str) -> str:
 ESCAPES = (_cell, _code, mermaid_text)  # for the final redaction pass (ctj_policy.reporters.render)
 
 
+def _rule_list(rules: tuple[str, ...], most: int = 4) -> str:
+    """The failing rules' IDs for a label: a few, then how many more (the table lists them all)."""
+    shown = ", ".join(rules[:most])
+    return shown + (f" +{len(rules) - most} more" if len(rules) > most else "")
+
+
 def mermaid(graph: Any) -> list[str]:
     """The flowchart lines for a :class:`~ctj_policy.topology.Graph`."""
     lines = ["flowchart LR", f"  classDef fail fill:#ffebe9,stroke:{FAIL_COLOR},stroke-width:2px,color:#000"]
@@ -231,7 +238,7 @@ def mermaid(graph: Any) -> list[str]:
         left, right = _SHAPES.get(n.kind, ('["', '"]'))
         label = n.label
         if n.failing:
-            label = f"\u274c {label}\n({', '.join(n.rules)})"
+            label = f"\u274c {label}\n({_rule_list(n.rules)})"
         return f"{indent}{n.id}{left}{mermaid_text(label)}{right}"
 
     for n in graph.nodes:
@@ -239,7 +246,7 @@ def mermaid(graph: Any) -> list[str]:
             continue
         lines.append(decl(n))
     for g in groups:
-        label = g.label if not g.failing else f"\u274c {g.label} ({', '.join(g.rules)})"
+        label = g.label if not g.failing else f"\u274c {g.label}\n({_rule_list(g.rules)})"
         lines.append(f'  subgraph {g.id}["{mermaid_text(label)}"]')
         for n in members[g.id]:
             lines.append(decl(n, "    "))
@@ -250,7 +257,7 @@ def mermaid(graph: Any) -> list[str]:
     for i, e in enumerate(graph.edges):
         label = e.label
         if e.failing:
-            label = f"\u274c {label} ({', '.join(e.rules)})"
+            label = f"\u274c {label} ({_rule_list(e.rules)})"
             failing_links.append(i)
         arrow = "-->" if not e.failing else "==>"
         if label:
