@@ -161,14 +161,14 @@ class Redactor:
             subject=self.subject(result.subject),
         )
 
-    def value(self, value: Any) -> Any:
+    def value(self, value: Any, escapes: tuple[Escape, ...] = ()) -> Any:
         """A decoded JSON value with every string (keys excepted) redacted."""
         if isinstance(value, str):
-            return self.text(value)
+            return self.text(value, escapes)
         if isinstance(value, list):
-            return [self.value(v) for v in value]
+            return [self.value(v, escapes) for v in value]
         if isinstance(value, dict):
-            return {k: self.value(v) for k, v in value.items()}
+            return {k: self.value(v, escapes) for k, v in value.items()}
         return value
 
     # -- rendered output ----------------------------------------------------------
@@ -188,15 +188,15 @@ class Redactor:
         if not self.spans(rendered, escapes):
             return rendered
         if kind == "json" and dump is not None:
-            return dump(self.value(json.loads(rendered)))
+            return dump(self.value(json.loads(rendered), escapes))
         if kind == "xml" and dump_xml is not None:
             import xml.etree.ElementTree as ET
 
             root = ET.fromstring(rendered.split("\n", 1)[1] if rendered.startswith("<?xml") else rendered)
-            for el in root.iter():
-                el.text = self.text(el.text)
-                el.tail = self.text(el.tail)
+            for el in root.iter():  # parsed: the values as the reporter set them, before XML escaping
+                el.text = self.text(el.text, escapes)
+                el.tail = self.text(el.tail, escapes)
                 for key, val in list(el.attrib.items()):
-                    el.attrib[key] = self.text(val)
+                    el.attrib[key] = self.text(val, escapes)
             return dump_xml(root)
         return self.text(rendered, escapes)

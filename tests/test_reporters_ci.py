@@ -10,8 +10,9 @@ locations known and not), and end to end on every plan in fixtures/plans
 * Markdown: the Mermaid diagram is rendered by the ``mermaid`` npm package in
   headless Chromium (tests/js/render_mermaid.mjs): an SVG, no syntax error.
 
-The node/Chromium checks skip, saying why, only when the tools are missing
-and CI is not set; under CI they fail instead.
+The node/Chromium checks run wherever their tools are present (node_modules
+from ``npm ci``, a Chromium binary), CI or not; they skip, saying which tool is
+missing, only when it is, and under CI a missing tool fails instead.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import os
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -57,7 +59,9 @@ from ctj_policy.reporters import render
 from conftest import PLANS, ROOT
 
 IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = os.environ.get("CHROMIUM") or next(
+    (p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")) if p), "/usr/bin/chromium"
+)
 
 
 def require_tool(available: bool, reason: str) -> None:
@@ -587,6 +591,258 @@ def test_mermaid_renders_in_headless_chromium(tmp_path):
     assert not out[-1]["ok"] and out[-1]["error"], "a bad diagram must be reported as an error"
     # failing elements are drawn marked
     assert "\u274c" in out[0]["svg"]
+
+
+# --------------------------------------------------------------------------
+# control characters (issue 13, point 12)
+# --------------------------------------------------------------------------
+
+# ESC (a terminal escape sequence), BEL, NUL, DEL, a C1 CSI, a right-to-left override
+CONTROLS = ["\x1b", "\x07", "\x00", "\x7f", "\x9b", "\u202e"]
+VISIBLE = [r"\x1b", r"\x07", r"\x00", r"\x7f", r"\x9b", r"\u202e"]
+
+
+def _evil_report() -> Report:
+    """Control characters in a message, an address, a file name, a container name (the diagram) and a title."""
+    dep = make_deployment()
+    task = dep.task_definitions[0]
+    odd = Container(name="side\x1b[2Jcar\x07", image="busybox\x00:1\u202e")
+    dep.task_definitions[0] = TaskDefinition(task.address, type=task.type, family="fam\x9bily", network_mode="awsvpc",
+                                             containers=(*task.containers, odd), volumes=task.volumes, arn=task.arn)
+    evil = "".join(CONTROLS)
+    results = [
+        R("CTJ031", "fail", f"msg {evil} end", f"aws_x.y[\"k{evil}\"]", Location(f"dir{evil}.tf", 3), title=f"ti{evil}tle"),
+        R("CTJ026", "waived", f"waived {evil}", SERVICE, waiver=f"reason {evil}"),
+        R("CTJ030", "unknown", f"unknown {evil}", TASK),
+    ]
+    return make_report(results=results, deployment=dep)
+
+
+@pytest.mark.parametrize("fmt", ["text", "github", "markdown", "junit"])
+def test_control_characters_are_spelled_out_never_raw(fmt):
+    out = render(fmt, _evil_report(), **({"verbose": True} if fmt == "text" else {}))
+    raw = [repr(c) for c in CONTROLS if c in out]
+    assert not raw, f"raw control characters in {fmt}: {raw}"
+    for shown in VISIBLE:
+        assert shown in out, f"{shown} not shown in {fmt}"
+    if fmt == "markdown":
+        (diagram,) = mermaid_blocks(out)
+        assert r"side\x1b[2Jcar\x07" in diagram and r"busybox\x00:1\u202e" in diagram
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif"])
+def test_json_formats_escape_control_characters_and_keep_the_text(fmt):
+    out = render(fmt, _evil_report())
+    assert not [c for c in CONTROLS if c in out]
+    doc = json.loads(out)
+    messages = [r["message"] for r in doc["results"]] if fmt == "json" else [r["message"]["text"] for r in doc["runs"][0]["results"]]
+    assert any("".join(CONTROLS) in m for m in messages), "decoded, the message is unchanged"
+
+
+# --------------------------------------------------------------------------
+# Markdown bounded and linear (issue 13 point 11, issue 11)
+# --------------------------------------------------------------------------
+
+
+def _many_rules(n: int) -> tuple[Deployment, list[Result]]:
+    """Stage 1 plus ``n`` listener rules (one block, ``count = n``) each forwarding to its own target group on 5432."""
+    dep = make_deployment()
+    for i in range(n):
+        tg = f"{MOD}.aws_lb_target_group.extra[{i}]"
+        dep.target_groups.append(TargetGroup(tg, name=f"extra-{i}", arn=Ref(tg, "arn"), port=5432, target_type="ip"))
+        dep.listener_rules.append(ListenerRule(
+            f"{MOD}.aws_lb_listener_rule.extra[{i}]", priority=1000 + i,
+            conditions=(RuleCondition(path_patterns=(f"/x{i}/*",)),), actions=(RuleAction("forward", (Ref(tg, "arn"),)),)))
+    results = make_results() + [
+        R("CTJ012", "fail", f"target group extra-{i} forwards to port 5432, the database port " + "detail " * 40,
+          f"{MOD}.aws_lb_target_group.extra[{i}]", Location(STAGE_TF, 200 + i), subject=Subject("target_group", f"{MOD}.aws_lb_target_group.extra[{i}]"))
+        for i in range(n)
+    ]
+    return dep, results
+
+
+def test_markdown_stays_under_the_comment_limit_and_points_to_the_full_report():
+    from ctj_policy.reporters.markdown import GITHUB_COMMENT_LIMIT
+
+    dep, results = _many_rules(400)  # ~200,000 characters of table rows
+    report = make_report(results=sorted(results, key=Result.sort_key), deployment=dep)
+    md = render("markdown", report)
+    assert len(md) <= GITHUB_COMMENT_LIMIT, len(md)
+    assert "\u274c **failed**: 405 failing, 2 undecided" in md, "the summary counts everything"
+    note = next(ln for ln in md.splitlines() if ln.startswith("_Showing "))
+    assert "of 407 failing and undecided results" in note and "full report" in note and "--format json" in note
+    shown = [ln for ln in md.splitlines() if ln.startswith("| \u274c") or ln.startswith("| \u2753")]
+    assert 20 < len(shown) < 407
+    # a huge message is cut in its cell, not the comment
+    giant = make_report(results=[R("CTJ031", "fail", "x" * 200_000, TASK)])
+    out = render("markdown", giant)
+    assert len(out) <= GITHUB_COMMENT_LIMIT and "\u2026" in out
+
+
+def test_markdown_drops_the_diagram_before_the_findings_and_says_so():
+    from ctj_policy.reporters.markdown import GITHUB_COMMENT_LIMIT
+
+    dep, results = _many_rules(400)
+    md = render("markdown", make_report(results=sorted(results, key=Result.sort_key), deployment=dep))
+    assert "```mermaid" not in md and "The diagram is left out to fit a GitHub comment" in md
+    assert len(md) <= GITHUB_COMMENT_LIMIT
+    # with few findings the same deployment is drawn: one node for the 3000 rules, one for their target groups
+    md = render("markdown", make_report(deployment=dep))
+    (diagram,) = mermaid_blocks(md)
+    assert "listener rules aws_lb_listener_rule.extra \u00d7400" in diagram
+    assert "target group aws_lb_target_group.extra \u00d7400" in diagram
+    assert len(diagram.splitlines()) < 40
+
+
+def test_topology_is_linear_in_the_elements_it_draws():
+    """Counted, not timed: the graph asks each query a bounded number of times per element
+    (what a query costs inside is the model's: Deployment.resolve scans the target groups)."""
+    import ctj_policy.queries as q
+    from ctj_policy.topology import build
+
+    calls = {"n": 0}
+    wrapped = {}
+    for name in ("path_patterns", "forward_targets", "resolve_target_group", "runs_task", "container_role", "items"):
+        original = getattr(q, name)
+
+        def counting(*args, _original=original, **kwargs):
+            calls["n"] += 1
+            return _original(*args, **kwargs)
+
+        wrapped[name] = original
+        setattr(q, name, counting)
+    try:
+        counts = {}
+        for n in (200, 800):
+            calls["n"] = 0
+            dep, results = _many_rules(n)
+            build(dep, results)
+            counts[n] = calls["n"]
+    finally:
+        for name, original in wrapped.items():
+            setattr(q, name, original)
+    assert counts[800] < 4.5 * counts[200], counts
+
+
+# --------------------------------------------------------------------------
+# topology: queries, subjects, config, readable labels (issue 9)
+# --------------------------------------------------------------------------
+
+
+def test_topology_imports_no_rule_module():
+    import ast
+
+    tree = ast.parse((ROOT / "ctj_policy" / "topology.py").read_text())
+    imported = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            imported += [f"{node.module}.{a.name}" if node.module else a.name for a in node.names]
+        elif isinstance(node, ast.Import):
+            imported += [a.name for a in node.names]
+    assert imported and not [m for m in imported if "rules" in m.split(".")], imported
+    assert any(m.endswith("queries") or m == ".queries" or "queries" in m for m in imported)
+
+
+def test_topology_marks_come_from_subjects_not_from_message_text_or_rule_ids():
+    from ctj_policy.topology import build
+
+    def marks(results):
+        g = build(make_deployment(), results)
+        return {n.label.split("\n")[0] for n in g.nodes if n.failing}, {e.label for e in g.edges if e.failing}
+
+    base = marks(make_results())
+    # other words, other rule IDs: the same elements fail
+    scrambled = [replace(r, message=f"text naming 'nextjs' and /api/* {i}", rule_id=f"CTJ9{i:02d}") for i, r in enumerate(make_results())]
+    assert marks(scrambled) == base
+    # a failing result about nextjs (by subject) marks nextjs, whatever its message names
+    extra = R("CTJ030", "fail", "'django' is mentioned here", TASK, subject=Subject("container", "nextjs"))
+    nodes, _ = marks([*make_results(), extra])
+    assert "nextjs (frontend)" in nodes
+    # not failing: unknown, waived and passing results mark nothing
+    quiet = [replace(r, status=st) for r in make_results() for st in ("unknown", "waived", "pass")]
+    assert marks(quiet) == (set(), set())
+    # a result with no subject marks the block at its address
+    nodes, _ = marks([R("CTJ003", "fail", "no subject", TASK)])
+    assert nodes == {"ECS task civic-tech-jobs-stage (awsvpc)"}
+
+
+def test_topology_draws_a_route_no_listener_rule_has():
+    from ctj_policy.topology import build
+
+    missing = R("CTJ010", "fail", "no listener rule routes /metrics/*", None, subject=Subject("route", "/metrics/*"))
+    g = build(make_deployment(), [missing])
+    (node,) = [n for n in g.nodes if n.failing]
+    assert node.label == "no listener rule routes /metrics/*" and node.kind == "route" and node.rules == ("CTJ010",)
+
+
+def test_the_diagram_classifies_with_the_config_the_rules_used(tmp_path):
+    """backend_names = ["gunicorn"]: the rules see a backend, and so does the diagram."""
+    from ctj_policy.config import Config
+    from ctj_policy.topology import build
+
+    dep = make_deployment()
+    task = dep.task_definitions[0]
+    django, nextjs, postgres = task.containers
+    gunicorn = replace(django, name="gunicorn", image="python:3.12")  # the image does not tell the role: the name does
+    dep.task_definitions[0] = replace(task, containers=(gunicorn, nextjs, postgres))
+    dep.services[0] = replace(dep.services[0], load_balancers=(
+        LoadBalancerAttachment(Ref(TG_BACK, "arn"), "gunicorn", 8000), LoadBalancerAttachment(Ref(TG_FRONT, "arn"), "nextjs", 3000)))
+
+    def role_of_gunicorn(config):
+        g = build(dep, [], config)
+        return next(n.label.split("\n")[0] for n in g.nodes if n.label.startswith("gunicorn"))
+
+    assert role_of_gunicorn(Config()) == "gunicorn"
+    assert role_of_gunicorn(Config(backend_names=("gunicorn",))) == "gunicorn (backend)"
+    # through the CLI: the report carries the config it was evaluated with
+    plan = json.loads((PLANS / "stage1-project.json").read_text())
+    for rc in plan["resource_changes"]:
+        after = rc["change"]["after"]
+        if rc["type"] == "aws_ecs_task_definition":
+            cds = json.loads(after["container_definitions"])
+            for c in cds:
+                if c["name"] == "django":
+                    c["name"], c["image"] = "gunicorn", "python:3.12"
+            after["container_definitions"] = json.dumps(cds)
+        if rc["type"] == "aws_ecs_service":
+            for lb in after["load_balancer"]:
+                if lb["container_name"] == "django":
+                    lb["container_name"] = "gunicorn"
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    (tmp_path / "ctj.toml").write_text('backend-names = ["gunicorn"]\n')
+    from conftest import run_cli
+
+    for config_args, role in (([], "gunicorn<br/>"), (["--config", str(tmp_path / "ctj.toml")], "gunicorn (backend)<br/>")):
+        proc = run_cli("check", str(tmp_path / "plan.json"), "--format", "markdown", "--format", "json", "--output", str(tmp_path / "r.json"), *config_args)
+        assert proc.returncode in (0, 1), proc.stderr.decode()
+        (diagram,) = mermaid_blocks(proc.stdout.decode())
+        assert f'["{role}' in diagram or f'["\u274c {role}' in diagram, diagram
+        ctj001 = [r for r in json.loads((tmp_path / "r.json").read_text())["results"] if r["rule_id"] == "CTJ001"]
+        assert ctj001 and all(r["status"] == ("pass" if config_args else "fail") for r in ctj001), ctj001
+
+
+def test_topology_labels_read_values_known_after_apply_and_group_module_calls():
+    from ctj_policy.model import DatabaseResource
+    from ctj_policy.topology import build, readable
+
+    zone = Ref("module.civic-tech-jobs.module.civic_tech_jobs_stage_dns_entry.data.aws_route53_zone.this", "name")
+    assert readable(Template(("stage.", zone))) == "stage.<route53 zone>"
+    assert readable(Ref("data.aws_db_instance.shared", "address")) == "<db instance>"
+    assert readable(Ref("var.image_tag")) == "<var.image_tag>"
+    dep = make_deployment()
+    rule = dep.listener_rules[0]
+    dep.listener_rules[0] = replace(rule, conditions=(RuleCondition(path_patterns=("/api/*",)), RuleCondition(host_headers=(Template(("stage.", zone)),))))
+    call = "module.civic-tech-jobs.module.civic_tech_jobs_stage_database"
+    dep.databases = [DatabaseResource(call, kind="module", type="module")] + [
+        DatabaseResource(f"{call}.postgresql_role.r{i}", type="postgresql_role") for i in range(3)] + [
+        DatabaseResource(f"{call}.module.db_password_{i}", kind="module", type="module") for i in range(6)] + [
+        DatabaseResource(f"{call}.data.aws_db_instance.shared", kind="data", type="aws_db_instance")]
+    g = build(dep, [R("CTJ020", "fail", "database module", f"{call}.postgresql_role.r1", subject=Subject("block", f"{call}.postgresql_role.r1"))])
+    route = next(n for n in g.nodes if n.label.startswith("listener rule #100"))
+    assert route.label == "listener rule #100 /api/*\nhost stage.<route53 zone>"
+    (db,) = [n for n in g.nodes if n.kind == "managed_database"]
+    assert db.label == "database module civic_tech_jobs_stage_database\n10 blocks inside: 1 data.aws_db_instance, 6 module calls, 3 postgresql_role"
+    assert db.count == 11 and db.failing and db.rules == ("CTJ020",)
 
 
 # --------------------------------------------------------------------------

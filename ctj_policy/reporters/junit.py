@@ -43,7 +43,7 @@ def _xml_attr(s: str) -> str:
     return "".join(_XML_ATTR.get(c, c) for c in _clean(s))
 
 
-ESCAPES = (_xml_text, _xml_attr)  # how ElementTree writes a value, for the final pass to find it
+ESCAPES = (_clean, _xml_text, _xml_attr)  # how a value is set and written, for the final pass to find it
 
 
 def dump_xml(root: ET.Element) -> str:

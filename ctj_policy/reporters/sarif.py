@@ -34,6 +34,7 @@ from ..model import ERROR, PASS, UNKNOWN, WAIVED, Report, Result
 from .escape import dump_json as dump
 
 OUTPUT = "json"  # the final redaction pass decodes it and redacts string values
+ESCAPES = (quote,)  # artifact URIs are percent-encoded
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
