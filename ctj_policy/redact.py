@@ -45,6 +45,7 @@ from .model import Location, Result, Subject
 
 MASK = "(redacted)"
 MIN_LEN = 4  # shorter strings are too common to redact safely (and too short to be secrets)
+_CHUNK = 200  # forms per regular expression when one trie of all of them nests too deep
 
 Escape = Callable[[str], str]
 
@@ -72,6 +73,30 @@ def _quoted_forms(secret: str) -> set[str]:
     return forms
 
 
+def _trie(words: list[str], depth: int) -> str:
+    """A regular expression for sorted, distinct ``words`` that all share ``words[0][:depth]``:
+    a trie, longer continuations before the end of a shorter word (the longest match wins)."""
+    ends_here = len(words[0]) == depth  # sorted: a word equal to the shared prefix comes first
+    rest = words[1:] if ends_here else words
+    branches: list[str] = []
+    i = 0
+    while i < len(rest):
+        ch = rest[i][depth]
+        j = i + 1
+        while j < len(rest) and rest[j][depth] == ch:
+            j += 1
+        first, last = rest[i], rest[j - 1]  # sorted: their common prefix is the group's
+        k = depth + 1
+        while k < len(first) and k < len(last) and first[k] == last[k]:
+            k += 1
+        branches.append(re.escape(first[depth:k]) + (_trie(rest[i:j], k) if j - i > 1 or len(first) > k else ""))
+        i = j
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{body})?" if ends_here else body
+
+
 class Redactor:
     """Masks a fixed set of secrets, and their quoted and escaped forms, in text."""
 
@@ -83,40 +108,51 @@ class Redactor:
         for s in self.secrets:
             forms |= _quoted_forms(s)
         self._forms = frozenset(forms)
-        self._patterns: dict[tuple, re.Pattern | None] = {}
+        self._patterns: dict[tuple, list[re.Pattern]] = {}
 
     def __bool__(self) -> bool:
         return bool(self.secrets)
 
     # -- matching ----------------------------------------------------------
 
-    def _pattern(self, escapes: tuple[Escape, ...]) -> re.Pattern | None:
+    def _pattern(self, escapes: tuple[Escape, ...]) -> list[re.Pattern]:
+        """Regular expressions that together match every form: one trie when it compiles (a
+        scan then costs about the same whatever the number of secrets), else tries of at most
+        ``_CHUNK`` forms (thousands of secrets each the prefix of the next nest too deep)."""
         if escapes not in self._patterns:
             forms = set(self._forms)
             for escape in escapes:
                 forms |= {escape(f) for f in self._forms}
             forms.discard("")
-            ordered = sorted(forms, key=lambda f: (-len(f), f))
-            self._patterns[escapes] = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+            ordered = sorted(forms)
+            try:
+                patterns = [re.compile(_trie(ordered, 0))] if ordered else []
+            except (RecursionError, re.error, OverflowError):
+                patterns = [re.compile(_trie(ordered[i : i + _CHUNK], 0)) for i in range(0, len(ordered), _CHUNK)]
+            self._patterns[escapes] = patterns
         return self._patterns[escapes]
 
     def spans(self, text: str, escapes: tuple[Escape, ...] = ()) -> list[tuple[int, int]]:
         """The runs of ``text`` covered by some form of some secret (merged, in order)."""
-        pattern = self._pattern(escapes)
-        if pattern is None or not text:
+        patterns = self._pattern(escapes)
+        if not patterns or not text:
             return []
+        found: list[tuple[int, int]] = []
+        for pattern in patterns:
+            search = pattern.search
+            m = search(text)
+            while m is not None:  # the longest form at each position where one starts
+                found.append(m.span())
+                m = search(text, m.start() + 1)  # the next may start inside this one (overlapping secrets)
+        if len(patterns) > 1:
+            found.sort()
         out: list[tuple[int, int]] = []
-        search = pattern.search
-        m = search(text)
-        while m is not None:
-            start, end = m.span()
+        for start, end in found:
             if out and start <= out[-1][1]:
                 if end > out[-1][1]:
                     out[-1] = (out[-1][0], end)
             else:
                 out.append((start, end))
-            # the next occurrence may start inside this one (overlapping secrets)
-            m = search(text, start + 1)
         return out
 
     def text(self, text: Any, escapes: tuple[Escape, ...] = ()) -> Any:

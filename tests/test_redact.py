@@ -146,6 +146,12 @@ def test_quoted_and_escaped_forms_are_masked(secret):
     assert r.text(f"value {secret!r} end")[:7] == "value " + repr(secret)[0]
 
 
+def test_thousands_of_secrets_each_the_prefix_of_the_next():
+    """One trie of them nests too deep to compile: several smaller ones must mask the same."""
+    r = Redactor(["k" * n for n in range(4, 1200)] + ["other-secret"])
+    assert r.text("x" + "k" * 1500 + "y kkk other-secret") == f"x{MASK}y kkk {MASK}"
+
+
 def test_non_strings_and_clean_text_come_back_unchanged():
     r = Redactor(["Zq7!-secret"])
     for value in (None, "", "nothing here", 42):
