@@ -10,9 +10,8 @@ locations known and not), and end to end on every plan in fixtures/plans
 * Markdown: the Mermaid diagram is rendered by the ``mermaid`` npm package in
   headless Chromium (tests/js/render_mermaid.mjs): an SVG, no syntax error.
 
-The node/Chromium checks run wherever their tools are present (node_modules
-from ``npm ci``, a Chromium binary), CI or not; they skip, saying which tool is
-missing, only when it is, and under CI a missing tool fails instead.
+The node/Chromium checks skip, saying why, only when the tools are missing;
+under CTJ_REQUIRE_TOOLS=1 (.ci/run) they fail instead.
 """
 
 from __future__ import annotations
@@ -28,6 +27,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import PLANS, ROOT, chromium, require_tool
 from ctj_policy.model import (
     Container,
     Deployment,
@@ -56,21 +56,7 @@ from ctj_policy.model import (
 )
 from ctj_policy.reporters import render
 
-from conftest import PLANS, ROOT
-
-IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-CHROMIUM = os.environ.get("CHROMIUM") or next(
-    (p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")) if p), "/usr/bin/chromium"
-)
-
-
-def require_tool(available: bool, reason: str) -> None:
-    """Skip (locally) or fail (under CI) when a tool the test needs is missing."""
-    if available:
-        return
-    if IN_CI:
-        pytest.fail(f"{reason} (CI is set: the test must run; scripts/test.sh installs it)")
-    pytest.skip(reason)
+CHROMIUM = chromium()  # $CHROMIUM, else chromium on PATH; None when absent
 
 
 # --------------------------------------------------------------------------
@@ -188,7 +174,7 @@ def make_report(*, allow_unknown: bool = False, results: list[Result] | None = N
 # --------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def sarif_multitool() -> str | None:
     """The SARIF multitool's native binary, as the npm package resolves it.
 
@@ -236,7 +222,7 @@ def render_mermaid(diagrams: list[str], workdir: Path) -> list[dict]:
     require_tool(node is not None, "node is not installed")
     require_tool((ROOT / "node_modules" / "mermaid").is_dir() and (ROOT / "node_modules" / "playwright-core").is_dir(),
                  "mermaid / playwright-core not installed (npm ci at the repo root)")
-    require_tool(os.access(CHROMIUM, os.X_OK), f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    require_tool(CHROMIUM, "Chromium not found (apt-get install chromium, or set CHROMIUM to its path)")
     src, dst = workdir / "diagrams.json", workdir / "rendered.json"
     src.write_text(json.dumps(diagrams), encoding="utf-8")
     proc = subprocess.run([node, str(ROOT / "tests" / "js" / "render_mermaid.mjs"), str(src), str(dst)],
@@ -855,7 +841,7 @@ FIXTURE_PLANS = sorted(p for p in PLANS.glob("*.json") if p.name != "expected.js
 FIXTURE_TREES = sorted(p for p in (ROOT / "fixtures" / "terraform").glob("*") if p.is_dir())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def fixture_report(path: str, allow_unknown: bool = False) -> Report:
     from ctj_policy import __version__
     from ctj_policy.config import Config
