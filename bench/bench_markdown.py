@@ -59,7 +59,9 @@ def run(plan: Path, fmt: str, repeat: int) -> tuple[float, int]:
     best, size = float("inf"), 0
     for _ in range(repeat):
         start = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "ctj_policy", "check", str(plan), "--format", fmt], capture_output=True, cwd=ROOT)
+        proc = subprocess.run(
+            [sys.executable, "-m", "ctj_policy", "check", str(plan), "--format", fmt], capture_output=True, cwd=ROOT
+        )
         best = min(best, time.perf_counter() - start)
         if proc.returncode not in (0, 1):
             raise SystemExit(f"ctj-policy exited {proc.returncode}: {proc.stderr.decode()[-500:]}")

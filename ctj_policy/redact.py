@@ -38,8 +38,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import replace
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from .model import Location, Result, Subject
 
@@ -209,8 +210,14 @@ class Redactor:
 
     # -- rendered output ----------------------------------------------------------
 
-    def output(self, rendered: str, kind: str = "text", escapes: tuple[Escape, ...] = (),
-               dump: Callable[[Any], str] | None = None, dump_xml: Callable[[Any], str] | None = None) -> str:
+    def output(
+        self,
+        rendered: str,
+        kind: str = "text",
+        escapes: tuple[Escape, ...] = (),
+        dump: Callable[[Any], str] | None = None,
+        dump_xml: Callable[[Any], str] | None = None,
+    ) -> str:
         """The final pass over a rendered report.
 
         ``kind`` "json": the document is decoded, its string values redacted

@@ -37,8 +37,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from . import queries
 from .model import (
@@ -107,8 +108,12 @@ class Graph:
         return not self.nodes
 
 
-def build(deployment: Deployment | None, results: Iterable[Result] = (), config: Any = None,
-          redact: Callable[[str], str] | None = None) -> Graph:
+def build(
+    deployment: Deployment | None,
+    results: Iterable[Result] = (),
+    config: Any = None,
+    redact: Callable[[str], str] | None = None,
+) -> Graph:
     """The deployment as a graph; an empty graph for None."""
     if deployment is None:
         return Graph()
@@ -124,7 +129,20 @@ def build(deployment: Deployment | None, results: Iterable[Result] = (), config:
 # --------------------------------------------------------------------------
 
 _INDEXES = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]]*)\]')
-_IDENTITY_ATTRS = {"", "name", "id", "arn", "value", "result", "address", "endpoint", "dns_name", "fqdn", "repository_url", "zone_id"}
+_IDENTITY_ATTRS = {
+    "",
+    "name",
+    "id",
+    "arn",
+    "value",
+    "result",
+    "address",
+    "endpoint",
+    "dns_name",
+    "fqdn",
+    "repository_url",
+    "zone_id",
+}
 
 
 def block_of(address: str) -> str:
@@ -223,7 +241,9 @@ class _Builder:
 
     # -- elements --------------------------------------------------------------
 
-    def add_node(self, key: Any, label: str, kind: str, claims: Iterable = (), group: str | None = None, count: int = 1) -> str:
+    def add_node(
+        self, key: Any, label: str, kind: str, claims: Iterable = (), group: str | None = None, count: int = 1
+    ) -> str:
         if key in self.node_ids:
             nid = self.node_ids[key]
             self.by_id[nid].claims.update(claims)
@@ -263,7 +283,11 @@ class _Builder:
         found = self.dep.resolve(secret, self.dep.secrets, ("arn", "name"))
         out: tuple[Any, str, str | None]
         if isinstance(found, Resource):
-            out = (("secret", found.address), self.v(getattr(found, "name", None)) or short(found.address), found.address)
+            out = (
+                ("secret", found.address),
+                self.v(getattr(found, "name", None)) or short(found.address),
+                found.address,
+            )
         elif isinstance(secret, str):
             name = secret.split(":secret:", 1)[1] if ":secret:" in secret else secret.rsplit(":", 1)[-1]
             out = (("secret", secret), self.redact(name), None)
@@ -303,6 +327,7 @@ class _Builder:
 
     def routes(self) -> None:
         by_block: dict[str, list[Any]] = {}
+
         def order(rule: Any) -> tuple:
             prio = queries.as_int(rule.priority)
             return (prio if prio is not None else 1 << 30, rule.address)
@@ -328,7 +353,8 @@ class _Builder:
             if len(rules) == 1:
                 label = f"listener rule #{prios[0]} {_listing(paths)}"
             else:
-                label = f"listener rules {short(block)} \u00d7{len(rules)}\n#{prios[0]} \u2013 #{prios[-1]}: {_listing(paths)}"
+                label = f"listener rules {short(block)} \u00d7{len(rules)}"
+                label += f"\n#{prios[0]} \u2013 #{prios[-1]}: {_listing(paths)}"
             if hosts:
                 label += f"\nhost {_listing(hosts)}"
             claims = {("addr", block)} | {("route", p) for p in patterns}
@@ -338,7 +364,9 @@ class _Builder:
                 for value in targets if isinstance(targets, tuple) else ():
                     tg = self.target_group(value)
                     if tg is not None:
-                        self.add_edge(nid, self.node_ids[("tg-instance", id(tg))], "forward", {("route", p) for p in patterns})
+                        self.add_edge(
+                            nid, self.node_ids[("tg-instance", id(tg))], "forward", {("route", p) for p in patterns}
+                        )
 
     def tasks(self) -> None:
         for task in sorted(self.dep.task_definitions, key=lambda t: t.address):
@@ -390,7 +418,7 @@ class _Builder:
         img = queries.parse_image(image, self.dep)
         if not img.decided:
             return self.v(image)
-        repo = img.repository[len("library/"):] if img.repository.startswith("library/") else img.repository
+        repo = img.repository[len("library/") :] if img.repository.startswith("library/") else img.repository
         text = self.redact(repo)
         if img.tag is not None:
             text += f":{self.v(img.tag)}"
@@ -406,7 +434,9 @@ class _Builder:
         for service in sorted(self.dep.services, key=lambda s: s.address):
             if not isinstance(service.load_balancers, tuple):
                 continue
-            blocks = [b for b, tasks in self.task_blocks.items() if any(queries.runs_task(service, t) is True for t in tasks)]
+            blocks = [
+                b for b, tasks in self.task_blocks.items() if any(queries.runs_task(service, t) is True for t in tasks)
+            ]
             for lb in service.load_balancers:
                 tg = self.target_group(lb.target_group)
                 if tg is None:
@@ -430,11 +460,16 @@ class _Builder:
         for key, members in groups.items():
             call = next((m for m in members if m.address == key and m.kind == "module"), None)
             if call is not None:
-                inside = Counter("module calls" if m.kind == "module" else ("data." + m.type if m.kind == "data" else m.type)
-                                 for m in members if m is not call)
+                inside = Counter(
+                    "module calls" if m.kind == "module" else ("data." + m.type if m.kind == "data" else m.type)
+                    for m in members
+                    if m is not call
+                )
                 label = f"database module {key.rsplit('.', 1)[-1]}"
                 if inside:
-                    label += f"\n{sum(inside.values())} blocks inside: " + ", ".join(f"{n} {t}" for t, n in sorted(inside.items()))
+                    label += f"\n{sum(inside.values())} blocks inside: " + ", ".join(
+                        f"{n} {t}" for t, n in sorted(inside.items())
+                    )
             else:
                 first = members[0]
                 what = {"module": "database module", "data": "reads RDS"}.get(first.kind, "managed database")
@@ -480,8 +515,14 @@ class _Builder:
         label = f"SQL_HOST {host_text}" + (f":{self.v(port.value)}" if port is not None and not port.sensitive else "")
         dst = None
         if isinstance(host.value, str) and host.value.strip().lower() in LOOPBACK:
-            dst = next((nid for (b, _), nid in self.container_node.items()
-                        if b == block and self.container_role.get((b, _)) == queries.DATABASE), None)
+            dst = next(
+                (
+                    nid
+                    for (b, _), nid in self.container_node.items()
+                    if b == block and self.container_role.get((b, _)) == queries.DATABASE
+                ),
+                None,
+            )
         if isinstance(host.value, Ref):
             refs = [host.value]
         elif isinstance(host.value, Template):
@@ -519,8 +560,12 @@ class _Builder:
                 what = f"docker volume, {verdict}"
             else:
                 what = f"bind mount, {verdict}"
-            vid = self.add_node(("volume", block, vname), f"volume {self.v(m.source_volume)}\n{what}", VOLUME,
-                                {("volume", block, None, vname)})
+            vid = self.add_node(
+                ("volume", block, vname),
+                f"volume {self.v(m.source_volume)}\n{what}",
+                VOLUME,
+                {("volume", block, None, vname)},
+            )
             ro = " (read-only)" if m.read_only is True else ""
             self.add_edge(src, vid, f"{self.v(m.container_path)}{ro}", {("volume", block, name, vname)})
 
@@ -535,7 +580,9 @@ class _Builder:
             label, address = labels[key]
             sid = self.add_node(key, f"secret {label}", SECRET, {("addr", block_of(address))} if address else ())
             var_names = sorted(self.v(n) for n in per_secret[key])
-            self.add_edge(src, sid, ", ".join(var_names), {("env", block, name, n) for n in per_secret[key] if _hashable(n)})
+            self.add_edge(
+                src, sid, ", ".join(var_names), {("env", block, name, n) for n in per_secret[key] if _hashable(n)}
+            )
 
     # -- failing marks ---------------------------------------------------------------
 
@@ -593,7 +640,11 @@ class _Builder:
             if s.kind == "container":
                 out += [("container", block, name), ("task", block)]
             elif s.kind == "env":
-                out += [("env", block, s.container, name), ("container", block, s.container)] if s.container else [("task", block)]
+                out += (
+                    [("env", block, s.container, name), ("container", block, s.container)]
+                    if s.container
+                    else [("task", block)]
+                )
             elif s.kind == "volume":
                 out += [("volume", block, s.container, name), ("volume", block, None, name)]
                 out += [("container", block, s.container)] if s.container else []
@@ -611,6 +662,10 @@ class _Builder:
                 return [block]
             service = next((s for s in self.dep.services if block_of(s.address) == block), None)
             if service is not None:
-                return [b for b, tasks in self.task_blocks.items() if any(queries.runs_task(service, t) is True for t in tasks)]
+                return [
+                    b
+                    for b, tasks in self.task_blocks.items()
+                    if any(queries.runs_task(service, t) is True for t in tasks)
+                ]
         task = queries.ctj_task(self.dep, self.config)
         return [block_of(task.address)] if task is not None else []

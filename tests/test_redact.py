@@ -22,11 +22,10 @@ from urllib.parse import unquote
 
 import pytest
 
-from ctj_policy.model import Container, Deployment, EnvVar, InputInfo, Location, Report, Result, Subject, TaskDefinition
+from conftest import PLANS, ROOT, TERRAFORM, run_cli
+from ctj_policy.model import Deployment, InputInfo, Location, Report, Result, Subject
 from ctj_policy.redact import MASK, MIN_LEN, Redactor
 from ctj_policy.reporters import render
-
-from conftest import PLANS, ROOT, TERRAFORM, run_cli
 
 FORMATS = ("text", "json", "sarif", "junit", "github", "markdown")
 TASK = "module.civic_tech_jobs_stage_service.aws_ecs_task_definition.task"
@@ -34,7 +33,16 @@ TASK = "module.civic_tech_jobs_stage_service.aws_ecs_task_definition.task"
 # 4 to 11 characters: the short secrets a "minimum length 12" redactor would print
 SHORT = ["Zq7!", "k3Y#x", "Pw9*mQ", "hunter2", "tR0ub4dr", "c0rrect-h", "8xY!pL2#qW", "s3cr3tPa55!"]
 # quotes, backslashes, table and HTML syntax, non-ASCII, spaces
-AWKWARD = ["C:\\Sec\\r3t", "esc\x1bk3y", 'q"u\'o9', "a|b<c&d>", "p\u00e4ss\u00f6rd", "two words", "50%:off,x", "#quot;x`y"]
+AWKWARD = [
+    "C:\\Sec\\r3t",
+    "esc\x1bk3y",
+    "q\"u'o9",
+    "a|b<c&d>",
+    "p\u00e4ss\u00f6rd",
+    "two words",
+    "50%:off,x",
+    "#quot;x`y",
+]
 
 
 # --------------------------------------------------------------------------
@@ -47,7 +55,11 @@ def _forms(secret: str) -> set[str]:
 
 
 def _mermaid_unescape(text: str) -> str:
-    return re.sub(r"#(\d+);", lambda m: chr(int(m.group(1))), text.replace("#quot;", '"').replace("#lt;", "<").replace("#gt;", ">"))
+    return re.sub(
+        r"#(\d+);",
+        lambda m: chr(int(m.group(1))),
+        text.replace("#quot;", '"').replace("#lt;", "<").replace("#gt;", ">"),
+    )
 
 
 def _views(text: str) -> list[str]:
@@ -96,7 +108,9 @@ def test_short_secrets_from_the_minimum_length_up_are_masked(secret):
 def test_the_minimum_length_is_four():
     assert MIN_LEN == 4
     assert Redactor(["abcd"]).text("xabcdx") == f"x{MASK}x"
-    assert Redactor(["abc", "", "    ", None, 1234]).text("abc 1234    ") == "abc 1234    ", "too short, blank, or not a string"
+    assert Redactor(["abc", "", "    ", None, 1234]).text("abc 1234    ") == "abc 1234    ", (
+        "too short, blank, or not a string"
+    )
 
 
 def test_a_secret_containing_another_is_masked_whole():
@@ -120,13 +134,15 @@ def test_output_does_not_depend_on_the_hash_seed():
     outs = set()
     for seed in ("0", "1", "2", "3", "12345", "random"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
+        proc = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, timeout=60
+        )
         assert proc.returncode == 0, proc.stderr
         outs.add(proc.stdout)
     assert outs == {f"x{MASK}y {MASK}\n"}
 
 
-@pytest.mark.parametrize("secret", ["C:\\Sec\\r3t", 'K9\\q"Z\'w', "p\u00e4ss\u00f6rd", "tab\there", "nl\nsecret"])
+@pytest.mark.parametrize("secret", ["C:\\Sec\\r3t", "K9\\q\"Z'w", "p\u00e4ss\u00f6rd", "tab\there", "nl\nsecret"])
 def test_quoted_and_escaped_forms_are_masked(secret):
     r = Redactor([secret])
     texts = [
@@ -168,11 +184,28 @@ def _report(secret: str, *, redacted_by_engine: bool = False) -> Report:
     """Results carrying ``secret`` in every field; ``redacted_by_engine``: as the engine stamps them."""
     dep = Deployment(redact={secret})
     raw = [
-        Result("CTJ031", f"title {secret}", "error", "fail", f"SECRET_KEY is {secret!r} in plaintext", f"aws_x.y[\"{secret}\"]",
-               Location(f"dir-{secret}/main.tf", 3, call_site=Location(f"call-{secret}.tf", 9)), None,
-               Subject("env", f"VAR_{secret}", f"c-{secret}")),
-        Result("CTJ026", "t", "error", "waived", f"desired_count 2 [waived: ticket {secret}]", "aws_ecs_service.s", None,
-               f"ticket {secret}", Subject("service", "aws_ecs_service.s")),
+        Result(
+            "CTJ031",
+            f"title {secret}",
+            "error",
+            "fail",
+            f"SECRET_KEY is {secret!r} in plaintext",
+            f'aws_x.y["{secret}"]',
+            Location(f"dir-{secret}/main.tf", 3, call_site=Location(f"call-{secret}.tf", 9)),
+            None,
+            Subject("env", f"VAR_{secret}", f"c-{secret}"),
+        ),
+        Result(
+            "CTJ026",
+            "t",
+            "error",
+            "waived",
+            f"desired_count 2 [waived: ticket {secret}]",
+            "aws_ecs_service.s",
+            None,
+            f"ticket {secret}",
+            Subject("service", "aws_ecs_service.s"),
+        ),
         Result("CTJ022", "t", "error", "unknown", f"SQL_HOST {json.dumps(secret)} not decided", None, None),
         Result("CTJ003", "t", "error", "pass", f"network mode ok ({secret})", "aws_x.z", None),
     ]
@@ -193,15 +226,22 @@ def test_every_field_in_every_format_is_redacted_at_the_output_gate(fmt, secret)
 @pytest.mark.parametrize("secret", ["hunter2", "C:\\Sec\\r3t"])
 def test_engine_stamped_results_hold_no_secret_in_any_field(secret):
     for r in _report(secret, redacted_by_engine=True).results:
-        for value in (r.title, r.message, r.address, r.waiver_reason, r.location and r.location.file,
-                      r.location and r.location.call_site and r.location.call_site.file,
-                      r.subject and r.subject.name, r.subject and r.subject.container):
+        for value in (
+            r.title,
+            r.message,
+            r.address,
+            r.waiver_reason,
+            r.location and r.location.file,
+            r.location and r.location.call_site and r.location.call_site.file,
+            r.subject and r.subject.name,
+            r.subject and r.subject.container,
+        ):
             assert not value or not leaks(value, secret), (r, value)
 
 
 def test_structured_outputs_stay_well_formed_whatever_the_secret():
     """A 'secret' equal to JSON or XML syntax is masked only inside values."""
-    for secret in ("null", "true", "testcase", "results", "\"message\": "):
+    for secret in ("null", "true", "testcase", "results", '"message": '):
         report = _report(secret)
         doc = json.loads(render("json", report))
         assert doc["results"][0]["location"] is None or isinstance(doc["results"][0]["location"], dict)
@@ -316,9 +356,11 @@ def _all_formats(path: Path) -> dict[str, str]:
 def test_the_diagram_prints_no_sensitive_variable_in_hcl_mode(tmp_path):
     """A sensitive Terraform variable used as the backend image tag (HCL mode)."""
     tag = "t4g\\Xy9"
-    tree = _stage1_with_sensitive_variables(tmp_path, {"image_tag": tag}, {
-        '${module.civic_tech_jobs_ecr_backend.repository_url}:stage"': '${module.civic_tech_jobs_ecr_backend.repository_url}:${var.image_tag}"',
-    })
+    tree = _stage1_with_sensitive_variables(
+        tmp_path,
+        {"image_tag": tag},
+        {'backend.repository_url}:stage"': 'backend.repository_url}:${var.image_tag}"'},
+    )
     outputs = _all_formats(tree)
     assert "```mermaid" in outputs["markdown"] and f"civic-tech-jobs-backend:{MASK}" in outputs["markdown"]
     for fmt, out in outputs.items():
@@ -328,7 +370,9 @@ def test_the_diagram_prints_no_sensitive_variable_in_hcl_mode(tmp_path):
 def test_a_secret_with_a_backslash_quoted_by_a_message_is_printed_in_no_format(tmp_path):
     """Issue 13 point 5: CTJ021 quotes the database image with repr(), which doubles the backslash."""
     image = "my\\postgres:18"  # 15 characters, one backslash
-    tree = _stage1_with_sensitive_variables(tmp_path, {"pg_image": image}, {'image     = "postgres:18.1"': "image     = var.pg_image"})
+    tree = _stage1_with_sensitive_variables(
+        tmp_path, {"pg_image": image}, {'image     = "postgres:18.1"': "image     = var.pg_image"}
+    )
     outputs = _all_formats(tree)
     assert "CTJ021" in outputs["text"] and "not the official postgres" in outputs["text"], outputs["text"]
     for fmt, out in outputs.items():

@@ -62,7 +62,7 @@ def _plant(tmp_path, password: str, sensitive: str):
     return path
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _ordinary_output() -> str:
     """Everything a run prints without any planted secret, plus the names the planted run adds.
 
@@ -93,7 +93,13 @@ def test_planted_secrets_never_printed(tmp_path, password, sensitive):
 
 @pytest.mark.parametrize(
     "password, sensitive",
-    [("Ab3!", "x9Zq-1"), ("hunter2", "tR0ub4dr"), ("8xY!pL2#qW", "s3cr3tPa55!"), ("C:\\Sec\\r3t", 'q"u\'o9'), ("a|b<c&d>", "50%:of,f")],
+    [
+        ("Ab3!", "x9Zq-1"),
+        ("hunter2", "tR0ub4dr"),
+        ("8xY!pL2#qW", "s3cr3tPa55!"),
+        ("C:\\Sec\\r3t", "q\"u'o9"),
+        ("a|b<c&d>", "50%:of,f"),
+    ],
 )
 def test_short_and_escaped_secrets_never_printed(tmp_path, password, sensitive):
     """4 to 11 characters, backslashes, quotes, Markdown/HTML and workflow-command syntax."""
@@ -122,7 +128,9 @@ def _check_planted(tmp_path, password: str, sensitive: str) -> None:
 def test_secret_in_a_bad_input_error_is_not_echoed(tmp_path):
     secret = "S3cr3t-Hunter2-Zebra"
     path = tmp_path / "bad.json"
-    path.write_text('{"format_version": "1.2", "resource_changes": [{"address": "x", "type": "t", "change": {"after": "' + secret)
+    path.write_text(
+        '{"format_version": "1.2", "resource_changes": [{"address": "x", "type": "t", "change": {"after": "' + secret
+    )
     proc = run_cli("check", str(path))
     assert proc.returncode == 2
     assert secret.encode() not in proc.stderr + proc.stdout

@@ -91,7 +91,9 @@ def render(report: Report, **_: Any) -> str:
                 el.text = _clean(_details(r))
             elif r.status == UNKNOWN and not report.allow_unknown:
                 counts["failures"] += 1
-                el = ET.SubElement(case, "failure", message=_clean(f"could not be decided: {r.message}"), type="unknown")
+                el = ET.SubElement(
+                    case, "failure", message=_clean(f"could not be decided: {r.message}"), type="unknown"
+                )
                 el.text = _clean(_details(r))
             elif r.status == UNKNOWN:
                 counts["skipped"] += 1

@@ -38,7 +38,9 @@ FULL_REPORT = (
 _ICON = {FAIL: "\u274c", UNKNOWN: "\u2753", WAIVED: "\U0001f515", PASS: "\u2705"}
 
 
-def render(report: Report, *, diagram: bool = True, redactor: Any = None, limit: int = GITHUB_COMMENT_LIMIT, **_: Any) -> str:
+def render(
+    report: Report, *, diagram: bool = True, redactor: Any = None, limit: int = GITHUB_COMMENT_LIMIT, **_: Any
+) -> str:
     results = sorted(report.results, key=Result.sort_key)
     problems = [r for r in results if r.status in (FAIL, UNKNOWN)]
     waived = [r for r in results if r.status == WAIVED]
@@ -49,12 +51,23 @@ def render(report: Report, *, diagram: bool = True, redactor: Any = None, limit:
 
     # filled by priority: the problems, the diagram, the waived, the passing results
     if problems:
-        problem_part = budget.section(["### Failing and undecided", "", *_TABLE_HEAD], _table_rows(problems, report), [""], "failing and undecided results")
+        problem_part = budget.section(
+            ["### Failing and undecided", "", *_TABLE_HEAD],
+            _table_rows(problems, report),
+            [""],
+            "failing and undecided results",
+        )
     else:
         problem_part = budget.take(["No failing or undecided results.", ""])
     diagram_part = budget.take(_diagram_section(report, redactor), fallback=_diagram_omitted()) if diagram else []
-    waived_part = budget.details(f"Waived ({len(waived)})", _table_rows(waived, report), "waived results", _TABLE_HEAD) if waived else []
-    passing_rows = [f"- {_ICON[PASS]} **{_cell(r.rule_id)}** {_cell(r.title)}: {_cell(_shorten(r.message))}" for r in passing]
+    waived_part = (
+        budget.details(f"Waived ({len(waived)})", _table_rows(waived, report), "waived results", _TABLE_HEAD)
+        if waived
+        else []
+    )
+    passing_rows = [
+        f"- {_ICON[PASS]} **{_cell(r.rule_id)}** {_cell(r.title)}: {_cell(_shorten(r.message))}" for r in passing
+    ]
     passing_part = budget.details(f"Passing ({len(passing)})", passing_rows, "passing results") if passing else []
 
     text = "\n".join(head + problem_part + waived_part + passing_part + diagram_part).rstrip("\n") + "\n"
@@ -101,13 +114,18 @@ class _Budget:
             kept.append(row)
             room -= len(row) + 1
         self.left = 0  # what follows gets only its note, from the reserve
-        note = f"_Showing {len(kept)} of {len(rows)} {what} to fit a GitHub comment ({GITHUB_COMMENT_LIMIT:,} characters); {FULL_REPORT}._"
+        note = (
+            f"_Showing {len(kept)} of {len(rows)} {what} to fit a GitHub comment "
+            f"({GITHUB_COMMENT_LIMIT:,} characters); {FULL_REPORT}._"
+        )
         if not kept:
             return [note, ""]
         return [*before, *kept, "", note, *after]
 
     def details(self, summary: str, rows: list[str], what: str, head: list[str] = ()) -> list[str]:
-        return self.section(["<details>", f"<summary>{_cell(summary)}</summary>", "", *head], rows, ["", "</details>", ""], what)
+        return self.section(
+            ["<details>", f"<summary>{_cell(summary)}</summary>", "", *head], rows, ["", "</details>", ""], what
+        )
 
 
 def _summary(report: Report) -> str:
@@ -119,7 +137,9 @@ def _summary(report: Report) -> str:
         where += f", scope `{_code(report.input.scope)}`"
     if report.input.terraform_version:
         where += f", Terraform {_cell(report.input.terraform_version)}"
-    unknown_note = " (undecided results do not fail the gate: `--allow-unknown`)" if report.allow_unknown and c[UNKNOWN] else ""
+    unknown_note = (
+        " (undecided results do not fail the gate: `--allow-unknown`)" if report.allow_unknown and c[UNKNOWN] else ""
+    )
     return f"{verdict}: {', '.join(parts)}{unknown_note} \u2014 {where}; exit code {report.exit_code}"
 
 
@@ -133,7 +153,8 @@ def _table_rows(results: list[Result], report: Report) -> list[str]:
         if r.status == UNKNOWN:
             status = "unknown (not gating)" if report.allow_unknown or r.severity != "error" else "unknown (gating)"
         rows.append(
-            f"| {_ICON.get(r.status, '')} {_cell(status)} | **{_cell(r.rule_id)}** {_cell(r.title)} | {_cell(r.severity)} "
+            f"| {_ICON.get(r.status, '')} {_cell(status)} | **{_cell(r.rule_id)}** {_cell(r.title)} "
+            f"| {_cell(r.severity)} "
             f"| {_cell(_shorten(r.message))} | {_location(r, report)} |"
         )
     return rows
@@ -197,7 +218,10 @@ def _diagram_section(report: Report, redactor: Any = None) -> list[str]:
         return lines + ["_Nothing in scope deploys an ECS task, target group or listener rule._", ""]
     chart = mermaid(graph)
     if _size(chart) > DIAGRAM_TEXT_LIMIT or len(graph.edges) > DIAGRAM_EDGE_LIMIT:
-        return lines + [f"_The diagram ({len(graph.nodes)} elements, {len(graph.edges)} links) is too large to draw in a comment._", ""]
+        return lines + [
+            f"_The diagram ({len(graph.nodes)} elements, {len(graph.edges)} links) is too large to draw in a comment._",
+            "",
+        ]
     lines += ["```mermaid", *chart, "```", ""]
     if any(n.failing for n in graph.nodes) or any(e.failing for e in graph.edges):
         lines += ["Red, \u274c: a failing rule concerns that element (thick red arrows: failing links).", ""]
@@ -265,7 +289,9 @@ def mermaid(graph: Any) -> list[str]:
         else:
             lines.append(f"  {e.src} {arrow} {e.dst}")
     if failing_links:
-        lines.append(f"  linkStyle {','.join(map(str, failing_links))} stroke:{FAIL_COLOR},stroke-width:3px,color:{FAIL_COLOR}")
+        lines.append(
+            f"  linkStyle {','.join(map(str, failing_links))} stroke:{FAIL_COLOR},stroke-width:3px,color:{FAIL_COLOR}"
+        )
     failing_nodes = [n.id for n in graph.nodes if n.failing and n.kind != "task"]
     if failing_nodes:
         lines.append(f"  class {','.join(failing_nodes)} fail")

@@ -47,7 +47,9 @@ SECURITY_SEVERITY = {ERROR: "8.0", "warning": "4.0"}  # high / medium on GitHub
 LEVEL = {ERROR: "error", "warning": "warning"}
 
 
-def render(report: Report, *, root: str | os.PathLike | None = None, information_uri: str | None = None, **_: Any) -> str:
+def render(
+    report: Report, *, root: str | os.PathLike | None = None, information_uri: str | None = None, **_: Any
+) -> str:
     """The SARIF log as JSON text (stable: identical report -> identical bytes).
 
     ``root`` is the repository root that locations are made relative to
@@ -58,11 +60,7 @@ def render(report: Report, *, root: str | os.PathLike | None = None, information
     info_uri = information_uri or _information_uri()
     rules = _rule_descriptors(report.results)
     index = {r["id"]: i for i, r in enumerate(rules)}
-    results = [
-        _result(r, report, base, index)
-        for r in report.results
-        if r.status != PASS
-    ]
+    results = [_result(r, report, base, index) for r in report.results if r.status != PASS]
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -112,7 +110,9 @@ def _information_uri() -> str:
         return DEFAULT_INFORMATION_URI
     for entry in meta.get_all("Project-URL") or []:
         label, _, url = entry.partition(",")
-        if label.strip().lower() in ("homepage", "repository", "source", "documentation") and url.strip().startswith("http"):
+        if label.strip().lower() in ("homepage", "repository", "source", "documentation") and url.strip().startswith(
+            "http"
+        ):
             return url.strip()
     home = meta.get("Home-page")
     return home if home and home.startswith("http") else DEFAULT_INFORMATION_URI
@@ -210,9 +210,7 @@ def _result(r: Result, report: Report, base: Path, index: dict[str, int]) -> dic
         "properties": {"status": r.status, "severity": r.severity, "address": r.address},
     }
     if r.status == WAIVED:
-        out["suppressions"] = [
-            {"kind": "external", "status": "accepted", "justification": r.waiver_reason or "waived"}
-        ]
+        out["suppressions"] = [{"kind": "external", "status": "accepted", "justification": r.waiver_reason or "waived"}]
     return out
 
 
