@@ -553,8 +553,16 @@ def explain(rule_id: str) -> None:
 
     rule = _lookup_rule(rule_id)
     width = 88
-    out = [f"{rule.id}: {rule.title}", f"severity: {rule.severity}", "", "Why:"]
+    out = [f"{rule.id}: {rule.title}", f"severity: {rule.severity}"]
+    if rule.checkov_id:
+        out.append(f"checkov: {rule.checkov_id} (reports on {', '.join(rule.resource_types)})")
+    if rule.summary:
+        out += ["", "What it does:", *textwrap.wrap(rule.summary.replace("`", ""), width, initial_indent="  ", subsequent_indent="  ")]
+    out += ["", "Why:"]
     out += textwrap.wrap(rule.rationale, width, initial_indent="  ", subsequent_indent="  ") or ["  -"]
+    for heading, example in (("Example (fails):", rule.bad), ("Use instead:", rule.good)):
+        if example:
+            out += ["", heading, textwrap.indent(example.rstrip("\n"), "    ")]
     out += ["", "How to fix:"]
     out += textwrap.wrap(rule.remediation, width, initial_indent="  ", subsequent_indent="  ") or ["  -"]
     out += ["", f"More: {rule.doc_link}"]

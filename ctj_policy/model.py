@@ -445,6 +445,19 @@ class Secret(Resource):
     arn: Any = None
 
 
+# the managed-database resource types (SPEC section 4, CTJ020); loaders also count
+# every ``postgresql_*`` resource and every ``aws_db_*``/``aws_rds_*`` data source
+DATABASE_RESOURCE_TYPES = frozenset(
+    {
+        "aws_db_instance",
+        "aws_rds_cluster",
+        "aws_rds_cluster_instance",
+        "aws_db_proxy",
+        "aws_rds_global_cluster",
+    }
+)
+
+
 @dataclass
 class DatabaseResource(Resource):
     """Anything that provisions or reads a managed database.

@@ -64,11 +64,12 @@ from ..model import (
     Unknown,
 )
 from ..redact import Redactor
+from ..rules import ALL_RULES
+from ..rules.base import CTJ_SERVICE, CTJ_TASK
 from . import build
 from .build import ALWAYS_SET, FOR_MESSAGES, PLAIN, known_or_ref, strings
 from .containers import parse_container_definitions
 from .plan import plan_facts as _read_plan_facts
-from .scope import DATABASE_RESOURCE_TYPES
 
 PLAN = "plan"
 HCL = "hcl"
@@ -78,15 +79,6 @@ TRUE_AFTER_UNKNOWN = "true_after_unknown"  # checkov.common.util.consts
 # --------------------------------------------------------------------------
 # the mapping: one Checkov ID per CTJ rule
 # --------------------------------------------------------------------------
-
-TASK = ("aws_ecs_task_definition",)
-SERVICE = ("aws_ecs_service",)
-ECR = ("aws_ecr_repository",)
-TARGET_GROUPS = ("aws_lb_target_group", "aws_alb_target_group")
-INGRESS = ("aws_security_group", "aws_security_group_rule", "aws_vpc_security_group_ingress_rule")
-DATABASES = tuple(sorted(DATABASE_RESOURCE_TYPES)) + ("postgresql_*",)
-DATA_DATABASES = ("aws_db_*", "aws_rds_*")
-
 
 @dataclass(frozen=True)
 class CheckSpec:
@@ -120,62 +112,9 @@ class CheckSpec:
         return any(fnmatch.fnmatchcase(resource_type, t) for t in self.resources)
 
 
-ANCHOR = TASK + SERVICE  # where findings about no Checkov-visible resource are reported (plan mode)
-AUTOSCALING = ("aws_appautoscaling_target",)
-LISTENER_RULES = ("aws_lb_listener_rule", "aws_alb_listener_rule")
-_PLAN_ONLY = "plan mode: every finding, on the resource it names, else on the anchor. HCL mode: "
-
-CHECK_MAP: tuple[CheckSpec, ...] = (
-    CheckSpec(
-        "CKV_CTJ_001", "CTJ001", ANCHOR, hcl=TASK,
-        note=_PLAN_ONLY + "per task definition only (three containers with the frontend, backend and database roles); "
-        "'exactly one task definition in scope' needs the whole plan: ctj-policy only",
-    ),
-    CheckSpec(
-        "CKV_CTJ_002", "CTJ002", SERVICE + ECR,
-        note="plan mode: legacy module calls (no resource) are reported on the anchor (the CTJ service). "
-        "HCL mode: legacy ECS services and ECR repositories; legacy module calls: ctj-policy only",
-    ),
-    CheckSpec("CKV_CTJ_003", "CTJ003", TASK),
-    CheckSpec(
-        "CKV_CTJ_004", "CTJ004", ANCHOR + ECR, hcl=(),
-        note=_PLAN_ONLY + "nothing (the two repositories must exist in scope and the task's images must come from "
-        "them: needs the task and every repository at once): ctj-policy only",
-    ),
-    CheckSpec(
-        "CKV_CTJ_010", "CTJ010", ANCHOR + LISTENER_RULES + TARGET_GROUPS, hcl=(),
-        note=_PLAN_ONLY + "nothing (which path pattern forwards to which target group, and priority order ACROSS "
-        "listener rules): ctj-policy only",
-    ),
-    CheckSpec(
-        "CKV_CTJ_011", "CTJ011", ANCHOR + TARGET_GROUPS, hcl=(),
-        note=_PLAN_ONLY + "nothing (which load_balancer block attaches which container/port to which target group, "
-        "matched against the task's portMappings and the target groups' roles): ctj-policy only",
-    ),
-    CheckSpec(
-        "CKV_CTJ_012", "CTJ012", TARGET_GROUPS + INGRESS + SERVICE + LISTENER_RULES, hcl=TARGET_GROUPS + INGRESS,
-        note="plan mode: also load_balancer blocks of services and listener rules forwarding to a 5432 target group. "
-        "HCL mode: target group ports and security-group ingress only; services and listener rules need the task or "
-        "the target group: ctj-policy only",
-    ),
-    CheckSpec(
-        "CKV_CTJ_020", "CTJ020", DATABASES + ANCHOR, DATA_DATABASES, hcl=DATABASES,
-        note="plan mode: database module calls and data sources (which plan-mode Checkov never hands a check) are "
-        "reported on the anchor. HCL mode: database resources and data sources; module calls: ctj-policy only",
-    ),
-    CheckSpec("CKV_CTJ_021", "CTJ021", TASK),
-    CheckSpec("CKV_CTJ_022", "CTJ022", TASK),
-    CheckSpec("CKV_CTJ_023", "CTJ023", TASK),
-    CheckSpec("CKV_CTJ_024", "CTJ024", TASK, note="the launch type comes from the task's requires_compatibilities; HCL mode: the service's launch_type/capacity providers: ctj-policy only"),
-    CheckSpec("CKV_CTJ_025", "CTJ025", TASK),
-    CheckSpec(
-        "CKV_CTJ_026", "CTJ026", SERVICE + AUTOSCALING, hcl=SERVICE,
-        note="desired_count and deployment percentages; autoscaling targets: plan mode only",
-    ),
-    CheckSpec("CKV_CTJ_027", "CTJ027", TASK),
-    CheckSpec("CKV_CTJ_030", "CTJ030", TASK),
-    CheckSpec("CKV_CTJ_031", "CTJ031", TASK, note="values the plan marks sensitive: plan mode only (read from the plan file); HCL mode sees secret-looking names only"),
-    CheckSpec("CKV_CTJ_032", "CTJ032", TASK),
+# one Checkov check per rule, from the rule's own metadata (ctj_policy/rules/ctjNNN.py: RULE)
+CHECK_MAP: tuple[CheckSpec, ...] = tuple(
+    CheckSpec(r.checkov_id, r.id, r.resource_types, r.checkov.data, r.checkov.yaml, r.checkov.note, r.checkov.hcl) for r in ALL_RULES
 )
 
 BY_CHECK_ID = {s.check_id: s for s in CHECK_MAP}
@@ -848,8 +787,8 @@ def plan_verdict(rule_id: str, address: str, resource_type: str, evaluation: Pla
 
 
 # rules that judge THE CTJ task only (common.ctj_task / role_scope), or the service running it
-CTJ_TASK_RULES = frozenset({"CTJ003", "CTJ004", "CTJ011", "CTJ021", "CTJ022", "CTJ023", "CTJ024", "CTJ025", "CTJ027", "CTJ030", "CTJ032"})
-CTJ_SERVICE_RULES = frozenset({"CTJ026"})
+CTJ_TASK_RULES = frozenset(r.id for r in ALL_RULES if r.applies_to == CTJ_TASK)
+CTJ_SERVICE_RULES = frozenset(r.id for r in ALL_RULES if r.applies_to == CTJ_SERVICE)
 
 
 def _subject(rule_id: str, resource_type: str, block_type: str, facts: PlanFacts) -> str | None:

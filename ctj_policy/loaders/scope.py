@@ -5,18 +5,9 @@ from __future__ import annotations
 import re
 
 from ..config import Config
+from ..model import DATABASE_RESOURCE_TYPES
 from . import InputError
 
-# SPEC section 4, CTJ020
-DATABASE_RESOURCE_TYPES = frozenset(
-    {
-        "aws_db_instance",
-        "aws_rds_cluster",
-        "aws_rds_cluster_instance",
-        "aws_db_proxy",
-        "aws_rds_global_cluster",
-    }
-)
 _DATA_PREFIXES = ("aws_db_", "aws_rds_")
 
 

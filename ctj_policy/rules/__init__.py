@@ -1,25 +1,38 @@
 """The CTJ rules, one small module each.  Standard library only.
 
-``ALL_RULES`` is built from an explicit list, in ID order, so adding a rule is
-a deliberate edit here (and in SPEC section 4).
+``ALL_RULES`` holds the ``RULE`` of every ``ctjNNN.py`` module of this
+package, in ID order: adding a rule is adding one module (and its row in
+SPEC section 4).  Everything else that lists rules (the docs, the README
+table, ``explain``, Checkov's check map, the tests) derives from it.
 """
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
+import re
 
 from .base import Rule
 
-# the rule modules, in ID order: adding a rule is a deliberate edit here (and in SPEC section 4)
-_MODULE_NAMES = (
-    "ctj001", "ctj002", "ctj003", "ctj004",
-    "ctj010", "ctj011", "ctj012",
-    "ctj020", "ctj021", "ctj022", "ctj023", "ctj024", "ctj025", "ctj026", "ctj027",
-    "ctj030", "ctj031", "ctj032",
-)  # fmt: skip
-_MODULES = tuple(importlib.import_module(f"{__name__}.{name}") for name in _MODULE_NAMES)
+_RULE_MODULE = re.compile(r"ctj\d{3}")
 
-ALL_RULES: tuple[Rule, ...] = tuple(sorted((m.RULE for m in _MODULES), key=lambda r: r.id))
+
+def _discover() -> tuple[Rule, ...]:
+    rules = []
+    for info in pkgutil.iter_modules(__path__):
+        if not _RULE_MODULE.fullmatch(info.name):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        rule = getattr(module, "RULE", None)
+        if not isinstance(rule, Rule):
+            raise ImportError(f"{module.__name__} defines no RULE")
+        if rule.id.lower() != info.name:
+            raise ImportError(f"{module.__name__} defines {rule.id}; the module name must be its ID")
+        rules.append(rule)
+    return tuple(sorted(rules, key=lambda r: r.id))
+
+
+ALL_RULES: tuple[Rule, ...] = _discover()
 RULES_BY_ID: dict[str, Rule] = {r.id: r for r in ALL_RULES}
 
 

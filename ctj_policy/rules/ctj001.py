@@ -7,14 +7,14 @@ from typing import Iterator
 from ..config import Config
 from ..model import ERROR, Deployment, Finding, Unknown, describe
 from ..queries import BACKEND, DATABASE, FRONTEND, ROLES, explain_unknown, roles_of
-from .base import Rule
-from .common import cname, failed, passed, undecided
+from .base import ANCHOR, CheckovNotes, PLAN_MODE_ANCHOR, Rule, TASK
+from .common import NO_TASK_SUBJECT, cname, container_subject, failed, passed, undecided
 
 
 def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     tasks = deployment.task_definitions
     if not tasks:
-        yield failed(f"no aws_ecs_task_definition in scope {deployment.scope or '(whole input)'}; Stage 1 runs the three containers in one task")
+        yield failed(f"no aws_ecs_task_definition in scope {deployment.scope or '(whole input)'}; Stage 1 runs the three containers in one task", subject=NO_TASK_SUBJECT)
         return
     if len(tasks) > 1:
         others = ", ".join(t.address for t in tasks)
@@ -34,7 +34,7 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     unknown = [(c, r) for c, r in roles if isinstance(r, Unknown)]
     for c, r in roles:
         if r is None:
-            out.append(failed(f"container {cname(c)} of {task.address} is neither frontend, backend nor database (image {describe(c.image, quote=True)}, name not in the configured role names)", task))
+            out.append(failed(f"container {cname(c)} of {task.address} is neither frontend, backend nor database (image {describe(c.image, quote=True)}, name not in the configured role names)", task, subject=container_subject(c)))
     known = [r for _, r in roles if isinstance(r, str)]
     for role in ROLES:
         n = known.count(role)
@@ -46,7 +46,7 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         return
     if unknown:
         for c, r in unknown:
-            yield undecided(f"cannot tell the role of container {cname(c)} of {task.address}: {explain_unknown(r)}", task)
+            yield undecided(f"cannot tell the role of container {cname(c)} of {task.address}: {explain_unknown(r)}", task, subject=container_subject(c))
         return
     by_role = {r: c for c, r in roles}
     yield passed(
@@ -55,12 +55,37 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     )
 
 
+BAD = """\
+resource "aws_ecs_task_definition" "ctj" {
+  family       = "civic-tech-jobs-stage"
+  network_mode = "awsvpc"
+  # the legacy shape: one fullstack container
+  container_definitions = jsonencode([
+    { name = "civic-tech-jobs-fs-stage", image = "civic-tech-jobs-fullstack:stage" },
+  ])
+}
+"""
+
+GOOD = """\
+resource "aws_ecs_task_definition" "ctj" {
+  family       = "civic-tech-jobs-stage"
+  network_mode = "awsvpc"
+  container_definitions = jsonencode([
+    { name = "nextjs", image = "123456789012.dkr.ecr.us-west-2.amazonaws.com/civic-tech-jobs-frontend:stage" },
+    { name = "django", image = "123456789012.dkr.ecr.us-west-2.amazonaws.com/civic-tech-jobs-backend:stage" },
+    { name = "postgres", image = "postgres:18" },
+  ])
+}
+"""
+
+
 RULE = Rule(
     id="CTJ001",
     title="one task, three containers",
     severity=ERROR,
+    summary="one task definition with exactly three containers: frontend, backend, database",
     rationale=(
-        "The Stage 1 decision (seed 000, the CTJ deployment-infra doc; seed 001, the incubator issue) runs CTJ as "
+        "The Stage 1 decision (docs/decision.md#topology) runs CTJ as "
         "ONE ECS task with three container definitions - Next.js, Django and Postgres - so that cross-container "
         "traffic stays on localhost and the three scale together as a unit. Roles are recognized by image (the "
         "official postgres repository, the civic-tech-jobs-backend and -frontend ECR repositories) and, when the "
@@ -72,4 +97,13 @@ RULE = Rule(
         "backend (image from civic-tech-jobs-backend) and the database (image postgres:18)."
     ),
     check=check,
+    bad=BAD,
+    good=GOOD,
+    checkov_id="CKV_CTJ_001",
+    resource_types=ANCHOR,
+    checkov=CheckovNotes(
+        hcl=TASK,
+        note=PLAN_MODE_ANCHOR + "per task definition only (three containers with the frontend, backend and database roles); "
+        "'exactly one task definition in scope' needs the whole plan: ctj-policy only",
+    ),
 )

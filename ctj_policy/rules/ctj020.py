@@ -6,8 +6,8 @@ from typing import Iterator
 
 from ..config import Config
 from ..model import ERROR, Deployment, Finding, describe
-from .base import Rule
-from .common import failed, finish
+from .base import ANCHOR, CheckovNotes, DATABASES, DATA_DATABASES, Rule
+from .common import failed, passed, scope_subject
 
 _KIND = {
     "resource": "managed database resource",
@@ -22,15 +22,34 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         kind = _KIND.get(db.kind, "database")
         ident = f" ('{describe(db.identifier)}')" if isinstance(db.identifier, str) else ""
         out.append(failed(f"{kind} {db.address}{ident} is in scope; Stage 1 runs Postgres in the task, not on RDS", db))
-    yield from finish(out, "no RDS instance, cluster, proxy, RDS data source, postgresql_* resource or database module in scope")
+    yield from out or [passed("no RDS instance, cluster, proxy, RDS data source, postgresql_* resource or database module in scope", subject=scope_subject(deployment))]
+
+
+BAD = """\
+module "civic_tech_jobs_stage_database" {
+  source = "../../modules/database"
+}
+"""
+
+GOOD = """\
+resource "aws_ecs_task_definition" "ctj" {
+  family       = "civic-tech-jobs-stage"
+  network_mode = "awsvpc"
+  # Postgres runs in the task instead
+  container_definitions = jsonencode([
+    { name = "postgres", image = "postgres:18" },
+  ])
+}
+"""
 
 
 RULE = Rule(
     id="CTJ020",
     title="no RDS",
     severity=ERROR,
+    summary="no RDS, RDS data source, `postgresql_*` resource or database module in CTJ",
     rationale=(
-        "The Stage 1 decision (seed 001, part 4; seed 000) drops RDS: the civic_tech_jobs_stage_database module call "
+        "The Stage 1 decision (docs/decision.md#database) drops RDS: the civic_tech_jobs_stage_database module call "
         "goes away and Postgres runs as a container in the task, the only database in scope for the rewrite. Any "
         "aws_db_instance, aws_rds_cluster(_instance), aws_db_proxy, RDS data source, postgresql_* resource or "
         "database module call inside the CTJ scope means CTJ still provisions or reads managed storage. The shared "
@@ -42,4 +61,14 @@ RULE = Rule(
         "the in-task Postgres container instead."
     ),
     check=check,
+    bad=BAD,
+    good=GOOD,
+    checkov_id="CKV_CTJ_020",
+    resource_types=DATABASES + ANCHOR,
+    checkov=CheckovNotes(
+        data=DATA_DATABASES,
+        hcl=DATABASES,
+        note="plan mode: database module calls and data sources (which plan-mode Checkov never hands a check) are "
+        "reported on the anchor. HCL mode: database resources and data sources; module calls: ctj-policy only",
+    ),
 )

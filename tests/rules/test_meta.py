@@ -1,41 +1,153 @@
-"""The rule set as a whole: metadata, the SPEC's IDs, robustness, no secret in any message."""
+"""The rule set as a whole: metadata, the SPEC's IDs, robustness, no secret in any message.
+
+Every list of rules here derives from ``ALL_RULES``: adding a rule module is
+enough for these tests to cover it.
+"""
 
 from __future__ import annotations
 
 import re
 import secrets
+import subprocess
+import sys
+import textwrap
+import warnings
 from pathlib import Path
 
 import pytest
 
-from ctj_policy.model import ERROR, STATUSES, WARNING, Deployment, Finding, Unknown, KNOWN_AFTER_APPLY
+from ctj_policy.config import DEFAULT
+from ctj_policy.model import ERROR, KNOWN_AFTER_APPLY, STATUSES, SUBJECT_KINDS, WARNING, Deployment, Finding, Subject, Unknown
 from ctj_policy.rules import ALL_RULES, RULES_BY_ID, get_rule
+from ctj_policy.rules.base import APPLIES_TO
 
-from .builders import CONFIG, del_secret, legacy, secret_to_env, set_env, stage1, unknown_containers
+from .builders import RULE_ADMIN, CONFIG, del_secret, edit, legacy, secret_to_env, service, set_env, stage1, task, unknown_containers
 
-SPEC = Path(__file__).resolve().parents[3] / "shared" / "SPEC.md"
-SPEC_IDS = ("CTJ001", "CTJ002", "CTJ003", "CTJ004", "CTJ010", "CTJ011", "CTJ012", "CTJ020", "CTJ021", "CTJ022", "CTJ023", "CTJ024", "CTJ025", "CTJ026", "CTJ027", "CTJ030", "CTJ031", "CTJ032")
-WARNINGS = {"CTJ027", "CTJ030"}
-
-
-def test_ids_match_spec_in_order():
-    assert tuple(r.id for r in ALL_RULES) == SPEC_IDS
-    assert set(RULES_BY_ID) == set(SPEC_IDS)
+ROOT = Path(__file__).resolve().parents[2]
+SPEC = ROOT.parent / "shared" / "SPEC.md"
 
 
-@pytest.mark.skipif(not SPEC.is_file(), reason="shared SPEC.md not present")
-def test_ids_match_spec_table():
-    table = re.findall(r"^\| (CTJ\d{3}) \|", SPEC.read_text(encoding="utf-8"), flags=re.M)
-    assert tuple(table) == SPEC_IDS
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a Markdown heading."""
+    return re.sub(r"[^a-z0-9 -]", "", heading.strip().lower()).replace(" ", "-")
+
+
+DECISION_ANCHORS = {_slug(h) for h in re.findall(r"^#{2,3} (.+)$", (ROOT / "docs" / "decision.md").read_text(encoding="utf-8"), flags=re.M)}
+
+
+def test_registry_is_every_rule_module_in_id_order():
+    modules = sorted(p.stem for p in (ROOT / "ctj_policy" / "rules").glob("ctj[0-9][0-9][0-9].py"))
+    assert [r.id.lower() for r in ALL_RULES] == modules
+    assert list(RULES_BY_ID) == [r.id for r in ALL_RULES]
 
 
 @pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.id)
 def test_metadata(rule):
-    assert rule.title and rule.rationale and rule.remediation
-    assert rule.severity == (WARNING if rule.id in WARNINGS else ERROR)
-    assert "seed" in rule.rationale.lower() and "decision" in rule.rationale.lower()
+    assert re.fullmatch(r"CTJ\d{3}", rule.id)
+    assert rule.title and rule.summary and rule.rationale and rule.remediation
+    assert "\n" not in rule.summary and "\n" not in rule.title
+    assert rule.severity in (ERROR, WARNING)
+    assert rule.checkov_id == "CKV_CTJ_" + rule.id[3:]
+    assert rule.resource_types and all(re.fullmatch(r"[a-z0-9_*]+", t) for t in rule.resource_types)
+    assert rule.applies_to in APPLIES_TO
+    assert rule.bad.strip() and rule.good.strip() and rule.bad != rule.good
+    # the rationale cites the decision as this repository states it, never a document outside it
+    cited = re.findall(r"docs/decision\.md(#[a-z0-9-]+(?:, #[a-z0-9-]+| and #[a-z0-9-]+)*)", rule.rationale)
+    assert cited, f"{rule.id}: the rationale must cite docs/decision.md#<section>"
+    for anchor in re.findall(r"#([a-z0-9-]+)", " ".join(cited)):
+        assert anchor in DECISION_ANCHORS, f"{rule.id}: docs/decision.md has no section #{anchor}"
+    assert not re.search(r"\bseeds?\b|SPEC\.md|\.\./shared", rule.rationale + rule.remediation, flags=re.I), rule.id
     assert callable(rule.check)
     assert rule.check.__module__ == f"ctj_policy.rules.{rule.id.lower()}"
+
+
+def spec_rules(text: str) -> dict[str, tuple[str, str]]:
+    """Rule ID -> (title, severity) from every rule table of SPEC.md ("(warning)" marks a warning)."""
+    rows = re.findall(r"^\| (CTJ\d{3}) \| ([^|]*?) \|", text, flags=re.M)
+    return {rid: (title.replace("(warning)", "").strip(), WARNING if "(warning)" in title else ERROR) for rid, title in rows}
+
+
+@pytest.mark.skipif(not SPEC.is_file(), reason=f"{SPEC} is absent (a bare clone): the SPEC comparison runs where ../shared exists, as in CI")
+def test_rules_match_spec_table():
+    """Every implemented rule is in SPEC's tables with the same ID, title and severity; SPEC rows not
+    implemented yet are listed (a warning), not failed."""
+    spec = spec_rules(SPEC.read_text(encoding="utf-8"))
+    assert len(spec) >= len(ALL_RULES) // 2, "SPEC.md's rule tables were not recognized"
+    for rule in ALL_RULES:
+        assert rule.id in spec, f"{rule.id} is not in SPEC.md's rule tables"
+        assert (rule.title, rule.severity) == spec[rule.id], rule.id
+    pending = sorted(set(spec) - set(RULES_BY_ID))
+    if pending:
+        warnings.warn(f"SPEC.md rules not implemented yet: {', '.join(pending)}", stacklevel=1)
+
+
+def test_checkov_ids_are_unique():
+    assert len({r.checkov_id for r in ALL_RULES}) == len(ALL_RULES)
+
+
+def _run_hcl(rule, text: str, tmp_path: Path) -> list[Finding]:
+    from ctj_policy.loaders.hcl import load_hcl
+
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "main.tf").write_text(text, encoding="utf-8")
+    return list(rule.check(load_hcl(tmp_path, DEFAULT).deployment, DEFAULT))
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.id)
+def test_examples_are_true(rule, tmp_path):
+    """The documented examples, run through the HCL loader: the bad one fails the rule, the good one passes it."""
+    bad = _run_hcl(rule, rule.bad, tmp_path / "bad")
+    assert any(f.status == "fail" for f in bad), [(f.status, f.message) for f in bad]
+    good = _run_hcl(rule, rule.good, tmp_path / "good")
+    assert good and all(f.status == "pass" for f in good), [(f.status, f.message) for f in good]
+
+
+def test_generated_docs_are_current():
+    """docs/rules.md and the README's rules table are what scripts/gen_rules_doc.py writes from ALL_RULES."""
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_rules_doc.py"), "--check"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for rule in ALL_RULES:
+        assert f"| [{rule.id}](docs/rules.md#{rule.id.lower()}) | {rule.severity} | {rule.summary} |" in readme
+
+
+def test_a_new_rule_is_one_module(tmp_path):
+    """Dropping ctj099.py into the package is enough: the registry, Checkov's check map, the docs and
+    ``explain`` pick it up (run on a copy of the package, so the real one is untouched)."""
+    import shutil
+
+    shutil.copytree(ROOT / "ctj_policy", tmp_path / "ctj_policy", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "scripts", tmp_path / "scripts")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "README.md").write_text("<!-- rules-table:begin (generated by scripts/gen_rules_doc.py) -->\n<!-- rules-table:end -->\n")
+    (tmp_path / "ctj_policy" / "rules" / "ctj099.py").write_text(textwrap.dedent('''
+        from ..model import ERROR
+        from .base import TASK, Rule
+        from .common import passed
+
+
+        def check(deployment, config):
+            yield passed("always")
+
+
+        RULE = Rule(
+            id="CTJ099", title="throwaway", severity=ERROR, summary="a throwaway rule",
+            rationale="see docs/decision.md", remediation="none", check=check,
+            bad="# bad", good="# good", checkov_id="CKV_CTJ_099", resource_types=TASK,
+        )
+    '''))
+    code = (
+        "from ctj_policy.rules import RULES_BY_ID; from ctj_policy.loaders.checkov_conf import BY_CHECK_ID; "
+        "assert RULES_BY_ID['CTJ099'].title == 'throwaway'; assert BY_CHECK_ID['CKV_CTJ_099'].rule_id == 'CTJ099'; "
+        "import runpy, sys; sys.argv = ['gen']; runpy.run_path('scripts/gen_rules_doc.py', run_name='__main__')"
+    )
+    env = {"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "## CTJ099" in (tmp_path / "docs" / "rules.md").read_text()
+    assert "[CTJ099](docs/rules.md#ctj099)" in (tmp_path / "README.md").read_text()
+    proc = subprocess.run([sys.executable, "-m", "ctj_policy", "explain", "ctj099"], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0 and "CTJ099: throwaway" in proc.stdout and "CKV_CTJ_099" in proc.stdout, proc.stderr
 
 
 def test_get_rule_case_insensitive():
@@ -54,6 +166,8 @@ def _all(dep: Deployment) -> list[tuple[str, Finding]]:
             assert isinstance(f, Finding)
             assert f.status in STATUSES and f.status != "waived"
             assert f.message and "\n" not in f.message
+            assert isinstance(f.subject, Subject) and f.subject.kind in SUBJECT_KINDS, (rule.id, f.message)
+            assert isinstance(f.subject.name, str) and (f.subject.container is None or isinstance(f.subject.container, str)), (rule.id, f.subject)
             out.append((rule.id, f))
     return out
 
@@ -72,12 +186,53 @@ def test_stage1_passes_everything():
         assert f.status == "pass", (rule_id, f.message)
 
 
+# rules that may pass when every container definition is unknown, and why (every other rule must say unknown)
+PASS_WITHOUT_CONTAINERS = {
+    "CTJ002": "legacy markers are module/service addresses and ECR repository names",
+    "CTJ003": "network_mode is an attribute of the task, not of its containers",
+    "CTJ010": "routing is listener rules and target groups; target groups fall back to their names/ports",
+    "CTJ020": "database resources and module calls are not containers",
+    "CTJ026": "desired_count, deployment percentages and autoscaling are the service's",
+}
+
+
 def test_unknown_containers_is_never_pass_for_container_rules():
-    by_rule = {}
+    by_rule: dict[str, set] = {}
     for rule_id, f in _all(unknown_containers(stage1())):
         by_rule.setdefault(rule_id, set()).add(f.status)
-    for rule_id in ("CTJ001", "CTJ004", "CTJ021", "CTJ022", "CTJ023", "CTJ024", "CTJ025", "CTJ027", "CTJ030", "CTJ031", "CTJ032"):
-        assert by_rule[rule_id] == {"unknown"}, rule_id
+    for rule in ALL_RULES:
+        if rule.id in PASS_WITHOUT_CONTAINERS:
+            assert by_rule[rule.id] == {"pass"}, f"{rule.id} no longer passes without containers: drop it from PASS_WITHOUT_CONTAINERS"
+        else:
+            assert by_rule[rule.id] == {"unknown"}, rule.id
+
+
+def _failing_subjects(rule_id: str, dep: Deployment) -> set[Subject]:
+    return {f.subject for f in get_rule(rule_id).check(dep, CONFIG) if f.status == "fail"}
+
+
+def test_subjects_name_what_is_wrong():
+    """Findings say what they are about by name: the variable and its container, the route, the volume,
+    the attachment, the container, the resource (reporters and the diagram read this, never the message)."""
+    dep = set_env(stage1(), "django", "SQL_HOST", "db.example.com")
+    assert _failing_subjects("CTJ022", dep) == {Subject("env", "SQL_HOST", "django")}
+    dep = stage1()
+    dep.listener_rules = [r for r in dep.listener_rules if r.address != RULE_ADMIN]
+    assert _failing_subjects("CTJ010", dep) == {Subject("route", "/admin/*")}
+    dep = stage1()
+    task(dep).requires_compatibilities = ("FARGATE",)
+    service(dep).launch_type = "FARGATE"
+    task(dep).volumes = (type(task(dep).volumes[0])("pgdata"),)  # a bind mount: task storage
+    assert _failing_subjects("CTJ024", dep) == {Subject("volume", "pgdata", "postgres")}
+    dep = stage1()
+    service(dep).load_balancers = service(dep).load_balancers[:1]
+    assert _failing_subjects("CTJ011", dep) == {Subject("attachment", "frontend", "nextjs")}
+    dep = edit(stage1(), "postgres", image="postgres:latest")
+    assert _failing_subjects("CTJ021", dep) == {Subject("container", "postgres")}
+    dep = stage1()
+    service(dep).desired_count = 2
+    assert _failing_subjects("CTJ026", dep) == {Subject("service", service(dep).address)}
+    assert {f.subject for f in get_rule("CTJ003").check(Deployment(), CONFIG)} == {Subject("task", "")}
 
 
 def test_findings_carry_address_and_location():
@@ -101,7 +256,7 @@ def test_no_secret_value_in_any_message():
     dep = set_env(dep, "django", "DJANGO_DEBUG", values[5], sensitive=True)  # a sensitive value under a checked name
     dep = set_env(dep, "django", "SQL_USER", values[6], sensitive=True)  # compared against POSTGRES_USER
     dep = set_env(dep, "django", "SQL_PORT", values[7], sensitive=True)
-    messages = [f.message for _, f in _all(dep)]
+    messages = [f.message for _, f in _all(dep)] + [f.subject.key() for _, f in _all(dep)]
     assert any(f.status == "fail" for _, f in _all(dep))
     for v in values:
         for m in messages:
@@ -112,8 +267,17 @@ def test_no_secret_value_in_any_message():
         assert name in joined
 
 
+# rules that may pass when every value is unknown (block addresses and names stay known), and why
+PASS_WITH_EVERY_VALUE_UNKNOWN = {
+    "CTJ001": "one task with three containers whose names say frontend, backend, database (SPEC 3: the name decides when the image cannot)",
+    "CTJ002": "no block address or ECR repository name carries the legacy marker",
+    "CTJ020": "no database resource, data source or module call is in scope",
+}
+
+
 def test_unknown_value_is_not_truth_tested():
-    """Rules never truth-test an Unknown (it raises): every field unknown at once."""
+    """Every value unknown at once: no rule truth-tests an Unknown (it raises) and none passes, except
+    the few that judge what stays known (addresses and names), each with its reason."""
     dep = stage1()
     u = Unknown(KNOWN_AFTER_APPLY, "x")
     t = dep.task_definitions[0]
@@ -134,8 +298,14 @@ def test_unknown_value_is_not_truth_tested():
         r.actions = u
     for i in dep.ingress_rules:
         i.from_port = i.to_port = i.protocol = u
-    statuses = {f.status for _, f in _all(dep)}
-    assert "unknown" in statuses
+    by_rule: dict[str, set] = {}
+    for rule_id, f in _all(dep):
+        by_rule.setdefault(rule_id, set()).add(f.status)
+    for rule in ALL_RULES:
+        if rule.id in PASS_WITH_EVERY_VALUE_UNKNOWN:
+            assert by_rule[rule.id] == {"pass"}, f"{rule.id} no longer passes: drop it from PASS_WITH_EVERY_VALUE_UNKNOWN"
+        else:
+            assert "pass" not in by_rule[rule.id] and "unknown" in by_rule[rule.id], (rule.id, by_rule[rule.id])
 
 
 def test_missing_password_is_not_pass():
