@@ -36,7 +36,7 @@ Standard library only.
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -405,8 +405,6 @@ class _Builder:
         img = queries.parse_image(c.image, self.dep)
         if img.decided:
             claims.add(("repository", img.repository))
-        for var in (*queries.items(c.environment), *queries.items(c.secrets)):
-            claims.add(("env", block, name, var.name))
         nid = self.add_node(("container", block, name), label, kind, claims, group=tid)
         self.container_node[(block, name)] = nid
         self.container_role[(block, name)] = role
@@ -592,7 +590,7 @@ class _Builder:
             for key in element.claims:
                 claimed.setdefault(key, []).append(element)
         rules: dict[int, set[str]] = {}
-        missing_routes: dict[str, set[str]] = {}
+        missing: defaultdict[tuple[str, str], set[str]] = defaultdict(set)  # failing subjects nothing drawn claims
         for r in results:
             if r.status != FAIL:
                 continue
@@ -604,10 +602,16 @@ class _Builder:
                     hit = True
                     break
             if not hit and r.subject is not None and r.subject.kind == "route" and self.elements:
-                missing_routes.setdefault(r.subject.name, set()).add(r.rule_id)
-        for pattern in sorted(missing_routes):
-            nid = self.add_node(("missing-route", pattern), f"no listener rule routes {self.redact(pattern)}", ROUTE)
-            rules[id(self.by_id[nid])] = missing_routes[pattern]
+                missing[(ROUTE, r.subject.name)].add(r.rule_id)
+            elif not hit and r.subject is not None and r.subject.kind == "target_group" and self.elements:
+                missing[(TARGET_GROUP, r.subject.name)].add(r.rule_id)
+        for kind, name in sorted(missing):
+            if kind == ROUTE:
+                text = f"no listener rule routes {name}"
+            else:  # a role ("no frontend target group"), or a target group the diagram does not draw
+                text = f"target group {short(name)}" if "." in name else f"no {name} target group"
+            nid = self.add_node(("missing", kind, name), self.redact(text), kind)
+            rules[id(self.by_id[nid])] = missing[(kind, name)]
         graph = Graph()
         for element in self.elements:
             marks = tuple(sorted(rules.get(id(element), ())))
@@ -636,22 +640,20 @@ class _Builder:
         if s.kind == "workflow":
             return []
         out: list[tuple] = []
-        for block in self.task_blocks_of(r):
+        blocks = self.task_blocks_of(r)
+        for block in blocks:
             if s.kind == "container":
-                out += [("container", block, name), ("task", block)]
-            elif s.kind == "env":
-                out += (
-                    [("env", block, s.container, name), ("container", block, s.container)]
-                    if s.container
-                    else [("task", block)]
-                )
+                out += [("container", block, name)]
+            elif s.kind == "env" and s.container:
+                out += [("env", block, s.container, name), ("container", block, s.container)]
             elif s.kind == "volume":
                 out += [("volume", block, s.container, name), ("volume", block, None, name)]
                 out += [("container", block, s.container)] if s.container else []
             elif s.kind == "attachment":
                 out += [("attachment", block, s.container or name), ("attachment-role", block, name)]
                 out += [("container", block, s.container)] if s.container else [("role", block, name)]
-        return out
+        # about a container the diagram does not show (or of an unknown kind): the task it belongs to
+        return out + [("task", block) for block in blocks]
 
     def task_blocks_of(self, r: Result) -> list[str]:
         """The task block(s) a container-level result is about: its address's task, the tasks

@@ -978,9 +978,35 @@ def test_topology_draws_a_route_no_listener_rule_has():
     from ctj_policy.topology import build
 
     missing = R("CTJ010", "fail", "no listener rule routes /metrics/*", None, subject=Subject("route", "/metrics/*"))
-    g = build(make_deployment(), [missing])
-    (node,) = [n for n in g.nodes if n.failing]
-    assert node.label == "no listener rule routes /metrics/*" and node.kind == "route" and node.rules == ("CTJ010",)
+    no_tg = R("CTJ010", "fail", "no frontend target group in scope", None, subject=Subject("target_group", "frontend"))
+    g = build(make_deployment(), [missing, no_tg])
+    assert {(n.label, n.kind, n.rules) for n in g.nodes if n.failing} == {
+        ("no listener rule routes /metrics/*", "route", ("CTJ010",)),
+        ("no frontend target group", "target_group", ("CTJ010",)),
+    }
+
+
+def test_topology_puts_a_variable_on_the_link_that_carries_it():
+    """env subjects: SQL_PORT on the SQL_HOST link, a secrets variable on its secret link, any other on the
+    container; an attachment of a role no container has, and a container not drawn, on the task."""
+    from ctj_policy.topology import build
+
+    def failing(subject):
+        g = build(make_deployment(), [R("CTJ099", "fail", "m", TASK, subject=subject)])
+        return {n.label.split("\n")[0] for n in g.nodes if n.failing} | {e.label for e in g.edges if e.failing}
+
+    assert failing(Subject("env", "SQL_PORT", "django")) == {"SQL_HOST localhost:5432"}
+    assert failing(Subject("env", "POSTGRES_PASSWORD", "postgres")) == {"POSTGRES_PASSWORD"}
+    assert failing(Subject("env", "DEBUG", "django")) == {"django (backend)"}
+    assert failing(Subject("attachment", "frontend", "nextjs")) == {"nextjs:3000"}
+    assert failing(Subject("attachment", "backend")) == {"django:8000"}
+    assert failing(Subject("attachment", "worker")) == {"ECS task civic-tech-jobs-stage (awsvpc)"}
+    assert failing(Subject("container", "sidecar")) == {"ECS task civic-tech-jobs-stage (awsvpc)"}
+    assert failing(Subject("repository", "civic-tech-jobs-frontend")) == {"nextjs (frontend)"}
+    assert failing(Subject("service", SERVICE)) == {"ECS task civic-tech-jobs-stage (awsvpc)"}
+    assert failing(Subject("target_group", TG_BACK)) == {"target group ctj-stage-django, port 8000, target ip"}
+    assert failing(Subject("block", DB_SECRET)) == {"secret civic-tech-jobs/stage/db"}
+    assert failing(Subject("workflow", "deploy/push")) == set()
 
 
 def test_the_diagram_classifies_with_the_config_the_rules_used(tmp_path):
