@@ -249,6 +249,18 @@ def test_structured_outputs_stay_well_formed_whatever_the_secret():
         ET.fromstring(render("junit", report).split("\n", 1)[1])
 
 
+def test_markdown_stays_under_the_comment_limit_when_masks_are_longer_than_secrets():
+    """'(redacted)' is longer than a 4-character secret: the comment is sized after redaction, not before."""
+    from ctj_policy.reporters.markdown import GITHUB_COMMENT_LIMIT
+
+    secret = "Zq7!"
+    results = [Result("CTJ031", "t", "error", "fail", f"{secret} " * 300, f"aws_x.y[{i}]") for i in range(300)]
+    info = InputInfo("plan", f"plans/{secret}.json", "1.2", "1.9.0", "")
+    md = render("markdown", Report("ctj-policy", "0.1.0", info, results, 1, deployment=Deployment(redact={secret})))
+    assert len(md) <= GITHUB_COMMENT_LIMIT and not leaks(md, secret)
+    assert "_Showing " in md
+
+
 def test_waiver_reason_is_redacted_through_the_engine():
     from ctj_policy.config import Config, WaiverSpec
     from ctj_policy.engine import evaluate

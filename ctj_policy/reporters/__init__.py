@@ -6,10 +6,11 @@ Modules are imported only when their format is asked for.
 
 :func:`render` is the one way out for every format, and the output gate for
 secrets: it builds the report's :class:`~ctj_policy.redact.Redactor` (from the
-strings the loader marked, ``report.deployment.redact``), gives it to the
-reporter (``redactor=``; the Markdown diagram redacts its labels with it), and
-passes the rendered text through :meth:`Redactor.output` once more.  A module
-describes its output for that pass:
+strings the loader marked, ``report.deployment.redact``), redacts every field
+of every result (a no-op for results the engine stamped), gives it to the
+reporter (``redactor=``; the Markdown diagram redacts its labels with it, before
+any shortening), and passes the rendered text through :meth:`Redactor.output`
+once more.  A module describes its output for that pass:
 
 * ``OUTPUT``: "text" (default), "json" (decoded, string values redacted,
   re-encoded with ``dump``) or "xml" (the same over an ElementTree, ``dump_xml``);
@@ -20,6 +21,7 @@ describes its output for that pass:
 from __future__ import annotations
 
 import importlib
+from dataclasses import replace
 
 from ..model import Report
 from ..redact import Redactor
@@ -46,6 +48,8 @@ def render(fmt: str, report: Report, **options) -> str:
         raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
     module = importlib.import_module(f"{__name__}.{FORMATS[fmt]}")
     redactor = options.pop("redactor", None) or redactor_for(report)
+    if redactor:  # the engine redacted them; a Report built another way must not leak either
+        report = replace(report, results=[redactor.result(r) for r in report.results])
     text = module.render(report, redactor=redactor, **options)
     return redactor.output(
         text,

@@ -46,7 +46,8 @@ def render(
     waived = [r for r in results if r.status == WAIVED]
     passing = [r for r in results if r.status == PASS]
 
-    head = [MARKER, f"## {_cell(report.tool_name)}: CTJ Stage 1 deployment check", "", _summary(report), ""]
+    summary = redactor.text(_summary(report), ESCAPES) if redactor is not None else _summary(report)  # as printed
+    head = [MARKER, f"## {_cell(report.tool_name)}: CTJ Stage 1 deployment check", "", summary, ""]
     budget = _Budget(limit - _size(head))
 
     # filled by priority: the problems, the diagram, the waived, the passing results
