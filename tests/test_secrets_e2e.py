@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 import json
 import string
+import tempfile
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -70,11 +72,14 @@ def _ordinary_output() -> str:
     ``terraform_ve`` from the code) would be found in every report without
     anything having leaked: such examples prove nothing and are skipped.
     """
-    args = ["check", str(PLANS / "whole-account.json"), "-v"]
     texts = []
-    for fmt in FORMATS:
-        proc = run_cli(*args, "--format", fmt)
-        texts += [proc.stdout.decode(), proc.stderr.decode()]
+    with tempfile.TemporaryDirectory() as tmp:
+        # the planted run's own shape (failing results: SARIF results, JUnit failures...), with placeholders
+        planted = _plant(Path(tmp), "placeholder-password-value", "placeholder-sensitive-value")
+        for plan in (PLANS / "whole-account.json", planted):
+            for fmt in FORMATS:
+                proc = run_cli("check", str(plan), "-v", "--format", fmt)
+                texts += [proc.stdout.decode(), proc.stderr.decode()]
     return "\n".join(texts + ["EMAIL_PASSWORD", "WEBHOOK", "random_password.webhook", TD])
 
 
