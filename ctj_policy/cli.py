@@ -493,7 +493,7 @@ def _check_one(path, pairs, config, rules, scope, source_dir, var_values, var_fi
 
     evaluation = evaluate(deployment, config, rules=rules)
     exit_code = evaluation.exit_code(allow_unknown=allow_unknown, fail_on=fail_on.lower())
-    report = build_report(deployment, info, evaluation.results, exit_code, allow_unknown)
+    report = build_report(deployment, info, evaluation.results, exit_code, allow_unknown, config)
 
     # 4. render everything first, then write: a rendering error writes nothing
     from .reporters import render
@@ -529,7 +529,7 @@ def _import_loader(name: str, what: str):
         raise
 
 
-def build_report(deployment, info, results, exit_code: int, allow_unknown: bool):
+def build_report(deployment, info, results, exit_code: int, allow_unknown: bool, config=None):
     """The Report every reporter renders (``results`` come redacted from the engine)."""
     from .model import Report, Result
 
@@ -541,6 +541,7 @@ def build_report(deployment, info, results, exit_code: int, allow_unknown: bool)
         exit_code=exit_code,
         allow_unknown=allow_unknown,
         deployment=deployment,
+        config=config,
     )
 
 

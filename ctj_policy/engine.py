@@ -104,8 +104,6 @@ def evaluate(
         selected = [r for r in selected if r.id in wanted]
     results = run_rules(deployment, config, selected)
     evaluation = apply_waivers(results, [*config.waivers, *deployment.waivers], today)
-    redactor = Redactor(deployment.redact)
-    evaluation.results = [redactor.result(r) for r in evaluation.results]
     for w in evaluation.expired_waivers:
         evaluation.results.append(
             Result(
@@ -113,11 +111,14 @@ def evaluate(
                 title="expired waiver",
                 severity=WARNING,
                 status=FAIL,
-                message=redactor.text(f"waiver for {w.rule} on {w.address} expired on {w.expires} ({w.origin}): the finding counts again; renew or remove it"),
+                message=f"waiver for {w.rule} on {w.address} expired on {w.expires} ({w.origin}): the finding counts again; renew or remove it",
                 address=None,
                 location=None,
                 subject=Subject("waiver", w.address or "*"),
             )
         )
+    # every result, once, every field (message, address, location, waiver reason, ...): no Result holds a secret
+    redactor = Redactor(deployment.redact)
+    evaluation.results = [redactor.result(r) for r in evaluation.results]
     evaluation.results.sort(key=Result.sort_key)
     return evaluation

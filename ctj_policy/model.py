@@ -664,6 +664,8 @@ class Report:
     allow_unknown: bool = False
     # the deployment as checked, for reporters that draw it (markdown)
     deployment: "Deployment | None" = None
+    # the config.Config the results were evaluated with (the diagram classifies as the rules did)
+    config: Any = None
 
     def counts(self) -> dict[str, int]:
         out = {s: 0 for s in STATUSES}

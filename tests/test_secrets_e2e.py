@@ -11,7 +11,10 @@ from __future__ import annotations
 import functools
 import json
 import string
+import tempfile
+from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -20,7 +23,8 @@ from conftest import PLANS, run_cli
 FORMATS = ("text", "json", "sarif", "junit", "github", "markdown")
 TD = "module.civic-tech-jobs.module.civic_tech_jobs_stage_service.aws_ecs_task_definition.task"
 
-secret_text = st.text(alphabet=string.ascii_letters + string.digits + "!#%+-_=", min_size=12, max_size=40)
+# from the redactor's minimum length (4) up: short passwords are the ones a careless redactor prints
+secret_text = st.text(alphabet=string.ascii_letters + string.digits + "!#%+-_=\\\"'|<&", min_size=4, max_size=40)
 
 
 def _plant(tmp_path, password: str, sensitive: str):
@@ -60,7 +64,7 @@ def _plant(tmp_path, password: str, sensitive: str):
     return path
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _ordinary_output() -> str:
     """Everything a run prints without any planted secret, plus the names the planted run adds.
 
@@ -68,18 +72,47 @@ def _ordinary_output() -> str:
     ``terraform_ve`` from the code) would be found in every report without
     anything having leaked: such examples prove nothing and are skipped.
     """
-    args = ["check", str(PLANS / "whole-account.json"), "-v"]
     texts = []
-    for fmt in FORMATS:
-        proc = run_cli(*args, "--format", fmt)
-        texts += [proc.stdout.decode(), proc.stderr.decode()]
+    with tempfile.TemporaryDirectory() as tmp:
+        # the planted run's own shape (failing results: SARIF results, JUnit failures...), with placeholders
+        planted = _plant(Path(tmp), "placeholder-password-value", "placeholder-sensitive-value")
+        for plan in (PLANS / "whole-account.json", planted):
+            for fmt in FORMATS:
+                proc = run_cli("check", str(plan), "-v", "--format", fmt)
+                texts += [proc.stdout.decode(), proc.stderr.decode()]
     return "\n".join(texts + ["EMAIL_PASSWORD", "WEBHOOK", "random_password.webhook", TD])
+
+
+def _forms(secret: str) -> set[str]:
+    """The secret as written, and as repr()/JSON/backslash-doubling print it."""
+    return {secret, repr(secret)[1:-1], json.dumps(secret)[1:-1], secret.replace("\\", "\\\\")}
 
 
 @settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(password=secret_text, sensitive=secret_text)
 def test_planted_secrets_never_printed(tmp_path, password, sensitive):
-    assume(password not in _ordinary_output() and sensitive not in _ordinary_output())
+    ordinary = _ordinary_output()
+    assume(not any(f in ordinary for f in _forms(password) | _forms(sensitive)))
+    _check_planted(tmp_path, password, sensitive)
+
+
+@pytest.mark.parametrize(
+    "password, sensitive",
+    [
+        ("Ab3!", "x9Zq-1"),
+        ("hunter2", "tR0ub4dr"),
+        ("8xY!pL2#qW", "s3cr3tPa55!"),
+        ("C:\\Sec\\r3t", "q\"u'o9"),
+        ("a|b<c&d>", "50%:of,f"),
+    ],
+)
+def test_short_and_escaped_secrets_never_printed(tmp_path, password, sensitive):
+    """4 to 11 characters, backslashes, quotes, Markdown/HTML and workflow-command syntax."""
+    assert not any(f in _ordinary_output() for f in _forms(password) | _forms(sensitive))
+    _check_planted(tmp_path, password, sensitive)
+
+
+def _check_planted(tmp_path, password: str, sensitive: str) -> None:
     path = _plant(tmp_path, password, sensitive)
     args = ["check", str(path)]
     for fmt in FORMATS:
@@ -89,8 +122,8 @@ def test_planted_secrets_never_printed(tmp_path, password, sensitive):
     assert proc.returncode == 1, proc.stderr  # CTJ031 fails on both
     outputs = [proc.stdout.decode(), proc.stderr.decode()] + [(tmp_path / f"out.{fmt}").read_text() for fmt in FORMATS]
     for text in outputs:
-        assert password not in text
-        assert sensitive not in text
+        for form in _forms(password) | _forms(sensitive):
+            assert form not in text
     report = json.loads((tmp_path / "out.json").read_text())
     ctj031 = [r["message"] for r in report["results"] if r["rule_id"] == "CTJ031" and r["status"] == "fail"]
     assert any("EMAIL_PASSWORD" in m for m in ctj031), ctj031
@@ -100,7 +133,9 @@ def test_planted_secrets_never_printed(tmp_path, password, sensitive):
 def test_secret_in_a_bad_input_error_is_not_echoed(tmp_path):
     secret = "S3cr3t-Hunter2-Zebra"
     path = tmp_path / "bad.json"
-    path.write_text('{"format_version": "1.2", "resource_changes": [{"address": "x", "type": "t", "change": {"after": "' + secret)
+    path.write_text(
+        '{"format_version": "1.2", "resource_changes": [{"address": "x", "type": "t", "change": {"after": "' + secret
+    )
     proc = run_cli("check", str(path))
     assert proc.returncode == 2
     assert secret.encode() not in proc.stderr + proc.stdout

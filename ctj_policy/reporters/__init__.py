@@ -1,15 +1,30 @@
 """Reporters: one writer per output format (conftest-style).
 
-Each reporter module exposes ``render(report: Report) -> str``.  They know
-nothing of Terraform: they see a :class:`~ctj_policy.model.Report`.
+Each reporter module exposes ``render(report: Report, **options) -> str``.
+They know nothing of Terraform: they see a :class:`~ctj_policy.model.Report`.
 Modules are imported only when their format is asked for.
+
+:func:`render` is the one way out for every format, and the output gate for
+secrets: it builds the report's :class:`~ctj_policy.redact.Redactor` (from the
+strings the loader marked, ``report.deployment.redact``), redacts every field
+of every result (a no-op for results the engine stamped), gives it to the
+reporter (``redactor=``; the Markdown diagram redacts its labels with it, before
+any shortening), and passes the rendered text through :meth:`Redactor.output`
+once more.  A module describes its output for that pass:
+
+* ``OUTPUT``: "text" (default), "json" (decoded, string values redacted,
+  re-encoded with ``dump``) or "xml" (the same over an ElementTree, ``dump_xml``);
+* ``ESCAPES``: the module's escape functions, so an escaped secret (a Markdown
+  cell turns ``|`` into ``\\|``) is found too.
 """
 
 from __future__ import annotations
 
 import importlib
+from dataclasses import replace
 
 from ..model import Report
+from ..redact import Redactor
 
 # format name -> module under ctj_policy.reporters
 FORMATS: dict[str, str] = {
@@ -22,8 +37,24 @@ FORMATS: dict[str, str] = {
 }
 
 
+def redactor_for(report: Report) -> Redactor:
+    """The Redactor of the deployment a report was evaluated on."""
+    deployment = report.deployment
+    return Redactor(deployment.redact if deployment is not None else ())
+
+
 def render(fmt: str, report: Report, **options) -> str:
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
     module = importlib.import_module(f"{__name__}.{FORMATS[fmt]}")
-    return module.render(report, **options)
+    redactor = options.pop("redactor", None) or redactor_for(report)
+    if redactor:  # the engine redacted them; a Report built another way must not leak either
+        report = replace(report, results=[redactor.result(r) for r in report.results])
+    text = module.render(report, redactor=redactor, **options)
+    return redactor.output(
+        text,
+        kind=getattr(module, "OUTPUT", "text"),
+        escapes=tuple(getattr(module, "ESCAPES", ())),
+        dump=getattr(module, "dump", None),
+        dump_xml=getattr(module, "dump_xml", None),
+    )

@@ -13,7 +13,8 @@ it names a file of the PR's diff, on that line of the PR:
 
 Without a known ``.tf`` location the annotation has no ``file``/``line`` (it
 attaches to the run).  Escaping follows the workflow-command rules: in the
-message ``%``, ``\\r``, ``\\n``; in property values also ``:`` and ``,``.
+message ``%``, ``\\r``, ``\\n``; in property values also ``:`` and ``,``.  Other
+control characters are spelled out (``\\x1b``): a log viewer must not act on them.
 """
 
 from __future__ import annotations
@@ -21,14 +22,18 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import ERROR, FAIL, UNKNOWN, WAIVED, Report, Result
+from .escape import visible
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return visible(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+ESCAPES = (escape_data, escape_property)  # for the final redaction pass (ctj_policy.reporters.render)
 
 
 def render(report: Report, **_: Any) -> str:

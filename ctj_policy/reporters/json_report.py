@@ -7,12 +7,13 @@ newline).  Knows nothing of Terraform.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ..model import FAIL, PASS, UNKNOWN, WAIVED, Report, Result
+from .escape import dump_json as dump
 
 SCHEMA_VERSION = 1
+OUTPUT = "json"  # the final redaction pass decodes it and redacts string values
 
 
 def _location(r: Result) -> dict | None:
@@ -63,4 +64,4 @@ def _order(r: Result) -> tuple:
 
 
 def render(report: Report, **_: Any) -> str:
-    return json.dumps(to_dict(report), indent=2, ensure_ascii=False) + "\n"
+    return dump(to_dict(report))

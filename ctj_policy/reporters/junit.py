@@ -19,13 +19,37 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from ..model import FAIL, UNKNOWN, WAIVED, Report, Result
+from .escape import visible
 
-# characters XML 1.0 cannot carry at all
-_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# non-characters XML 1.0 cannot carry (control characters: see escape.visible)
+_NONCHARACTERS = re.compile("[\ufffe\uffff]")
 
 
 def _clean(text: Any) -> str:
-    return _INVALID_XML.sub("\ufffd", "" if text is None else str(text))
+    """Control characters spelled out (XML 1.0 cannot carry most of them, CI viewers print the rest raw)."""
+    return _NONCHARACTERS.sub(lambda m: f"\\u{ord(m.group()):04x}", visible(text))
+
+
+OUTPUT = "xml"  # the final redaction pass parses it and redacts attribute values and text
+_XML_TEXT = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_XML_ATTR = {**_XML_TEXT, '"': "&quot;", "\r": "&#13;", "\n": "&#10;", "\t": "&#09;"}
+
+
+def _xml_text(s: str) -> str:
+    return "".join(_XML_TEXT.get(c, c) for c in _clean(s))
+
+
+def _xml_attr(s: str) -> str:
+    return "".join(_XML_ATTR.get(c, c) for c in _clean(s))
+
+
+ESCAPES = (_clean, _xml_text, _xml_attr)  # how a value is set and written, for the final pass to find it
+
+
+def dump_xml(root: ET.Element) -> str:
+    """The document as text (also used by the final redaction pass)."""
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
 def render(report: Report, **_: Any) -> str:
@@ -67,7 +91,9 @@ def render(report: Report, **_: Any) -> str:
                 el.text = _clean(_details(r))
             elif r.status == UNKNOWN and not report.allow_unknown:
                 counts["failures"] += 1
-                el = ET.SubElement(case, "failure", message=_clean(f"could not be decided: {r.message}"), type="unknown")
+                el = ET.SubElement(
+                    case, "failure", message=_clean(f"could not be decided: {r.message}"), type="unknown"
+                )
                 el.text = _clean(_details(r))
             elif r.status == UNKNOWN:
                 counts["skipped"] += 1
@@ -90,8 +116,7 @@ def render(report: Report, **_: Any) -> str:
     root.set("errors", "0")
     root.set("skipped", str(totals["skipped"]))
     root.set("time", "0")
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    return dump_xml(root)
 
 
 def _details(r: Result) -> str:

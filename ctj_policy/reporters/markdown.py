@@ -8,6 +8,13 @@ Postgres -> volume / secret), with failing nodes and edges marked.
 
 The first line is an HTML comment (``MARKER``) a workflow can search for to
 update its previous comment instead of adding a new one.
+
+The comment is bounded for real: at most ``GITHUB_COMMENT_LIMIT`` characters,
+whatever the input.  Sections are filled by priority (the summary, then the
+failing and undecided results, the diagram, the waived, the passing ones);
+a section that does not fit is cut at a row boundary and says how many rows
+it left out and where the full report is.  Every piece is rendered once, so
+the time is linear in the report.
 """
 
 from __future__ import annotations
@@ -15,64 +22,141 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import FAIL, PASS, UNKNOWN, WAIVED, Report, Result
+from .escape import visible
 
 MARKER = "<!-- ctj-policy-report -->"
 GITHUB_COMMENT_LIMIT = 65536  # characters GitHub accepts in one comment
+CELL_LIMIT = 1500  # characters of one table cell (a message), before escaping
+# Mermaid refuses a diagram over 50,000 characters (its maxTextSize) and more than 500 edges
+DIAGRAM_TEXT_LIMIT = 40000
+DIAGRAM_EDGE_LIMIT = 400
+FULL_REPORT = (
+    "the full report is in this run's JSON, SARIF or JUnit output "
+    "(the report artifact or code-scanning upload of the CI job; locally `--format json --output report.json`)"
+)
 
 _ICON = {FAIL: "\u274c", UNKNOWN: "\u2753", WAIVED: "\U0001f515", PASS: "\u2705"}
 
 
-def render(report: Report, *, diagram: bool = True, **_: Any) -> str:
+def render(
+    report: Report, *, diagram: bool = True, redactor: Any = None, limit: int = GITHUB_COMMENT_LIMIT, **_: Any
+) -> str:
     results = sorted(report.results, key=Result.sort_key)
     problems = [r for r in results if r.status in (FAIL, UNKNOWN)]
     waived = [r for r in results if r.status == WAIVED]
     passing = [r for r in results if r.status == PASS]
 
-    out = [MARKER, f"## {report.tool_name}: CTJ Stage 1 deployment check", ""]
-    out.append(_summary(report))
-    out.append("")
+    summary = redactor.text(_summary(report), ESCAPES) if redactor is not None else _summary(report)  # as printed
+    head = [MARKER, f"## {_cell(report.tool_name)}: CTJ Stage 1 deployment check", "", summary, ""]
+    budget = _Budget(limit - _size(head))
+
+    # filled by priority: the problems, the diagram, the waived, the passing results
     if problems:
-        out += ["### Failing and undecided", ""]
-        out += _table(problems, report)
-        out.append("")
+        problem_part = budget.section(
+            ["### Failing and undecided", "", *_TABLE_HEAD],
+            _table_rows(problems, report),
+            [""],
+            "failing and undecided results",
+        )
     else:
-        out += ["No failing or undecided results.", ""]
-    if waived:
-        out += _details(f"Waived ({len(waived)})", _table(waived, report))
-    out_tail: list[str] = []
-    if diagram:
-        out_tail += _diagram_section(report)
-    passing_block = _details(f"Passing ({len(passing)})", [f"- {_ICON[PASS]} **{_cell(r.rule_id)}** {_cell(r.title)}: {_cell(r.message)}" for r in passing])
-    text = "\n".join(out + passing_block + out_tail).rstrip("\n") + "\n"
-    if len(text) > GITHUB_COMMENT_LIMIT:  # keep the comment postable: drop the passing list first
-        note = [f"_{len(passing)} passing results omitted to fit a GitHub comment; see the JSON or SARIF report._", ""]
-        text = "\n".join(out + note + out_tail).rstrip("\n") + "\n"
+        problem_part = budget.take(["No failing or undecided results.", ""])
+    diagram_part = budget.take(_diagram_section(report, redactor), fallback=_diagram_omitted()) if diagram else []
+    waived_part = (
+        budget.details(f"Waived ({len(waived)})", _table_rows(waived, report), "waived results", _TABLE_HEAD)
+        if waived
+        else []
+    )
+    passing_rows = [
+        f"- {_ICON[PASS]} **{_cell(r.rule_id)}** {_cell(r.title)}: {_cell(_shorten(r.message))}" for r in passing
+    ]
+    passing_part = budget.details(f"Passing ({len(passing)})", passing_rows, "passing results") if passing else []
+
+    text = "\n".join(head + problem_part + waived_part + passing_part + diagram_part).rstrip("\n") + "\n"
+    if len(text) > limit:  # the budget counted every line: a guard, never a comment GitHub refuses
+        cut = max(text.rfind("\n", 0, limit - 400), 0)
+        text = text[:cut] + f"\n\n_Cut to fit a GitHub comment; {FULL_REPORT}._\n"
     return text
+
+
+def _size(lines: list[str]) -> int:
+    return sum(len(line) + 1 for line in lines)
+
+
+class _Budget:
+    """Characters left for the comment; hands out whole lines and rows while they fit.
+
+    ``RESERVE`` characters stay back for the notes that say what was left out
+    (one per section at most, each under ``NOTE``)."""
+
+    NOTE = 400
+    RESERVE = 4 * NOTE
+
+    def __init__(self, left: int):
+        self.left = left - self.RESERVE
+
+    def take(self, lines: list[str], fallback: list[str] | None = None) -> list[str]:
+        """All of ``lines`` when they fit, else ``fallback`` (a short note, paid from the reserve)."""
+        if _size(lines) <= self.left:
+            self.left -= _size(lines)
+            return lines
+        return fallback or []
+
+    def section(self, before: list[str], rows: list[str], after: list[str], what: str) -> list[str]:
+        """``before``, as many ``rows`` as fit, a note saying how many did not, ``after``."""
+        fixed = _size(before) + _size(after)
+        if fixed + _size(rows) <= self.left:
+            self.left -= fixed + _size(rows)
+            return [*before, *rows, *after]
+        kept: list[str] = []
+        room = self.left - fixed
+        for row in rows:
+            if len(row) + 1 > room:
+                break
+            kept.append(row)
+            room -= len(row) + 1
+        self.left = 0  # what follows gets only its note, from the reserve
+        note = (
+            f"_Showing {len(kept)} of {len(rows)} {what} to fit a GitHub comment "
+            f"({GITHUB_COMMENT_LIMIT:,} characters); {FULL_REPORT}._"
+        )
+        if not kept:
+            return [note, ""]
+        return [*before, *kept, "", note, *after]
+
+    def details(self, summary: str, rows: list[str], what: str, head: list[str] = ()) -> list[str]:
+        return self.section(
+            ["<details>", f"<summary>{_cell(summary)}</summary>", "", *head], rows, ["", "</details>", ""], what
+        )
 
 
 def _summary(report: Report) -> str:
     c = report.counts()
     verdict = "\u274c **failed**" if report.exit_code else "\u2705 **passed**"
     parts = [f"{c[FAIL]} failing", f"{c[UNKNOWN]} undecided", f"{c[PASS]} passing", f"{c[WAIVED]} waived"]
-    where = f"{report.input.kind} `{_code(report.input.path)}`"
+    where = f"{_cell(report.input.kind)} `{_code(report.input.path)}`"
     if report.input.scope:
         where += f", scope `{_code(report.input.scope)}`"
     if report.input.terraform_version:
         where += f", Terraform {_cell(report.input.terraform_version)}"
-    unknown_note = " (undecided results do not fail the gate: `--allow-unknown`)" if report.allow_unknown and c[UNKNOWN] else ""
+    unknown_note = (
+        " (undecided results do not fail the gate: `--allow-unknown`)" if report.allow_unknown and c[UNKNOWN] else ""
+    )
     return f"{verdict}: {', '.join(parts)}{unknown_note} \u2014 {where}; exit code {report.exit_code}"
 
 
-def _table(results: list[Result], report: Report) -> list[str]:
-    rows = ["| Status | Rule | Severity | Finding | Location |", "|---|---|---|---|---|"]
+_TABLE_HEAD = ["| Status | Rule | Severity | Finding | Location |", "|---|---|---|---|---|"]
+
+
+def _table_rows(results: list[Result], report: Report) -> list[str]:
+    rows = []
     for r in results:
         status = r.status
         if r.status == UNKNOWN:
             status = "unknown (not gating)" if report.allow_unknown or r.severity != "error" else "unknown (gating)"
-        message = r.message
         rows.append(
-            f"| {_ICON.get(r.status, '')} {_cell(status)} | **{_cell(r.rule_id)}** {_cell(r.title)} | {_cell(r.severity)} "
-            f"| {_cell(message)} | {_location(r, report)} |"
+            f"| {_ICON.get(r.status, '')} {_cell(status)} | **{_cell(r.rule_id)}** {_cell(r.title)} "
+            f"| {_cell(r.severity)} "
+            f"| {_cell(_shorten(r.message))} | {_location(r, report)} |"
         )
     return rows
 
@@ -80,23 +164,22 @@ def _table(results: list[Result], report: Report) -> list[str]:
 def _location(r: Result, report: Report) -> str:
     bits = []
     if r.location is not None and r.location.file:
-        bits.append(f"`{_code(f'{r.location.file}:{r.location.line}')}`")
+        bits.append(f"`{_code(_shorten(f'{r.location.file}:{r.location.line}', 300))}`")
     if r.address:
-        bits.append(f"`{_code(r.address)}`")
+        bits.append(f"`{_code(_shorten(r.address, 300))}`")
     if not bits:
-        bits.append(f"`{_code(report.input.path)}`")
+        bits.append(f"`{_code(_shorten(report.input.path, 300))}`")
     return "<br>".join(bits)
 
 
-def _details(summary: str, body: list[str]) -> list[str]:
-    if not body:
-        return []
-    return ["<details>", f"<summary>{_cell(summary)}</summary>", "", *body, "", "</details>", ""]
+def _shorten(text: Any, limit: int = CELL_LIMIT) -> str:
+    s = "" if text is None else str(text)
+    return s if len(s) <= limit else s[: limit - 1] + "\u2026"
 
 
 def _cell(text: Any) -> str:
-    """Text safe inside a table cell and inline HTML."""
-    s = "" if text is None else str(text)
+    """Text safe inside a table cell and inline HTML (control characters spelled out)."""
+    s = visible(text)
     s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     s = s.replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
     return s
@@ -104,8 +187,8 @@ def _cell(text: Any) -> str:
 
 def _code(text: Any) -> str:
     """Text safe inside a single-backtick code span in a table cell."""
-    s = "" if text is None else str(text)
-    return s.replace("`", "'").replace("|", "\\|").replace("\n", " ")
+    s = visible(text)
+    return s.replace("`", "'").replace("|", "\\|").replace("\r", "").replace("\n", " ")
 
 
 # --------------------------------------------------------------------------
@@ -124,49 +207,71 @@ _SHAPES = {
 FAIL_COLOR = "#d1242f"
 
 
-def _diagram_section(report: Report) -> list[str]:
+def _diagram_section(report: Report, redactor: Any = None) -> list[str]:
     if report.deployment is None:
         return ["### What the plan deploys", "", "_No deployment model attached to this report._", ""]
     from ..topology import build
 
-    graph = build(report.deployment, report.results)
+    redact = redactor.text if redactor is not None else None
+    graph = build(report.deployment, report.results, getattr(report, "config", None), redact=redact)
     lines = ["### What the plan deploys", ""]
     if graph.empty:
         return lines + ["_Nothing in scope deploys an ECS task, target group or listener rule._", ""]
-    lines += ["```mermaid", *mermaid(graph), "```", ""]
+    chart = mermaid(graph)
+    if _size(chart) > DIAGRAM_TEXT_LIMIT or len(graph.edges) > DIAGRAM_EDGE_LIMIT:
+        return lines + [
+            f"_The diagram ({len(graph.nodes)} elements, {len(graph.edges)} links) is too large to draw in a comment._",
+            "",
+        ]
+    lines += ["```mermaid", *chart, "```", ""]
     if any(n.failing for n in graph.nodes) or any(e.failing for e in graph.edges):
         lines += ["Red, \u274c: a failing rule concerns that element (thick red arrows: failing links).", ""]
     return lines
 
 
+def _diagram_omitted() -> list[str]:
+    return ["### What the plan deploys", "", f"_The diagram is left out to fit a GitHub comment; {FULL_REPORT}._", ""]
+
+
 def mermaid_text(text: str) -> str:
-    """Text for a quoted Mermaid label: entity-escaped, newlines as <br/>."""
-    s = text.replace("#", "#35;")
+    """Text for a quoted Mermaid label: entity-escaped, newlines as <br/>, control characters spelled out."""
+    s = visible(text).replace("#", "#35;")
     s = s.replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;").replace("`", "#96;")
     s = s.replace("\r", "").replace("\n", "<br/>")
     return s
+
+
+ESCAPES = (_cell, _code, mermaid_text)  # for the final redaction pass (ctj_policy.reporters.render)
+
+
+def _rule_list(rules: tuple[str, ...], most: int = 4) -> str:
+    """The failing rules' IDs for a label: a few, then how many more (the table lists them all)."""
+    shown = ", ".join(rules[:most])
+    return shown + (f" +{len(rules) - most} more" if len(rules) > most else "")
 
 
 def mermaid(graph: Any) -> list[str]:
     """The flowchart lines for a :class:`~ctj_policy.topology.Graph`."""
     lines = ["flowchart LR", f"  classDef fail fill:#ffebe9,stroke:{FAIL_COLOR},stroke-width:2px,color:#000"]
     groups = [n for n in graph.nodes if n.kind == "task"]
-    members = {g.id: [n for n in graph.nodes if n.group == g.id] for g in groups}
-    grouped = {n.id for ms in members.values() for n in ms}
+    members: dict[str, list[Any]] = {g.id: [] for g in groups}
+    for n in graph.nodes:
+        if n.group is not None and n.group in members:
+            members[n.group].append(n)
 
     def decl(n: Any, indent: str = "  ") -> str:
         left, right = _SHAPES.get(n.kind, ('["', '"]'))
         label = n.label
         if n.failing:
-            label = f"\u274c {label}\n({', '.join(n.rules)})"
+            label = f"\u274c {label}\n({_rule_list(n.rules)})"
         return f"{indent}{n.id}{left}{mermaid_text(label)}{right}"
 
     for n in graph.nodes:
-        if n.kind == "task" or n.id in grouped:
+        if n.kind == "task" or (n.group is not None and n.group in members):
             continue
         lines.append(decl(n))
     for g in groups:
-        label = g.label if not g.failing else f"\u274c {g.label} ({', '.join(g.rules)})"
+        label = g.label if not g.failing else f"\u274c {g.label}\n({_rule_list(g.rules)})"
         lines.append(f'  subgraph {g.id}["{mermaid_text(label)}"]')
         for n in members[g.id]:
             lines.append(decl(n, "    "))
@@ -177,7 +282,7 @@ def mermaid(graph: Any) -> list[str]:
     for i, e in enumerate(graph.edges):
         label = e.label
         if e.failing:
-            label = f"\u274c {label} ({', '.join(e.rules)})"
+            label = f"\u274c {label} ({_rule_list(e.rules)})"
             failing_links.append(i)
         arrow = "-->" if not e.failing else "==>"
         if label:
@@ -185,7 +290,9 @@ def mermaid(graph: Any) -> list[str]:
         else:
             lines.append(f"  {e.src} {arrow} {e.dst}")
     if failing_links:
-        lines.append(f"  linkStyle {','.join(map(str, failing_links))} stroke:{FAIL_COLOR},stroke-width:3px,color:{FAIL_COLOR}")
+        lines.append(
+            f"  linkStyle {','.join(map(str, failing_links))} stroke:{FAIL_COLOR},stroke-width:3px,color:{FAIL_COLOR}"
+        )
     failing_nodes = [n.id for n in graph.nodes if n.failing and n.kind != "task"]
     if failing_nodes:
         lines.append(f"  class {','.join(failing_nodes)} fail")

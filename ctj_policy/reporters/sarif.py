@@ -24,7 +24,6 @@ identity across runs even when line numbers move.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 from pathlib import Path, PurePosixPath
@@ -32,6 +31,10 @@ from typing import Any
 from urllib.parse import quote
 
 from ..model import ERROR, PASS, UNKNOWN, WAIVED, Report, Result
+from .escape import dump_json as dump
+
+OUTPUT = "json"  # the final redaction pass decodes it and redacts string values
+ESCAPES = (quote,)  # artifact URIs are percent-encoded
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -44,7 +47,9 @@ SECURITY_SEVERITY = {ERROR: "8.0", "warning": "4.0"}  # high / medium on GitHub
 LEVEL = {ERROR: "error", "warning": "warning"}
 
 
-def render(report: Report, *, root: str | os.PathLike | None = None, information_uri: str | None = None, **_: Any) -> str:
+def render(
+    report: Report, *, root: str | os.PathLike | None = None, information_uri: str | None = None, **_: Any
+) -> str:
     """The SARIF log as JSON text (stable: identical report -> identical bytes).
 
     ``root`` is the repository root that locations are made relative to
@@ -55,11 +60,7 @@ def render(report: Report, *, root: str | os.PathLike | None = None, information
     info_uri = information_uri or _information_uri()
     rules = _rule_descriptors(report.results)
     index = {r["id"]: i for i, r in enumerate(rules)}
-    results = [
-        _result(r, report, base, index)
-        for r in report.results
-        if r.status != PASS
-    ]
+    results = [_result(r, report, base, index) for r in report.results if r.status != PASS]
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -89,7 +90,7 @@ def render(report: Report, *, root: str | os.PathLike | None = None, information
     if run["tool"]["driver"]["semanticVersion"] is None:
         del run["tool"]["driver"]["semanticVersion"]
     log = {"$schema": SCHEMA_URI, "version": SARIF_VERSION, "runs": [_drop_none(run)]}
-    return json.dumps(log, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    return dump(log)
 
 
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
@@ -109,7 +110,9 @@ def _information_uri() -> str:
         return DEFAULT_INFORMATION_URI
     for entry in meta.get_all("Project-URL") or []:
         label, _, url = entry.partition(",")
-        if label.strip().lower() in ("homepage", "repository", "source", "documentation") and url.strip().startswith("http"):
+        if label.strip().lower() in ("homepage", "repository", "source", "documentation") and url.strip().startswith(
+            "http"
+        ):
             return url.strip()
     home = meta.get("Home-page")
     return home if home and home.startswith("http") else DEFAULT_INFORMATION_URI
@@ -207,9 +210,7 @@ def _result(r: Result, report: Report, base: Path, index: dict[str, int]) -> dic
         "properties": {"status": r.status, "severity": r.severity, "address": r.address},
     }
     if r.status == WAIVED:
-        out["suppressions"] = [
-            {"kind": "external", "status": "accepted", "justification": r.waiver_reason or "waived"}
-        ]
+        out["suppressions"] = [{"kind": "external", "status": "accepted", "justification": r.waiver_reason or "waived"}]
     return out
 
 

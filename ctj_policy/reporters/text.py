@@ -20,6 +20,7 @@ import re
 from typing import Any
 
 from ..model import FAIL, PASS, UNKNOWN, WAIVED, Report, Result
+from .escape import visible
 
 _RESET = "\x1b[0m"
 _STYLE = {
@@ -31,13 +32,15 @@ _STYLE = {
     "dim": "\x1b[2m",
 }
 _GROUPS = (FAIL, UNKNOWN, WAIVED)
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def _clean(text: Any) -> str:
-    """One line, no control characters (no terminal escape injection from input values)."""
-    text = re.sub(r"\s*[\r\n]+\s*", " ", str(text))
-    return _CONTROL.sub("?", text)
+    """One line, control characters spelled out (no terminal escape injection from input values)."""
+    text = re.sub(r"\s*[\r\n]+\s*", " ", str(text)).replace("\t", " ")
+    return visible(text)
+
+
+ESCAPES = (_clean,)  # for the final redaction pass (ctj_policy.reporters.render)
 
 
 def _paint(text: str, style: str, color: bool) -> str:

@@ -1,7 +1,9 @@
 // Render Mermaid diagrams in headless Chromium with the `mermaid` npm package.
 //
-//   node tests/js/render_mermaid.mjs INPUT.json OUTPUT.json
+//   node tests/js/render_mermaid.mjs INPUT.json OUTPUT.json [PNG_PREFIX]
 //
+// With PNG_PREFIX, each diagram that rendered is also screenshotted to
+// PNG_PREFIX-N.png (N from 1) so a person can look at it.
 // INPUT.json: ["flowchart LR\n  a --> b", ...]
 // OUTPUT.json: [{"ok": bool, "svg": "<svg ...", "error": "..."}, ...], one per input.
 // Exit status 0 when the browser ran (whatever the diagrams' verdicts), 2 on a
@@ -15,7 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const require = createRequire(import.meta.url);
-const [, , inputPath, outputPath] = process.argv;
+const [, , inputPath, outputPath, pngPrefix] = process.argv;
 if (!inputPath || !outputPath) {
   console.error("usage: render_mermaid.mjs INPUT.json OUTPUT.json");
   process.exit(2);
@@ -66,6 +68,15 @@ try {
     return out;
   }, diagrams);
   for (const r of results) if (pageErrors.length && r.ok) r.pageErrors = pageErrors;
+  if (pngPrefix) {
+    for (const [i, r] of results.entries()) {
+      if (!r.ok) continue;
+      await page.setContent(`<!doctype html><html><head><meta charset="utf-8"></head><body style="margin:0;background:#fff">${r.svg}</body></html>`);
+      const box = await page.locator("svg").first().boundingBox();
+      await page.setViewportSize({ width: Math.ceil(Math.max(box.width, 200)) + 16, height: Math.ceil(Math.max(box.height, 100)) + 16 });
+      await page.locator("svg").first().screenshot({ path: `${pngPrefix}-${i + 1}.png` });
+    }
+  }
   writeFileSync(outputPath, JSON.stringify(results));
 } catch (e) {
   console.error(`render_mermaid: ${e && e.stack ? e.stack : e}`);

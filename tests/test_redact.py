@@ -1,0 +1,391 @@
+"""Redaction, directly: the Redactor, every field of a result in every format, the diagram.
+
+What a leak looks like is decided here independently of ``ctj_policy.redact``:
+an output leaks a secret when the secret, or the way Python/JSON quote it, or a
+backslash-doubled copy, appears in the output as written, or in what a reader
+of that format sees (HTML entities, percent-escapes and Mermaid entities
+decoded, JSON and XML parsed).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+
+from conftest import PLANS, ROOT, TERRAFORM, run_cli
+from ctj_policy.model import Deployment, InputInfo, Location, Report, Result, Subject
+from ctj_policy.redact import MASK, MIN_LEN, Redactor
+from ctj_policy.reporters import render
+
+FORMATS = ("text", "json", "sarif", "junit", "github", "markdown")
+TASK = "module.civic_tech_jobs_stage_service.aws_ecs_task_definition.task"
+
+# 4 to 11 characters: the short secrets a "minimum length 12" redactor would print
+SHORT = ["Zq7!", "k3Y#x", "Pw9*mQ", "hunter2", "tR0ub4dr", "c0rrect-h", "8xY!pL2#qW", "s3cr3tPa55!"]
+# quotes, backslashes, table and HTML syntax, non-ASCII, spaces
+AWKWARD = [
+    "C:\\Sec\\r3t",
+    "esc\x1bk3y",
+    "q\"u'o9",
+    "a|b<c&d>",
+    "p\u00e4ss\u00f6rd",
+    "two words",
+    "50%:off,x",
+    "#quot;x`y",
+]
+
+
+# --------------------------------------------------------------------------
+# an independent leak detector
+# --------------------------------------------------------------------------
+
+
+def _forms(secret: str) -> set[str]:
+    return {secret, repr(secret)[1:-1], json.dumps(secret)[1:-1], secret.replace("\\", "\\\\")}
+
+
+def _mermaid_unescape(text: str) -> str:
+    return re.sub(
+        r"#(\d+);",
+        lambda m: chr(int(m.group(1))),
+        text.replace("#quot;", '"').replace("#lt;", "<").replace("#gt;", ">"),
+    )
+
+
+def _views(text: str) -> list[str]:
+    views = [text, html.unescape(text), unquote(text), text.replace("\\|", "|"), _mermaid_unescape(text)]
+    views.append(html.unescape(views[3]).replace("<br>", "\n"))
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        pass
+    else:
+        views += _strings(doc)
+    if text.startswith("<?xml"):
+        root = ET.fromstring(text.split("\n", 1)[1])
+        for el in root.iter():
+            views += [el.text or "", el.tail or "", *el.attrib.values()]
+    return views
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    return []
+
+
+def leaks(text: str, secret: str) -> list[str]:
+    """The forms of ``secret`` a reader of ``text`` can see (empty: none)."""
+    views = _views(text)
+    return sorted({f for f in _forms(secret) for v in views if f in v})
+
+
+# --------------------------------------------------------------------------
+# the Redactor
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("secret", SHORT)
+def test_short_secrets_from_the_minimum_length_up_are_masked(secret):
+    assert MIN_LEN <= len(secret) < 12
+    assert Redactor([secret]).text(f"value {secret}, again:{secret}.") == f"value {MASK}, again:{MASK}."
+
+
+def test_the_minimum_length_is_four():
+    assert MIN_LEN == 4
+    assert Redactor(["abcd"]).text("xabcdx") == f"x{MASK}x"
+    assert Redactor(["abc", "", "    ", None, 1234]).text("abc 1234    ") == "abc 1234    ", (
+        "too short, blank, or not a string"
+    )
+
+
+def test_a_secret_containing_another_is_masked_whole():
+    for secrets in (["PASS", "PASS-LONGER-SECRET"], ["PASS-LONGER-SECRET", "PASS"], ["SECRET", "PASS-LONGER-SECRET"]):
+        out = Redactor(secrets).text("x PASS-LONGER-SECRET y")
+        assert out == f"x {MASK} y", (secrets, out)  # never "(redacted)-LONGER-SECRET"
+
+
+def test_overlapping_secrets_of_equal_length_leave_no_part_of_either():
+    a, b = "AAAA1234", "1234BBBB"
+    for secrets in ([a, b], [b, a], {a, b}):
+        assert Redactor(secrets).text(f"x{a}BBBBy and {a} and {b}") == f"x{MASK}y and {MASK} and {MASK}"
+
+
+def test_output_does_not_depend_on_the_hash_seed():
+    code = (
+        "from ctj_policy.redact import Redactor\n"
+        "secrets = {'AAAA1234', '1234BBBB', 'BBBBcccc', 'cc99', 'zz-top-secret', 'top-secret-zz'}\n"
+        "print(Redactor(secrets).text('xAAAA1234BBBBcccc99y zz-top-secret-zz'))\n"
+    )
+    outs = set()
+    for seed in ("0", "1", "2", "3", "12345", "random"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        proc = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, timeout=60
+        )
+        assert proc.returncode == 0, proc.stderr
+        outs.add(proc.stdout)
+    assert outs == {f"x{MASK}y {MASK}\n"}
+
+
+@pytest.mark.parametrize("secret", ["C:\\Sec\\r3t", "K9\\q\"Z'w", "p\u00e4ss\u00f6rd", "tab\there", "nl\nsecret"])
+def test_quoted_and_escaped_forms_are_masked(secret):
+    r = Redactor([secret])
+    texts = [
+        f"value {secret!r} end",  # a message quoting with repr()
+        f"value {ascii(secret)} end",
+        f"value {json.dumps(secret)} end",
+        json.dumps({"message": f"value {secret!r} end"}),  # JSON of a repr
+        f"value {secret.replace(chr(92), chr(92) * 2)} end",  # backslash-doubled
+        repr(f"it is {secret} here"),  # repr of a longer string: the other quote may be escaped
+        repr(repr(secret)),
+    ]
+    for text in texts:
+        out = r.text(text)
+        assert MASK in out, (text, out)
+        assert not leaks(out, secret), (text, out)
+    # the quotes around a masked value stay: the message still reads
+    assert r.text(f"value {secret!r} end")[:7] == "value " + repr(secret)[0]
+
+
+def test_thousands_of_secrets_each_the_prefix_of_the_next():
+    """One trie of them nests too deep to compile: several smaller ones must mask the same."""
+    r = Redactor(["k" * n for n in range(4, 1200)] + ["other-secret"])
+    assert r.text("x" + "k" * 1500 + "y kkk other-secret") == f"x{MASK}y kkk {MASK}"
+
+
+def test_non_strings_and_clean_text_come_back_unchanged():
+    r = Redactor(["Zq7!-secret"])
+    for value in (None, "", "nothing here", 42):
+        assert r.text(value) == value
+    assert Redactor().text("Zq7!-secret") == "Zq7!-secret"
+
+
+# --------------------------------------------------------------------------
+# every field of a result, in every format
+# --------------------------------------------------------------------------
+
+
+def _report(secret: str, *, redacted_by_engine: bool = False) -> Report:
+    """Results carrying ``secret`` in every field; ``redacted_by_engine``: as the engine stamps them."""
+    dep = Deployment(redact={secret})
+    raw = [
+        Result(
+            "CTJ031",
+            f"title {secret}",
+            "error",
+            "fail",
+            f"SECRET_KEY is {secret!r} in plaintext",
+            f'aws_x.y["{secret}"]',
+            Location(f"dir-{secret}/main.tf", 3, call_site=Location(f"call-{secret}.tf", 9)),
+            None,
+            Subject("env", f"VAR_{secret}", f"c-{secret}"),
+        ),
+        Result(
+            "CTJ026",
+            "t",
+            "error",
+            "waived",
+            f"desired_count 2 [waived: ticket {secret}]",
+            "aws_ecs_service.s",
+            None,
+            f"ticket {secret}",
+            Subject("service", "aws_ecs_service.s"),
+        ),
+        Result("CTJ022", "t", "error", "unknown", f"SQL_HOST {json.dumps(secret)} not decided", None, None),
+        Result("CTJ003", "t", "error", "pass", f"network mode ok ({secret})", "aws_x.z", None),
+    ]
+    results = [Redactor(dep.redact).result(r) for r in raw] if redacted_by_engine else raw
+    info = InputInfo("plan", "plan.json", "1.2", "1.9.0", "module.civic-tech-jobs")
+    return Report("ctj-policy", "0.1.0", info, results, 1, deployment=dep)
+
+
+@pytest.mark.parametrize("secret", [*SHORT[:3], *AWKWARD])
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_field_in_every_format_is_redacted_at_the_output_gate(fmt, secret):
+    """Results as a new, careless code path might build them (nothing redacted): reporters.render still masks."""
+    out = render(fmt, _report(secret), **({"verbose": True} if fmt == "text" else {}))
+    assert not leaks(out, secret), out
+    assert MASK in out or html.escape(MASK) in out
+
+
+@pytest.mark.parametrize("secret", ["hunter2", "C:\\Sec\\r3t"])
+def test_engine_stamped_results_hold_no_secret_in_any_field(secret):
+    for r in _report(secret, redacted_by_engine=True).results:
+        for value in (
+            r.title,
+            r.message,
+            r.address,
+            r.waiver_reason,
+            r.location and r.location.file,
+            r.location and r.location.call_site and r.location.call_site.file,
+            r.subject and r.subject.name,
+            r.subject and r.subject.container,
+        ):
+            assert not value or not leaks(value, secret), (r, value)
+
+
+def test_structured_outputs_stay_well_formed_whatever_the_secret():
+    """A 'secret' equal to JSON or XML syntax is masked only inside values."""
+    for secret in ("null", "true", "testcase", "results", '"message": '):
+        report = _report(secret)
+        doc = json.loads(render("json", report))
+        assert doc["results"][0]["location"] is None or isinstance(doc["results"][0]["location"], dict)
+        json.loads(render("sarif", report))
+        ET.fromstring(render("junit", report).split("\n", 1)[1])
+
+
+def test_markdown_stays_under_the_comment_limit_when_masks_are_longer_than_secrets():
+    """'(redacted)' is longer than a 4-character secret: the comment is sized after redaction, not before."""
+    from ctj_policy.reporters.markdown import GITHUB_COMMENT_LIMIT
+
+    secret = "Zq7!"
+    results = [Result("CTJ031", "t", "error", "fail", f"{secret} " * 300, f"aws_x.y[{i}]") for i in range(300)]
+    info = InputInfo("plan", f"plans/{secret}.json", "1.2", "1.9.0", "")
+    md = render("markdown", Report("ctj-policy", "0.1.0", info, results, 1, deployment=Deployment(redact={secret})))
+    assert len(md) <= GITHUB_COMMENT_LIMIT and not leaks(md, secret)
+    assert "_Showing " in md
+
+
+def test_waiver_reason_is_redacted_through_the_engine():
+    from ctj_policy.config import Config, WaiverSpec
+    from ctj_policy.engine import evaluate
+    from ctj_policy.loaders.plan import load_plan
+
+    secret = "tkt-9Zq"  # 7 characters
+    config = Config(waivers=(WaiverSpec(rule="CTJ0*", address="*", reason=f"approved, token {secret}"),))
+    loaded = load_plan(str(PLANS / "legacy.json"), config)
+    loaded.deployment.redact.add(secret)
+    ev = evaluate(loaded.deployment, config)
+    waived = [r for r in ev.results if r.status == "waived"]
+    assert waived
+    for r in waived:
+        assert r.waiver_reason == f"approved, token {MASK}" and secret not in r.message
+    report = Report("ctj-policy", "0.1.0", loaded.info, ev.results, 0, deployment=loaded.deployment)
+    sarif = json.loads(render("sarif", report))
+    justifications = [s["justification"] for res in sarif["runs"][0]["results"] for s in res.get("suppressions", [])]
+    assert justifications and all(j == f"approved, token {MASK}" for j in justifications)
+    junit = render("junit", report)
+    assert f"approved, token {MASK}" in junit and secret not in junit
+
+
+# --------------------------------------------------------------------------
+# the diagram (issue 13, point 4)
+# --------------------------------------------------------------------------
+
+SENSITIVE_FAMILY = "fam-Q7x"
+SENSITIVE_TG = "tg-9Kp"
+SENSITIVE_HOST = "h0st-W3z.example"
+
+
+def _sensitive_plan(tmp_path: Path) -> Path:
+    """stage1-project with a task family, a target-group name and a host header marked sensitive."""
+    doc = json.loads((PLANS / "stage1-project.json").read_text())
+    for rc in doc["resource_changes"]:
+        change = rc["change"]
+        if rc["type"] == "aws_ecs_task_definition":
+            change["after"]["family"] = SENSITIVE_FAMILY
+            change["after_sensitive"] = {**(change.get("after_sensitive") or {}), "family": True}
+        elif rc["address"].endswith("aws_lb_target_group.backend"):
+            change["after"]["name"] = SENSITIVE_TG
+            change["after_sensitive"] = {**(change.get("after_sensitive") or {}), "name": True}
+        elif rc["type"] == "aws_lb_listener_rule":
+            conditions = change["after"]["condition"]
+            marks = []
+            for cond in conditions:
+                if cond["host_header"]:
+                    cond["host_header"][0]["values"] = [SENSITIVE_HOST]
+                    marks.append({"host_header": [{"values": [True]}]})
+                else:
+                    marks.append({})
+            change["after_sensitive"] = {**(change.get("after_sensitive") or {}), "condition": marks}
+    path = tmp_path / "sensitive.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_the_diagram_prints_no_value_marked_sensitive_in_the_plan(tmp_path):
+    from ctj_policy.config import Config
+    from ctj_policy.loaders.plan import load_plan
+    from ctj_policy.topology import build
+
+    loaded = load_plan(str(_sensitive_plan(tmp_path)), Config())
+    assert {SENSITIVE_FAMILY, SENSITIVE_TG, SENSITIVE_HOST} <= loaded.deployment.redact, "the loader marks them"
+    graph = build(loaded.deployment, (), Config(), redact=Redactor(loaded.deployment.redact).text)
+    labels = "\n".join([n.label for n in graph.nodes] + [e.label for e in graph.edges])
+    for secret in (SENSITIVE_FAMILY, SENSITIVE_TG, SENSITIVE_HOST):
+        assert secret not in labels
+    assert f"ECS task {MASK}" in labels and f"target group {MASK}" in labels and f"host {MASK}" in labels
+
+    proc = run_cli("check", str(tmp_path / "sensitive.json"), "--format", "markdown")
+    md = proc.stdout.decode()
+    assert "```mermaid" in md and proc.returncode in (0, 1), proc.stderr
+    for secret in (SENSITIVE_FAMILY, SENSITIVE_TG, SENSITIVE_HOST):
+        assert not leaks(md, secret), secret
+
+
+def _stage1_with_sensitive_variables(tmp_path: Path, variables: dict[str, str], replace: dict[str, str]) -> Path:
+    tree = tmp_path / "stage1"
+    shutil.copytree(TERRAFORM / "stage1", tree)
+    project = tree / "projects" / "civic-tech-jobs"
+    extra = "".join(
+        f'\nvariable "{name}" {{\n  type      = string\n  sensitive = true\n  default   = {json.dumps(value)}\n}}\n'
+        for name, value in variables.items()
+    )
+    (project / "variables.tf").write_text((project / "variables.tf").read_text() + extra)
+    stage = project / "environment-stage.tf"
+    text = stage.read_text()
+    for old, new in replace.items():
+        assert old in text
+        text = text.replace(old, new)
+    stage.write_text(text)
+    return tree
+
+
+def _all_formats(path: Path) -> dict[str, str]:
+    outputs = {}
+    for fmt in FORMATS:
+        proc = run_cli("check", str(path), "--format", fmt, *(["-v"] if fmt == "text" else []))
+        assert proc.returncode in (0, 1), proc.stderr.decode()
+        outputs[fmt] = proc.stdout.decode() + proc.stderr.decode()
+    return outputs
+
+
+def test_the_diagram_prints_no_sensitive_variable_in_hcl_mode(tmp_path):
+    """A sensitive Terraform variable used as the backend image tag (HCL mode)."""
+    tag = "t4g\\Xy9"
+    tree = _stage1_with_sensitive_variables(
+        tmp_path,
+        {"image_tag": tag},
+        {'backend.repository_url}:stage"': 'backend.repository_url}:${var.image_tag}"'},
+    )
+    outputs = _all_formats(tree)
+    assert "```mermaid" in outputs["markdown"] and f"civic-tech-jobs-backend:{MASK}" in outputs["markdown"]
+    for fmt, out in outputs.items():
+        assert not leaks(out, tag), fmt
+
+
+def test_a_secret_with_a_backslash_quoted_by_a_message_is_printed_in_no_format(tmp_path):
+    """Issue 13 point 5: CTJ021 quotes the database image with repr(), which doubles the backslash."""
+    image = "my\\postgres:18"  # 15 characters, one backslash
+    tree = _stage1_with_sensitive_variables(
+        tmp_path, {"pg_image": image}, {'image     = "postgres:18.1"': "image     = var.pg_image"}
+    )
+    outputs = _all_formats(tree)
+    assert "CTJ021" in outputs["text"] and "not the official postgres" in outputs["text"], outputs["text"]
+    for fmt, out in outputs.items():
+        assert not leaks(out, image), (fmt, leaks(out, image))
