@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable, Sequence
 
 from .config import Config, WaiverSpec, parse_expiry
-from .model import ERROR, FAIL, UNKNOWN, WAIVED, WARNING, Deployment, Result
+from .model import ERROR, FAIL, UNKNOWN, WAIVED, WARNING, Deployment, Result, Subject
 from .redact import Redactor
 from .rules import ALL_RULES
 from .rules.base import Rule
@@ -31,7 +31,7 @@ class Evaluation:
     def exit_code(self, *, allow_unknown: bool = False, fail_on: str = ERROR) -> int:
         severities = {ERROR, WARNING} if fail_on == WARNING else {ERROR}
         for r in self.results:
-            if r.severity not in severities:
+            if r.severity not in severities or r.baseline == "unchanged":
                 continue
             if r.status == FAIL or (r.status == UNKNOWN and not allow_unknown):
                 return 1
@@ -116,6 +116,7 @@ def evaluate(
                 message=redactor.text(f"waiver for {w.rule} on {w.address} expired on {w.expires} ({w.origin}): the finding counts again; renew or remove it"),
                 address=None,
                 location=None,
+                subject=Subject("waiver", w.address or "*"),
             )
         )
     evaluation.results.sort(key=Result.sort_key)

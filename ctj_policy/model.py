@@ -592,6 +592,7 @@ SUBJECT_KINDS = (
     "repository",  # an ECR repository (name = repository name)
     "block",  # any other Terraform block (name = its address)
     "workflow",  # a deploy-workflow step (name = job/step id)
+    "waiver",  # an expired waiver (name = the waiver's address pattern); no baseline accepts it
 )
 
 
@@ -633,6 +634,8 @@ class Result:
     location: Location | None = None
     waiver_reason: str | None = None
     subject: Subject | None = None
+    # "new" | "unchanged" with --baseline (ctj_policy.baseline); None otherwise
+    baseline: str | None = None
 
     def sort_key(self) -> tuple:
         return (self.rule_id, self.address or "", self.message)

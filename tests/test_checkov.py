@@ -15,7 +15,7 @@ listed per resource in the failure message when anything else differs, and
 bounded: every HCL tree must still have decided Checkov results, and a
 Checkov verdict is never allowed to contradict ctj-policy's.
 
-Checkov missing: skipped with the reason, unless CI is set (then it fails).
+Checkov missing: skipped with the reason, unless CTJ_REQUIRE_TOOLS=1 (.ci/run; then it fails).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PLANS, ROOT, TERRAFORM
+from conftest import PLANS, ROOT, TERRAFORM, require_tool
 
 from ctj_policy.checkov_cmd import checkov_argv, offline_env
 from ctj_policy.config import DEFAULT
@@ -58,11 +58,7 @@ PY_SPECS = [s for s in CHECK_MAP if s.python]
 
 
 def _need_checkov():
-    if not CHECKOV.is_file():
-        reason = ".venv-checkov/bin/checkov is missing (scripts/test.sh installs requirements-checkov.txt into .venv-checkov)"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require_tool(CHECKOV.is_file(), ".venv-checkov/bin/checkov is missing (scripts/test.sh installs requirements-checkov.txt into .venv-checkov)")
 
 
 _RUNS: dict = {}
@@ -309,7 +305,7 @@ def test_root_rds_of_whole_account_plan_is_not_flagged():
     """The shared root aws_db_instance.default is never a CTJ finding (scope by address)."""
     tree = TERRAFORM / "stage1"
     if not tree.is_dir():
-        pytest.skip("fixtures/terraform/stage1 not present")
+        pytest.fail("fixtures/terraform/stage1 not present")
     checkov = run_checkov(tree, "terraform")
     assert not [k for k in checkov if k[1] == "aws_db_instance.default"]
     for plan in PLAN_FIXTURES:
@@ -332,7 +328,7 @@ def test_done_when_legacy_plan_fails_the_same_rules():
     CTJ IDs, are the rules ``ctj-policy check --format json`` fails (CTJ004/010/011 included)."""
     plan = PLANS / "legacy.json"
     if not plan.is_file():
-        pytest.skip("fixtures/plans/legacy.json missing")
+        pytest.fail("fixtures/plans/legacy.json missing")
     by_check = {s.check_id: s.rule_id for s in CHECK_MAP}
     checkov = run_checkov(plan, "terraform_plan")
     failing = {by_check[cid] for (cid, _a), st in checkov.items() if st == "FAILED"}
@@ -347,7 +343,7 @@ def test_failing_rules_match_on_plans():
     from ctj_policy.loaders.plan import load_plan
 
     if not PLAN_FIXTURES:
-        pytest.skip("no plan fixtures yet")
+        pytest.fail("no plan fixtures in fixtures/plans")
     by_check = {s.check_id: s.rule_id for s in CHECK_MAP}
     problems = []
     for plan in PLAN_FIXTURES:
@@ -547,7 +543,7 @@ def test_ctj031_sensitive_value_comes_from_the_plan_file():
 
     plan = PLANS / "fail-ctj031-sensitive-value.json"
     if not plan.is_file():
-        pytest.skip("fixture missing")
+        pytest.fail(f"{plan} missing")
     facts = plan_facts(str(plan))
     conf = _conf_like_checkov(_planned(plan, facts.ctj_task))
     verdict = check_resource("CTJ031", conf, "aws_ecs_task_definition", scanned_file="/x.json", plan_path=str(plan))
@@ -602,7 +598,7 @@ def test_cli_checkov_one_liner_prints_no_sensitive_value():
     _need_checkov()
     plan = PLANS / "fail-ctj031-sensitive-value.json"
     if not plan.is_file():
-        pytest.skip("fixture missing")
+        pytest.fail(f"{plan} missing")
     env = {k: v for k, v in os.environ.items() if k != "CTJ_CHECKOV"}
     base = [sys.executable, "-m", "ctj_policy", "checkov"]
     args = ["--", "-f", str(plan), "--framework", "terraform_plan", "--check", "CKV_CTJ_031"]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import require_tool
 from ctj_policy import hcl2_check
 from ctj_policy.loaders import InputError
 
@@ -118,8 +119,7 @@ def test_release_parsing():
 def test_real_checkov_env_is_detected():
     """In .venv-checkov (bc-python-hcl2 only) the detection fires, with the standard library only."""
     py = ROOT / ".venv-checkov" / "bin" / "python"
-    if not py.is_file():
-        pytest.skip(".venv-checkov missing")
+    require_tool(py.is_file(), ".venv-checkov/bin/python is missing (scripts/test.sh installs requirements-checkov.txt into .venv-checkov)")
     code = "import sys; sys.path.insert(0, sys.argv[1]); from ctj_policy.hcl2_check import diagnose; print(diagnose())"
     out = subprocess.run([str(py), "-c", code, str(ROOT)], capture_output=True, timeout=60).stdout.decode()
     assert "shadowed by bc-python-hcl2" in out

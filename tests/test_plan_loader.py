@@ -8,14 +8,13 @@ import zipfile
 
 import pytest
 
-from conftest import CORPUS, PLANS, run_cli
+from conftest import CORPUS, CORPUS_FILES, PLANS, run_cli
 from ctj_policy.config import DEFAULT, config_from_table
 from ctj_policy.loaders import InputError
 from ctj_policy.loaders.plan import build, load_plan
 from ctj_policy.loaders.references import parse_traversal, split_address
 from ctj_policy.model import KNOWN_AFTER_APPLY, Ref, Unknown
 
-CORPUS_FILES = sorted(CORPUS.glob("*.json"))
 PLAN_FIXTURES = sorted(p for p in PLANS.glob("*.json") if p.name != "expected.json")  # expected.json: verdicts
 
 
@@ -306,6 +305,7 @@ def test_every_corpus_plan_loads(path):
     assert loaded.info.format_version
 
 
+@pytest.mark.shared("corpus")
 def test_corpus_is_present():
     assert len(CORPUS_FILES) >= 20, f"expected the shared corpus at {CORPUS}"
 

@@ -18,7 +18,6 @@ import yaml  # pre-commit's own dependency
 
 from conftest import ROOT, TERRAFORM
 
-pytestmark = pytest.mark.skipif(shutil.which("pre-commit") is None, reason="pre-commit is not installed")
 
 
 def _git(cwd: Path, *args: str) -> str:
@@ -87,6 +86,7 @@ def _try_repo(repo: Path, hook_repo: Path, home: Path) -> subprocess.CompletedPr
     )
 
 
+@pytest.mark.tool("pre-commit")  # found in .venv/bin too (tests/conftest.py puts it on PATH)
 def test_hook_fails_on_legacy_and_passes_on_stage1(tmp_path, hook_repo, precommit_home):
     legacy = _incubator(tmp_path, "legacy")
     out = _try_repo(legacy, hook_repo, precommit_home)

@@ -10,8 +10,8 @@ locations known and not), and end to end on every plan in fixtures/plans
 * Markdown: the Mermaid diagram is rendered by the ``mermaid`` npm package in
   headless Chromium (tests/js/render_mermaid.mjs): an SVG, no syntax error.
 
-The node/Chromium checks skip, saying why, only when the tools are missing
-and CI is not set; under CI they fail instead.
+The node/Chromium checks skip, saying why, only when the tools are missing;
+under CTJ_REQUIRE_TOOLS=1 (.ci/run) they fail instead.
 """
 
 from __future__ import annotations
@@ -53,19 +53,9 @@ from ctj_policy.model import (
 )
 from ctj_policy.reporters import render
 
-from conftest import PLANS, ROOT
+from conftest import PLANS, ROOT, chromium, require_tool
 
-IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-
-
-def require_tool(available: bool, reason: str) -> None:
-    """Skip (locally) or fail (under CI) when a tool the test needs is missing."""
-    if available:
-        return
-    if IN_CI:
-        pytest.fail(f"{reason} (CI is set: the test must run; scripts/test.sh installs it)")
-    pytest.skip(reason)
+CHROMIUM = chromium()  # $CHROMIUM, else chromium on PATH; None when absent
 
 
 # --------------------------------------------------------------------------
@@ -231,7 +221,7 @@ def render_mermaid(diagrams: list[str], workdir: Path) -> list[dict]:
     require_tool(node is not None, "node is not installed")
     require_tool((ROOT / "node_modules" / "mermaid").is_dir() and (ROOT / "node_modules" / "playwright-core").is_dir(),
                  "mermaid / playwright-core not installed (npm ci at the repo root)")
-    require_tool(os.access(CHROMIUM, os.X_OK), f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    require_tool(CHROMIUM, "Chromium not found (apt-get install chromium, or set CHROMIUM to its path)")
     src, dst = workdir / "diagrams.json", workdir / "rendered.json"
     src.write_text(json.dumps(diagrams), encoding="utf-8")
     proc = subprocess.run([node, str(ROOT / "tests" / "js" / "render_mermaid.mjs"), str(src), str(dst)],

@@ -1,0 +1,245 @@
+"""Right about the real incubator shapes (SPEC 9), today and on every step of the migration.
+
+The trees: fixtures/terraform/incubator (today's CTJ in the incubator's real shapes: six ../secret modules
+inside modules/database, the RDS data source, the shared container module with its host-header rule, the
+fullstack env list) and fixtures/terraform/incubator-stage1 (the Stage 1 CTJ project for that tree). Each
+test builds a contributor's step from them. The same checks run on ../shared/incubator/terraform when it
+is there.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, run_cli
+
+INCUBATOR = ROOT / "fixtures" / "terraform" / "incubator"
+STAGE1_CTJ = ROOT / "fixtures" / "terraform" / "incubator-stage1" / "projects" / "civic-tech-jobs"
+REAL = ROOT.parent / "shared" / "incubator" / "terraform"
+CTJ_DIR = "projects/civic-tech-jobs"
+ENV_FILE = f"{CTJ_DIR}/environment-stage.tf"
+
+
+def tree(tmp_path: Path, *, stage1: bool = False, base: Path = INCUBATOR) -> Path:
+    root = tmp_path / "terraform"
+    shutil.copytree(base, root, ignore=shutil.ignore_patterns("README.md"))
+    if stage1:
+        shutil.rmtree(root / CTJ_DIR)
+        shutil.copytree(STAGE1_CTJ, root / CTJ_DIR)
+    return root
+
+
+def edit(root: Path, rel: str, old: str, new: str) -> None:
+    path = root / rel
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {rel}"
+    path.write_text(text.replace(old, new))
+
+
+def check(root: Path, *args: str) -> tuple[int, list[dict], str]:
+    out = run_cli("check", str(root), "--format", "json", *args)
+    assert out.returncode in (0, 1), out.stderr.decode()
+    return out.returncode, json.loads(out.stdout)["results"], out.stdout.decode()
+
+
+def by_rule(results: list[dict], rule: str, status: str | None = None) -> list[dict]:
+    return [r for r in results if r["rule_id"] == rule and (status is None or r["status"] == status)]
+
+
+def statuses(results: list[dict]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for r in results:
+        out.setdefault(r["rule_id"], set()).add(r["status"])
+    return out
+
+
+# ------------------------------------------------------------------ the fixture trees themselves
+
+
+def test_legacy_tree_fails_like_the_real_one_and_stage1_passes(tmp_path):
+    code, results, _ = check(tree(tmp_path / "a"))
+    assert code == 1
+    assert {r for r, s in statuses(results).items() if s == {"pass"}} == {"CTJ003", "CTJ012", "CTJ030"}
+    code, results, _ = check(tree(tmp_path / "b", stage1=True))
+    assert code == 0 and all(r["status"] == "pass" for r in results), [r for r in results if r["status"] != "pass"]
+
+
+def test_other_projects_never_produce_a_ctj_finding(tmp_path):
+    _, results, _ = check(tree(tmp_path))
+    assert not [r for r in results if r["address"] and ".vrms" in r["address"] or "vrms" in r["message"]]
+
+
+# ------------------------------------------------------------------ classification by what a block deploys
+
+XFAIL_SECRET_MODULES = pytest.mark.xfail(strict=True, reason="issue 10: a 'db' name pattern makes ../secret modules database modules (loaders/scope.py)")
+
+
+@XFAIL_SECRET_MODULES
+def test_no_ctj020_result_names_a_secret_module(tmp_path):
+    _, results, _ = check(tree(tmp_path))
+    named = [r["address"] for r in by_rule(results, "CTJ020") if re.search(r"\.module\.db_(owner|user|viewer)_(password|username)$", r["address"] or "")]
+    assert named == []
+    # the database module call itself and what it deploys still fail
+    assert any((r["address"] or "").endswith("module.civic_tech_jobs_stage_database") for r in by_rule(results, "CTJ020", "fail"))
+
+
+@XFAIL_SECRET_MODULES
+def test_a_db_password_secret_module_in_a_correct_stage1_passes(tmp_path):
+    root = tree(tmp_path, stage1=True)
+    (root / CTJ_DIR / "secrets.tf").write_text(
+        'module "db_password" {\n'
+        '  source           = "../../modules/secret"\n'
+        "  project_name     = local.project_name_civic_tech_jobs\n"
+        '  application_type = "fullstack"\n'
+        '  environment      = "stage"\n'
+        '  name             = "db-password"\n'
+        "}\n"
+    )
+    code, results, _ = check(root)
+    assert by_rule(results, "CTJ020") and all(r["status"] == "pass" for r in by_rule(results, "CTJ020"))
+    assert code == 0
+
+
+# ------------------------------------------------------------------ the legacy container is the backend
+
+XFAIL_ROLES = pytest.mark.xfail(strict=True, reason="issue 10: container roles by evidence (port 8000, SQL_*, DJANGO_*) not implemented")
+
+
+@XFAIL_ROLES
+def test_legacy_fullstack_container_is_judged_as_the_backend(tmp_path):
+    _, results, _ = check(tree(tmp_path))
+    host = [r for r in by_rule(results, "CTJ022", "fail") if "SQL_HOST" in r["message"]]
+    assert host, by_rule(results, "CTJ022")
+    assert re.search(r"backend by .*8000", host[0]["message"]) or "evidence" in host[0]["message"], host[0]["message"]
+    assert re.search(r"RDS|managed.database|aws_db_instance", host[0]["message"]), host[0]["message"]
+    c032 = " ".join(r["message"] for r in by_rule(results, "CTJ032", "fail"))
+    assert "DJANGO_SECRET_KEY" in c032 and "DJANGO_DEBUG" in c032
+    assert not [r for r in results if "no backend container" in r["message"]]
+
+
+@XFAIL_ROLES
+def test_fixing_sql_host_changes_the_report(tmp_path):
+    root = tree(tmp_path)
+    _, _, before = check(root)
+    edit(root, ENV_FILE, '"value" : module.civic_tech_jobs_stage_database.host', '"value" : "localhost"')
+    _, results, after = check(root)
+    assert before != after
+    assert not [r for r in by_rule(results, "CTJ022", "fail") if "SQL_HOST" in r["message"]]
+
+
+# ------------------------------------------------------------------ provenance decides what apply-time cannot
+
+XFAIL_PROVENANCE = pytest.mark.xfail(strict=True, reason="issue 10: a value traced to an RDS attribute is not yet a managed-database endpoint")
+
+
+@XFAIL_PROVENANCE
+def test_stage1_with_sql_host_from_the_database_module_fails_ctj022(tmp_path):
+    root = tree(tmp_path, stage1=True)
+    (root / CTJ_DIR / "database.tf").write_text(
+        'module "civic_tech_jobs_stage_database" {\n'
+        '  source           = "../../modules/database"\n'
+        "  project_name     = local.project_name_civic_tech_jobs\n"
+        '  application_type = "fullstack"\n'
+        '  environment      = "stage"\n'
+        "}\n"
+    )
+    edit(root, ENV_FILE, '{ name = "SQL_HOST", value = "localhost" }', '{ name = "SQL_HOST", value = module.civic_tech_jobs_stage_database.host }')
+    _, results, _ = check(root)
+    c022 = by_rule(results, "CTJ022")
+    assert [r for r in c022 if r["status"] == "fail" and "SQL_HOST" in r["message"]], c022
+    assert not [r for r in c022 if r["status"] == "unknown"], c022
+
+
+# ------------------------------------------------------------------ half-edited trees
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10: an undeclared reference turns the whole container unknown")
+def test_deleting_the_database_module_but_not_its_uses_keeps_other_findings(tmp_path):
+    root = tree(tmp_path)
+    text = (root / ENV_FILE).read_text()
+    start = text.index('module "civic_tech_jobs_stage_database"')
+    end = text.index("}\n", start) + 2
+    (root / ENV_FILE).write_text(text[:start] + text[end:])
+    _, results, _ = check(root)
+    c031 = by_rule(results, "CTJ031")
+    assert [r for r in c031 if r["status"] == "fail" and "SECRET_KEY" in r["message"]], c031
+    undeclared = [r for r in results if r["status"] == "unknown"]
+    assert undeclared and all("module.civic_tech_jobs_stage_database" in r["message"] for r in undeclared), undeclared
+
+
+# ------------------------------------------------------------------ sensitivity says where it comes from
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10: SQL_USER is claimed 'marked sensitive' though nothing marks it")
+def test_sql_user_is_not_claimed_marked_sensitive(tmp_path):
+    _, results, _ = check(tree(tmp_path))
+    for r in by_rule(results, "CTJ031", "fail"):
+        if "SQL_USER" in r["message"]:
+            assert "marked sensitive" not in r["message"] or "SecureString" in r["message"], r["message"]
+
+
+# ------------------------------------------------------------------ locations a CTJ maintainer can act on
+
+XFAIL_LOCATIONS = pytest.mark.xfail(strict=True, reason="issue 10: primary locations still land in shared modules / on the directory")
+
+
+def _sarif(root: Path) -> dict:
+    out = run_cli("check", str(root), "--format", "sarif")
+    assert out.returncode in (0, 1), out.stderr.decode()
+    return json.loads(out.stdout)
+
+
+@XFAIL_LOCATIONS
+def test_every_sarif_result_points_at_a_ctj_tf_file_with_the_shared_block_related(tmp_path):
+    root = tree(tmp_path)
+    doc = _sarif(root)
+    results = doc["runs"][0]["results"]
+    assert results
+    shared = 0
+    for r in results:
+        loc = r["locations"][0]["physicalLocation"]
+        uri = loc["artifactLocation"]["uri"]
+        assert uri.endswith(".tf"), uri
+        rel = uri.split("/terraform/", 1)[-1]
+        assert rel.startswith(CTJ_DIR + "/") or rel == "main.tf", uri
+        assert loc["region"]["startLine"] >= 1
+        shared += bool(r.get("relatedLocations"))
+    assert shared, "no result carries the shared-module block as a related location"
+
+
+@XFAIL_LOCATIONS
+def test_every_github_error_has_file_and_line(tmp_path):
+    out = run_cli("check", str(tree(tmp_path)), "--format", "github")
+    lines = [ln for ln in out.stdout.decode().splitlines() if ln.startswith(("::error", "::warning"))]
+    assert lines
+    for ln in lines:
+        assert "file=" in ln and "line=" in ln, ln
+        assert "modules/" not in ln.split("::", 2)[1], ln
+
+
+# ------------------------------------------------------------------ the real tree, when it is beside the repo
+
+
+@pytest.fixture
+def real_tree(tmp_path):
+    if not REAL.is_dir():
+        pytest.skip(f"{REAL} not present: the real incubator tree is read from ../shared (CI has it)")
+    return REAL
+
+
+def test_real_tree_fails_today(real_tree):
+    code, results, _ = check(real_tree)
+    assert code == 1
+    assert by_rule(results, "CTJ002", "fail") and by_rule(results, "CTJ020", "fail")
+
+
+@XFAIL_ROLES
+def test_real_tree_ctj022_and_ctj032_fail_with_evidence(real_tree):
+    _, results, _ = check(real_tree)
+    assert [r for r in by_rule(results, "CTJ022", "fail") if "SQL_HOST" in r["message"]]
+    assert "DJANGO_SECRET_KEY" in " ".join(r["message"] for r in by_rule(results, "CTJ032", "fail"))
