@@ -1,10 +1,10 @@
-"""The deployment questions in ctj_policy/queries.py."""
+"""The deployment questions in ctj_policy/queries/."""
 
 from __future__ import annotations
 
 import pytest
 
-from ctj_policy.model import KNOWN_AFTER_APPLY, Ref, Template, Unknown
+from ctj_policy.model import KNOWN_AFTER_APPLY, DockerVolumeConfig, Ref, Template, Unknown, Volume, same_value
 from ctj_policy.queries import (
     BACKEND,
     DATABASE,
@@ -12,15 +12,18 @@ from ctj_policy.queries import (
     admits_port,
     container_role,
     is_official_postgres,
+    names_target_group,
     parse_image,
     path_within,
     pattern_covers,
+    resolve_target_group,
     same_secret_value,
     secret_key,
     tag_major,
+    volume_persistence,
 )
 
-from rules.builders import CONFIG, DB_ARN, ECR_BACKEND, SECRET_DB, container, stage1
+from rules.builders import CONFIG, DB_ARN, ECR_BACKEND, SECRET_DB, TG_BACKEND, container, stage1
 
 
 @pytest.mark.parametrize(
@@ -126,3 +129,82 @@ def test_secret_key_and_comparison():
     assert same_secret_value(dep, ref, f"{DB_ARN}:password::") is True  # the Ref names the secret whose arn that is
     assert same_secret_value(stage1(True), ref, ref) is True
     assert same_secret_value(stage1(True), ref, Ref("module.db", "owner_password_arn")) is None
+
+
+@pytest.mark.parametrize(
+    "a, b, same",
+    [
+        (":password::", ":password:AWSPREVIOUS:", False),  # another version of the secret is another value
+        (":password::", ":password:AWSCURRENT:", True),  # no stage reads AWSCURRENT
+        (":password:AWSPENDING:", ":password:AWSPENDING:", True),
+        (":password::v1", ":password::v1", True),
+        (":password::v1", ":password::v2", False),
+        (":password::v1", ":password::", None),  # which stage version v1 holds is not in the plan
+    ],
+)
+def test_same_secret_value_compares_the_version(a, b, same):
+    assert same_secret_value(stage1(), DB_ARN + a, DB_ARN + b) is same
+
+
+@pytest.mark.parametrize("other", ["x", 1, None, Ref("a.b", "c"), Template(("x",)), Unknown(KNOWN_AFTER_APPLY)])
+def test_same_value_with_an_unknown_is_never_true(other):
+    u = Unknown(KNOWN_AFTER_APPLY, "x")
+    assert same_value(u, other) is None and same_value(other, u) is None
+
+
+@pytest.mark.parametrize(
+    "ref, is_tg",
+    [
+        (Ref("aws_lb_target_group.web", "arn"), True),
+        (Ref("module.a.module.b.aws_alb_target_group.web[0]", "arn"), True),
+        (Ref('aws_lb_target_group.this["web"]', "arn"), True),
+        (Ref("data.aws_lb_target_group.web", "arn"), False),
+        (Ref("module.a.data.aws_lb_target_group.web", "arn"), False),
+        (Ref("module.target_group", "arn"), False),
+        (Ref("aws_lb.main", "arn"), False),
+    ],
+)
+def test_names_target_group(ref, is_tg):
+    assert names_target_group(ref) is is_tg
+
+
+def test_resolve_target_group_unknown_unless_decided():
+    dep = stage1(True)
+    assert resolve_target_group(dep, Ref(TG_BACKEND, "arn")).address == TG_BACKEND
+    assert resolve_target_group(dep, Ref("aws_lb_target_group.elsewhere", "arn")) is None
+    assert isinstance(resolve_target_group(dep, Ref("data.aws_lb_target_group.web", "arn")), Unknown)
+    assert isinstance(resolve_target_group(dep, Unknown(KNOWN_AFTER_APPLY)), Unknown)
+
+
+@pytest.mark.parametrize(
+    "volume, launch, persists",
+    [
+        (Volume("v", docker=DockerVolumeConfig()), "EC2", False),  # AWS's default scope is "task"
+        (Volume("v", docker=DockerVolumeConfig(scope="task")), "EC2", False),
+        (Volume("v", docker=DockerVolumeConfig(scope="shared")), "EC2", True),
+        (Volume("v", docker=DockerVolumeConfig(scope="shared")), "FARGATE", False),
+        (Volume("v", docker=DockerVolumeConfig(scope=Unknown(KNOWN_AFTER_APPLY))), "EC2", None),
+        (Volume("v", host_path="/data"), "EC2", True),
+        (Volume("v", host_path="/data"), Unknown(KNOWN_AFTER_APPLY), None),
+        (Volume("v"), "FARGATE", False),
+        (Volume("v", configure_at_launch=True), "EC2", False),
+    ],
+)
+def test_volume_persistence(volume, launch, persists):
+    assert volume_persistence(volume, launch)[0] is persists
+
+
+def test_queries_import_only_the_standard_library_and_the_model():
+    """queries sit just above the model: no third-party package, no loader, rule, engine or reporter."""
+    import subprocess
+    import sys
+
+    blocked = "; ".join(f"sys.modules[{m!r}] = None" for m in ("click", "jsonschema", "hcl2", "lark", "yaml", "checkov"))
+    code = (
+        f"import sys; {blocked}; import ctj_policy.queries; "
+        "bad = sorted(m for m in sys.modules if m.startswith(('ctj_policy.loaders', 'ctj_policy.rules', 'ctj_policy.engine', "
+        "'ctj_policy.reporters', 'ctj_policy.cli'))); print(bad)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"

@@ -8,7 +8,7 @@ rule needs to *report*: findings and messages that never show a secret value.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from ..config import Config
 from ..model import (
@@ -17,11 +17,13 @@ from ..model import (
     UNKNOWN,
     Container,
     Deployment,
+    EcrRepository,
     EnvVar,
     Finding,
-    Location,
     Resource,
     SecretVar,
+    Service,
+    Subject,
     TargetGroup,
     TaskDefinition,
     Unknown,
@@ -37,24 +39,83 @@ NO_TASK = "no CTJ task definition in scope (see CTJ001)"
 # --------------------------------------------------------------------------
 
 
-def finding(status: str, message: str, thing: Any = None, *, address: str | None = None) -> Finding:
-    """A Finding about ``thing`` (a Resource or a Container); ``address`` overrides."""
-    loc: Location | None = getattr(thing, "location", None) if thing is not None else None
-    if address is None and isinstance(thing, Resource):
-        address = thing.address
-    return Finding(status=status, message=message, address=address, location=loc)
+def finding(status: str, message: str, about: Resource | None = None, *, container: Container | None = None, subject: Subject | None = None) -> Finding:
+    """The one way a rule builds a finding.
+
+    ``about``: the resource the finding concerns (it gives the address and the
+    location); ``container``: the container of that task it concerns (its
+    location wins); ``subject``: what the finding is about, by name (default:
+    the container, else the resource; a finding about neither must say).
+    """
+    if subject is None:
+        subject = container_subject(container) if container is not None else resource_subject(about)
+    if subject is None:
+        raise ValueError(f"a finding about no resource needs a subject: {message[:60]!r}")
+    location = (container.location if container is not None else None) or (about.location if about is not None else None)
+    return Finding(status=status, message=message, address=about.address if about is not None else None, location=location, subject=subject)
 
 
-def passed(message: str, thing: Any = None, *, address: str | None = None) -> Finding:
-    return finding(PASS, message, thing, address=address)
+def passed(message: str, about: Resource | None = None, *, container: Container | None = None, subject: Subject | None = None) -> Finding:
+    return finding(PASS, message, about, container=container, subject=subject)
 
 
-def failed(message: str, thing: Any = None, *, address: str | None = None) -> Finding:
-    return finding(FAIL, message, thing, address=address)
+def failed(message: str, about: Resource | None = None, *, container: Container | None = None, subject: Subject | None = None) -> Finding:
+    return finding(FAIL, message, about, container=container, subject=subject)
 
 
-def undecided(message: str, thing: Any = None, *, address: str | None = None) -> Finding:
-    return finding(UNKNOWN, message, thing, address=address)
+def undecided(message: str, about: Resource | None = None, *, container: Container | None = None, subject: Subject | None = None) -> Finding:
+    return finding(UNKNOWN, message, about, container=container, subject=subject)
+
+
+# --------------------------------------------------------------------------
+# subjects: what a finding is about, by name (never a value)
+# --------------------------------------------------------------------------
+
+_RESOURCE_KINDS = ((TaskDefinition, "task"), (Service, "service"), (TargetGroup, "target_group"))
+
+
+def resource_subject(resource: Resource | None) -> Subject | None:
+    """A task, service, target group or ECR repository by kind; any other block by address."""
+    if resource is None:
+        return None
+    if isinstance(resource, EcrRepository) and isinstance(resource.name, str):
+        return Subject("repository", resource.name)
+    kind = next((k for cls, k in _RESOURCE_KINDS if isinstance(resource, cls)), "repository" if isinstance(resource, EcrRepository) else "block")
+    return Subject(kind, resource.address)
+
+
+def container_subject(container: Container) -> Subject:
+    return Subject("container", describe(container.name))
+
+
+def env_subject(container: Container, name: Any) -> Subject:
+    """A variable (environment or secrets entry) of a container."""
+    return Subject("env", describe(name), describe(container.name))
+
+
+def volume_subject(container: Container, name: Any) -> Subject:
+    """A task volume as mounted by a container."""
+    return Subject("volume", describe(name), describe(container.name))
+
+
+def route_subject(pattern: Any) -> Subject:
+    """An ALB path pattern (``/api/*``)."""
+    return Subject("route", describe(pattern))
+
+
+def attachment_subject(name: Any, container: Any = None) -> Subject:
+    """A service's load_balancer block: by role or container name (and the container, when known)."""
+    return Subject("attachment", describe(name), describe(container) if container is not None else None)
+
+
+def scope_subject(deployment: Deployment) -> Subject:
+    """The whole scope: a verdict about everything of a kind in it (a pass), or about nothing in particular."""
+    return Subject("block", deployment.scope or "(root module)")
+
+
+# what a finding about a missing task / service names
+NO_TASK_SUBJECT = Subject("task", "")
+NO_SERVICE_SUBJECT = Subject("service", "")
 
 
 def cname(container: Container) -> str:
@@ -74,14 +135,6 @@ def show_var(var: EnvVar | SecretVar | None, config: Config) -> str:
 
 def plural(n: int, word: str, suffix: str = "s") -> str:
     return f"{n} {word}{'' if n == 1 else suffix}"
-
-
-def finish(findings: list[Finding], pass_message: str, thing: Any = None, *, address: str | None = None) -> Iterator[Finding]:
-    """Yield the fails/unknowns collected by a rule, or one pass when there are none."""
-    if findings:
-        yield from findings
-    else:
-        yield passed(pass_message, thing, address=address)
 
 
 # --------------------------------------------------------------------------
@@ -106,7 +159,7 @@ class Scope:
 def role_scope(deployment: Deployment, config: Config, role: str, purpose: str, *, missing_status: str = FAIL) -> Scope:
     task = ctj_task(deployment, config)
     if task is None:
-        return Scope(None, None, finding(missing_status, f"{NO_TASK}: {purpose}"))
+        return Scope(None, None, finding(missing_status, f"{NO_TASK}: {purpose}", subject=NO_TASK_SUBJECT))
     unknown = containers_unknown(task)
     if unknown is not None:
         return Scope(task, None, undecided(f"cannot check the {role} container of {task.address}: {explain_unknown(unknown)}", task))
@@ -116,11 +169,6 @@ def role_scope(deployment: Deployment, config: Config, role: str, purpose: str, 
     if c is None:
         return Scope(task, None, finding(missing_status, f"task {task.address} has no {role} container: {purpose}", task))
     return Scope(task, c, None)
-
-
-def container_finding(status: str, message: str, task: TaskDefinition, container: Container) -> Finding:
-    """A finding about a container: the task's address, the container's location."""
-    return Finding(status=status, message=message, address=task.address, location=container.location or task.location)
 
 
 def plain_value(container: Container, name: str, who: str, fix: str) -> tuple[str, str] | EnvVar:

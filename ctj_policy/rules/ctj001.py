@@ -8,13 +8,13 @@ from ..config import Config
 from ..model import ERROR, Deployment, Finding, Unknown, describe
 from ..queries import BACKEND, DATABASE, FRONTEND, ROLES, explain_unknown, roles_of
 from .base import ANCHOR, CheckovNotes, PLAN_MODE_ANCHOR, Rule, TASK
-from .common import cname, failed, passed, undecided
+from .common import NO_TASK_SUBJECT, cname, container_subject, failed, passed, undecided
 
 
 def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     tasks = deployment.task_definitions
     if not tasks:
-        yield failed(f"no aws_ecs_task_definition in scope {deployment.scope or '(whole input)'}; Stage 1 runs the three containers in one task")
+        yield failed(f"no aws_ecs_task_definition in scope {deployment.scope or '(whole input)'}; Stage 1 runs the three containers in one task", subject=NO_TASK_SUBJECT)
         return
     if len(tasks) > 1:
         others = ", ".join(t.address for t in tasks)
@@ -34,7 +34,7 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     unknown = [(c, r) for c, r in roles if isinstance(r, Unknown)]
     for c, r in roles:
         if r is None:
-            out.append(failed(f"container {cname(c)} of {task.address} is neither frontend, backend nor database (image {describe(c.image, quote=True)}, name not in the configured role names)", task))
+            out.append(failed(f"container {cname(c)} of {task.address} is neither frontend, backend nor database (image {describe(c.image, quote=True)}, name not in the configured role names)", task, subject=container_subject(c)))
     known = [r for _, r in roles if isinstance(r, str)]
     for role in ROLES:
         n = known.count(role)
@@ -46,7 +46,7 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         return
     if unknown:
         for c, r in unknown:
-            yield undecided(f"cannot tell the role of container {cname(c)} of {task.address}: {explain_unknown(r)}", task)
+            yield undecided(f"cannot tell the role of container {cname(c)} of {task.address}: {explain_unknown(r)}", task, subject=container_subject(c))
         return
     by_role = {r: c for c, r in roles}
     yield passed(
@@ -85,7 +85,7 @@ RULE = Rule(
     severity=ERROR,
     summary="one task definition with exactly three containers: frontend, backend, database",
     rationale=(
-        "The Stage 1 decision (seed 000, the CTJ deployment-infra doc; seed 001, the incubator issue) runs CTJ as "
+        "The Stage 1 decision (docs/decision.md#topology) runs CTJ as "
         "ONE ECS task with three container definitions - Next.js, Django and Postgres - so that cross-container "
         "traffic stays on localhost and the three scale together as a unit. Roles are recognized by image (the "
         "official postgres repository, the civic-tech-jobs-backend and -frontend ECR repositories) and, when the "

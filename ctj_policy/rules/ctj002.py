@@ -8,7 +8,7 @@ from ..config import Config
 from ..model import ERROR, Deployment, Finding, ModuleCall, is_symbolic
 from ..queries import explain_unknown
 from .base import CheckovNotes, ECR, Rule, SERVICE
-from .common import failed, finish, undecided
+from .common import failed, passed, scope_subject, undecided
 
 
 def _marker(text: Any, config: Config) -> str | None:
@@ -55,7 +55,7 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
                 out.append(failed(f"legacy ECR repository '{repo.name}' ({repo.address}) is still in scope; remove it", repo))
         elif is_symbolic(repo.name):
             out.append(undecided(f"cannot tell whether ECR repository {repo.address} is the legacy '{config.legacy_repository}': {explain_unknown(repo.name)}", repo))
-    yield from finish(out, f"no legacy fullstack module, ECS service or '{config.legacy_repository}' ECR repository in scope")
+    yield from out or [passed(f"no legacy fullstack module, ECS service or '{config.legacy_repository}' ECR repository in scope", subject=scope_subject(deployment))]
 
 
 BAD = """\
@@ -88,9 +88,9 @@ RULE = Rule(
     severity=ERROR,
     summary="the legacy fullstack service and ECR repo are gone",
     rationale=(
-        "The Stage 1 decision (seed 001) replaces the single civic_tech_jobs_fullstack_stage_service module call with "
+        "The Stage 1 decision (docs/decision.md#todays-deployment) replaces the single civic_tech_jobs_fullstack_stage_service module call with "
         "the multi-container task and splits the civic_tech_jobs_ecr_fullstack module into the frontend and backend "
-        "repositories; seed 000 records that stage still runs the legacy single fullstack container. Anything whose "
+        "repositories (docs/decision.md#images-and-repositories), while stage still runs the legacy single fullstack container. Anything whose "
         "address or name carries the legacy marker ('fullstack') and deploys a service, task definition or image "
         "repository means the cutover is incomplete: two deployments would compete for the same hostname and "
         "listener. A legacy-named module that only keeps the stage DNS record is not flagged."

@@ -8,13 +8,13 @@ from ..config import Config
 from ..model import ERROR, Deployment, Finding, describe, is_symbolic
 from ..queries import ctj_task, explain_unknown
 from .base import CTJ_TASK, Rule, TASK
-from .common import NO_TASK, failed, passed, undecided
+from .common import NO_TASK, NO_TASK_SUBJECT, failed, passed, undecided
 
 
 def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     task = ctj_task(deployment, config)
     if task is None:
-        yield failed(f"{NO_TASK}: network_mode cannot be awsvpc")
+        yield failed(f"{NO_TASK}: network_mode cannot be awsvpc", subject=NO_TASK_SUBJECT)
         return
     mode = task.network_mode
     if is_symbolic(mode):
@@ -50,7 +50,7 @@ RULE = Rule(
     severity=ERROR,
     summary="the task uses `awsvpc` (containers share localhost)",
     rationale=(
-        "The Stage 1 decision (seeds 000 and 001) keeps cross-container traffic on localhost: Django reaches Postgres "
+        "The Stage 1 decision (docs/decision.md#topology) keeps cross-container traffic on localhost: Django reaches Postgres "
         "on localhost:5432 and Next.js reaches Django on localhost:8000, with no service discovery. Only awsvpc "
         "gives the task's containers one network namespace; an unset network_mode is bridge on EC2, where localhost "
         "is per container."

@@ -6,10 +6,10 @@ import re
 from typing import Iterator
 
 from ..config import Config
-from ..model import ERROR, FAIL, UNKNOWN, Deployment, EcrRepository, Finding, Unknown, describe
+from ..model import ERROR, Deployment, EcrRepository, Finding, Subject, Unknown, describe
 from ..queries import BACKEND, FRONTEND, containers_unknown, ctj_task, explain_unknown, parse_image, role_container
 from .base import ANCHOR, CTJ_TASK, CheckovNotes, ECR, PLAN_MODE_ANCHOR, Rule
-from .common import NO_TASK, cname, container_finding, failed, finish, undecided
+from .common import NO_TASK, NO_TASK_SUBJECT, cname, failed, passed, scope_subject, undecided
 
 
 def _is_postgres_repo(name: str, config: Config) -> bool:
@@ -20,7 +20,7 @@ def _is_postgres_repo(name: str, config: Config) -> bool:
 def _image_check(deployment: Deployment, config: Config, role: str, repo_name: str, repo: EcrRepository | None, out: list[Finding]) -> None:
     task = ctj_task(deployment, config)
     if task is None:
-        out.append(failed(f"{NO_TASK}: the {role} image cannot come from '{repo_name}'"))
+        out.append(failed(f"{NO_TASK}: the {role} image cannot come from '{repo_name}'", subject=NO_TASK_SUBJECT))
         return
     unknown = containers_unknown(task)
     if unknown is not None:
@@ -35,20 +35,20 @@ def _image_check(deployment: Deployment, config: Config, role: str, repo_name: s
         return
     img = parse_image(c.image, deployment)
     if not img.decided:
-        out.append(container_finding(UNKNOWN, f"cannot tell which repository the {role} image of {cname(c)} comes from: {explain_unknown(img.missing if img.missing is not None else c.image)}", task, c))
+        out.append(undecided(f"cannot tell which repository the {role} image of {cname(c)} comes from: {explain_unknown(img.missing if img.missing is not None else c.image)}", task, container=c))
         return
     if img.repository != repo_name or not img.is_ecr:
-        out.append(container_finding(FAIL, f"{role} container {cname(c)} image {describe(c.image, quote=True)} is not from the ECR repository '{repo_name}'", task, c))
+        out.append(failed(f"{role} container {cname(c)} image {describe(c.image, quote=True)} is not from the ECR repository '{repo_name}'", task, container=c))
         return
     if repo is None:
         return  # the missing repository is reported on its own
     if img.ecr is not None:
         if img.ecr is not repo:
-            out.append(container_finding(FAIL, f"{role} container {cname(c)} image comes from {img.ecr.address}, not {repo.address}", task, c))
+            out.append(failed(f"{role} container {cname(c)} image comes from {img.ecr.address}, not {repo.address}", task, container=c))
         return
     if isinstance(repo.repository_url, str) and isinstance(c.image, str):
         if not (c.image.startswith(repo.repository_url + ":") or c.image.startswith(repo.repository_url + "@") or c.image == repo.repository_url):
-            out.append(container_finding(FAIL, f"{role} container {cname(c)} image {describe(c.image, quote=True)} is not from {repo.address} ({repo.repository_url})", task, c))
+            out.append(failed(f"{role} container {cname(c)} image {describe(c.image, quote=True)} is not from {repo.address} ({repo.repository_url})", task, container=c))
 
 
 def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
@@ -60,18 +60,21 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         if not repos:
             unknown_names = [r for r in deployment.ecr_repositories if not isinstance(r.name, str)]
             if unknown_names:
-                out.append(undecided(f"cannot tell whether ECR repository '{name}' is in scope: {explain_unknown(unknown_names[0].name)}", unknown_names[0]))
+                out.append(undecided(f"cannot tell whether ECR repository '{name}' is in scope: {explain_unknown(unknown_names[0].name)}", unknown_names[0], subject=Subject("repository", name)))
             else:
-                out.append(failed(f"no ECR repository '{name}' in scope; the {role} image needs its own repository"))
+                out.append(failed(f"no ECR repository '{name}' in scope; the {role} image needs its own repository", subject=Subject("repository", name)))
     for repo in deployment.ecr_repositories:
         if isinstance(repo.name, str) and _is_postgres_repo(repo.name, config):
             out.append(failed(f"ECR repository '{repo.name}' ({repo.address}) is for Postgres, which uses the upstream image; remove it", repo))
     _image_check(deployment, config, FRONTEND, config.frontend_repository, found[FRONTEND], out)
     _image_check(deployment, config, BACKEND, config.backend_repository, found[BACKEND], out)
-    yield from finish(
-        out,
-        f"ECR repositories '{config.frontend_repository}' and '{config.backend_repository}' are in scope, none for Postgres, and the frontend and backend images come from them",
-    )
+    yield from out or [
+        passed(
+            f"ECR repositories '{config.frontend_repository}' and '{config.backend_repository}' are in scope, none for Postgres, "
+            "and the frontend and backend images come from them",
+            subject=scope_subject(deployment),
+        )
+    ]
 
 
 BAD = """\
@@ -121,7 +124,7 @@ RULE = Rule(
     severity=ERROR,
     summary="ECR repos `civic-tech-jobs-frontend` / `-backend`, none for Postgres; images come from them",
     rationale=(
-        "The Stage 1 decision (seed 001, part 1; seed 000's resource table) splits the fullstack ECR repository into "
+        "The Stage 1 decision (docs/decision.md#images-and-repositories) splits the fullstack ECR repository into "
         "civic-tech-jobs-frontend and civic-tech-jobs-backend, one image per non-Postgres container, pushed with the "
         "stage tag by the deploy workflow; Postgres uses the upstream image and needs no repository. The task must "
         "run the images from those repositories, or the workflow's pushes never reach it."

@@ -5,21 +5,26 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..config import Config
-from ..model import ERROR, Deployment, Finding, ListenerRule, TargetGroup, Unknown, describe
+from ..model import ERROR, Deployment, Finding, ListenerRule, Subject, TargetGroup, Unknown, describe
 from ..queries import BACKEND, FRONTEND, as_int, explain_unknown, forwards_to, is_catch_all_pattern, path_patterns, pattern_covers, role_target_group
 from .base import ANCHOR, CheckovNotes, LISTENER_RULES, PLAN_MODE_ANCHOR, Rule, TARGET_GROUPS
-from .common import describe_targets, failed, finish, undecided
+from .common import describe_targets, failed, passed, route_subject, scope_subject, undecided
 
 
 def _priority(rule: ListenerRule) -> int | None:
     return as_int(rule.priority)
 
 
-def _priority_unknown(rule: ListenerRule, out: list[Finding], why: str) -> None:
+def _priority_unknown(rule: ListenerRule, why: str, route: Subject) -> Finding:
     if rule.priority is None:
-        out.append(undecided(f"{rule.address} sets no priority (AWS assigns one at apply time), so {why} cannot be decided; set priority explicitly", rule))
-    else:
-        out.append(undecided(f"priority of {rule.address} is not known ({explain_unknown(rule.priority) if not isinstance(rule.priority, (int, str)) else describe(rule.priority, quote=True)}), so {why} cannot be decided", rule))
+        return undecided(f"{rule.address} sets no priority (AWS assigns one at apply time), so {why} cannot be decided; set priority explicitly", rule, subject=route)
+    shown = explain_unknown(rule.priority) if not isinstance(rule.priority, (int, str)) else describe(rule.priority, quote=True)
+    return undecided(f"priority of {rule.address} is not known ({shown}), so {why} cannot be decided", rule, subject=route)
+
+
+def _catch_route(patterns: tuple[str, ...]) -> Subject:
+    """The route a catch-all rule stands for: its catch-all pattern ("/*" when it has no path condition)."""
+    return route_subject(next((p for p in patterns if is_catch_all_pattern(p)), "/*"))
 
 
 def _tg_name(tg: TargetGroup) -> str:
@@ -33,12 +38,12 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     for role in (BACKEND, FRONTEND):
         tg = role_target_group(deployment, config, role)
         if isinstance(tg, Unknown):
-            out.append(undecided(f"cannot tell which target group is the {role}'s: {explain_unknown(tg)}"))
+            out.append(undecided(f"cannot tell which target group is the {role}'s: {explain_unknown(tg)}", subject=Subject("target_group", role)))
         elif tg is None:
-            out.append(failed(f"no {role} target group in scope (none attached to the {role} container by the service, none named or ported for it)"))
+            out.append(failed(f"no {role} target group in scope (none attached to the {role} container by the service, none named or ported for it)", subject=Subject("target_group", role)))
         tgs[role] = tg
     if not rules:
-        out.append(failed(f"no aws_lb_listener_rule in scope; {', '.join(config.backend_paths)} must forward to the backend target group and a catch-all to the frontend"))
+        out.append(failed(f"no aws_lb_listener_rule in scope; {', '.join(config.backend_paths)} must forward to the backend target group and a catch-all to the frontend", subject=scope_subject(deployment)))
         yield from out
         return
 
@@ -57,21 +62,22 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     # the catch-all: the first (smallest priority) one must forward to the frontend TG
     catch: ListenerRule | None = None
     if not catch_alls:
-        out.append(failed("no catch-all listener rule (path_pattern \"/*\") forwards to the frontend target group"))
+        out.append(failed("no catch-all listener rule (path_pattern \"/*\") forwards to the frontend target group", subject=route_subject("/*")))
     else:
         if any(_priority(r) is None for r in catch_alls):
             for r in catch_alls:
                 if _priority(r) is None:
-                    _priority_unknown(r, out, "which catch-all rule applies")
+                    out.append(_priority_unknown(r, "which catch-all rule applies", _catch_route(pats_of[id(r)])))
         else:
             catch = min(catch_alls, key=lambda r: _priority(r))  # type: ignore[arg-type, return-value]
             ftg = tgs[FRONTEND]
+            route = _catch_route(pats_of[id(catch)])
             if isinstance(ftg, TargetGroup):
                 ok = forwards_to(deployment, catch, ftg)
                 if ok is False:
-                    out.append(failed(f"catch-all rule {catch.address} (priority {_priority(catch)}) forwards to {describe_targets(deployment, catch)}, not the frontend target group {_tg_name(ftg)}", catch))
+                    out.append(failed(f"catch-all rule {catch.address} (priority {_priority(catch)}) forwards to {describe_targets(deployment, catch)}, not the frontend target group {_tg_name(ftg)}", catch, subject=route))
                 elif ok is None:
-                    out.append(undecided(f"cannot tell whether catch-all rule {catch.address} forwards to {_tg_name(ftg)}: {describe_targets(deployment, catch)}", catch))
+                    out.append(undecided(f"cannot tell whether catch-all rule {catch.address} forwards to {_tg_name(ftg)}: {describe_targets(deployment, catch)}", catch, subject=route))
 
     # each backend path: the first specific rule covering it forwards to the backend TG,
     # and every specific rule for it comes before the catch-all
@@ -79,28 +85,28 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     for path in config.backend_paths:
         specific = [r for r in rules if id(r) in pats_of and r not in catch_alls and any(pattern_covers(p, path) for p in pats_of[id(r)])]
         if not specific:
-            out.append(failed(f"no listener rule routes {path} (add an aws_lb_listener_rule with path_pattern \"{path}\" forwarding to the backend target group)"))
+            out.append(failed(f"no listener rule routes {path} (add an aws_lb_listener_rule with path_pattern \"{path}\" forwarding to the backend target group)", subject=route_subject(path)))
             continue
         unknown_prio = [r for r in specific if _priority(r) is None]
         if len(specific) > 1 and unknown_prio:
             for r in unknown_prio:
-                _priority_unknown(r, out, f"which rule routes {path}")
+                out.append(_priority_unknown(r, f"which rule routes {path}", route_subject(path)))
             continue
         first = min(specific, key=lambda r: _priority(r) or 0)
         if isinstance(btg, TargetGroup):
             ok = forwards_to(deployment, first, btg)
             if ok is False:
-                out.append(failed(f"{path} is routed by {first.address} to {describe_targets(deployment, first)}, not the backend target group {_tg_name(btg)}", first))
+                out.append(failed(f"{path} is routed by {first.address} to {describe_targets(deployment, first)}, not the backend target group {_tg_name(btg)}", first, subject=route_subject(path)))
             elif ok is None:
-                out.append(undecided(f"cannot tell whether {first.address} forwards {path} to {_tg_name(btg)}: {describe_targets(deployment, first)}", first))
+                out.append(undecided(f"cannot tell whether {first.address} forwards {path} to {_tg_name(btg)}: {describe_targets(deployment, first)}", first, subject=route_subject(path)))
         if catch is not None:
             cp = _priority(catch)
             for r in specific:
                 p = _priority(r)
                 if p is None:
-                    _priority_unknown(r, out, f"whether {path} is evaluated before the catch-all")
+                    out.append(_priority_unknown(r, f"whether {path} is evaluated before the catch-all", route_subject(path)))
                 elif p >= cp:  # type: ignore[operator]
-                    out.append(failed(f"{r.address} ({path}, priority {p}) is evaluated after the catch-all {catch.address} (priority {cp}); give it a smaller priority number", r))
+                    out.append(failed(f"{r.address} ({path}, priority {p}) is evaluated after the catch-all {catch.address} (priority {cp}); give it a smaller priority number", r, subject=route_subject(path)))
     # de-duplicate (a rule may be reported for both paths)
     seen = set()
     unique = []
@@ -108,10 +114,8 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         if (f.status, f.message) not in seen:
             seen.add((f.status, f.message))
             unique.append(f)
-    yield from finish(
-        unique,
-        f"{' and '.join(config.backend_paths)} forward to the backend target group, before a catch-all to the frontend target group",
-    )
+    paths = " and ".join(config.backend_paths)
+    yield from unique or [passed(f"{paths} forward to the backend target group, before a catch-all to the frontend target group", subject=scope_subject(deployment))]
 
 
 BAD = """\
@@ -197,7 +201,7 @@ RULE = Rule(
     severity=ERROR,
     summary="ALB rules: `/api/*`, `/admin/*` -> backend TG before a catch-all -> frontend TG",
     rationale=(
-        "The Stage 1 decision (seeds 000 and 001) routes /api/* and /admin/* to the Django target group and everything "
+        "The Stage 1 decision (docs/decision.md#routing) routes /api/* and /admin/* to the Django target group and everything "
         "else to the Next.js target group, for one browser origin. The incubator listener is shared by every project, "
         "so 'default -> Next.js' is a catch-all /* rule with CTJ's host header, and it must carry a larger priority "
         "number than the /api/* and /admin/* rules, or it swallows them. The backend/frontend target groups are the "

@@ -8,13 +8,13 @@ from ..config import Config
 from ..model import ERROR, Deployment, Finding, Service, TargetGroup, Unknown, describe, is_symbolic, same_value
 from ..queries import BACKEND, FRONTEND, as_int, container_ports, containers_unknown, ctj_task, explain_unknown, resolve_target_group, role_container, services_for
 from .base import ANCHOR, CTJ_TASK, CheckovNotes, PLAN_MODE_ANCHOR, Rule, TARGET_GROUPS
-from .common import NO_TASK, cname, failed, finish, undecided
+from .common import NO_SERVICE_SUBJECT, NO_TASK, NO_TASK_SUBJECT, attachment_subject, cname, resource_subject, failed, passed, undecided
 
 
 def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     task = ctj_task(deployment, config)
     if task is None:
-        yield failed(f"{NO_TASK}: no service can attach it to the target groups")
+        yield failed(f"{NO_TASK}: no service can attach it to the target groups", subject=NO_TASK_SUBJECT)
         return
     yes, maybe = services_for(deployment, task)
     if len(yes) > 1:
@@ -26,7 +26,7 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
             for s in maybe:
                 yield undecided(f"cannot tell whether {s.address} runs {task.address}: task_definition is {describe(s.task_definition, quote=True)}", s)
         else:
-            yield failed(f"no aws_ecs_service in scope runs {task.address}")
+            yield failed(f"no aws_ecs_service in scope runs {task.address}", subject=NO_SERVICE_SUBJECT)
         return
     if maybe:
         for s in maybe:
@@ -46,37 +46,38 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     for role, port in ((BACKEND, config.backend_port), (FRONTEND, config.frontend_port)):
         c = role_container(task, role, deployment, config)
         if isinstance(c, Unknown):
-            out.append(undecided(f"cannot tell which container of {task.address} is the {role}: {explain_unknown(c)}", task))
+            out.append(undecided(f"cannot tell which container of {task.address} is the {role}: {explain_unknown(c)}", task, subject=attachment_subject(role)))
             continue
         if c is None:
-            out.append(failed(f"task {task.address} has no {role} container to attach to the {role} target group", task))
+            out.append(failed(f"task {task.address} has no {role} container to attach to the {role} target group", task, subject=attachment_subject(role)))
             continue
+        about = attachment_subject(role, c.name)
         blocks = [lb for lb in lbs if same_value(lb.container_name, c.name) is True]
         undecided_blocks = [lb for lb in lbs if same_value(lb.container_name, c.name) is None]
         if not blocks:
             if undecided_blocks:
-                out.append(undecided(f"cannot tell whether a load_balancer block of {service.address} attaches {role} container {cname(c)}: container_name is {describe(undecided_blocks[0].container_name, quote=True)}", service))
+                out.append(undecided(f"cannot tell whether a load_balancer block of {service.address} attaches {role} container {cname(c)}: container_name is {describe(undecided_blocks[0].container_name, quote=True)}", service, subject=about))
             else:
-                out.append(failed(f"no load_balancer block of {service.address} attaches the {role} container {cname(c)} (port {port})", service))
+                out.append(failed(f"no load_balancer block of {service.address} attaches the {role} container {cname(c)} (port {port})", service, subject=about))
             continue
         lb = blocks[0]
         p = as_int(lb.container_port)
         if is_symbolic(lb.container_port):
-            out.append(undecided(f"container_port of the {role} load_balancer block of {service.address} is not known: {explain_unknown(lb.container_port)}", service))
+            out.append(undecided(f"container_port of the {role} load_balancer block of {service.address} is not known: {explain_unknown(lb.container_port)}", service, subject=about))
         elif p != port:
-            out.append(failed(f"{service.address} attaches {role} container {cname(c)} on port {describe(lb.container_port, quote=True)}, expected {port}", service))
+            out.append(failed(f"{service.address} attaches {role} container {cname(c)} on port {describe(lb.container_port, quote=True)}, expected {port}", service, subject=about))
         else:
             ports = container_ports(c)
             if isinstance(ports, Unknown):
-                out.append(undecided(f"portMappings of {cname(c)} are not known: {explain_unknown(ports)}", service))
+                out.append(undecided(f"portMappings of {cname(c)} are not known: {explain_unknown(ports)}", service, subject=about))
             elif port not in ports:
-                out.append(failed(f"{role} container {cname(c)} has no portMappings containerPort {port} (has {sorted(ports) or 'none'})", service))
+                out.append(failed(f"{role} container {cname(c)} has no portMappings containerPort {port} (has {sorted(ports) or 'none'})", service, subject=about))
         tg = resolve_target_group(deployment, lb.target_group)
         if isinstance(tg, Unknown):
-            out.append(undecided(f"cannot tell which target group the {role} load_balancer block of {service.address} names: {explain_unknown(tg)}", service))
+            out.append(undecided(f"cannot tell which target group the {role} load_balancer block of {service.address} names: {explain_unknown(tg)}", service, subject=about))
             continue
         if tg is None:
-            out.append(failed(f"the {role} load_balancer block of {service.address} names target group {describe(lb.target_group, quote=True)}, which is not in scope", service))
+            out.append(failed(f"the {role} load_balancer block of {service.address} names target group {describe(lb.target_group, quote=True)}, which is not in scope", service, subject=about))
             continue
         attached[role] = tg
         tt = tg.target_type
@@ -87,12 +88,9 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         elif tt != "ip":
             out.append(failed(f"{tg.address} has target_type {describe(tt, quote=True)}; awsvpc tasks register by IP: set target_type = \"ip\"", tg))
     if BACKEND in attached and FRONTEND in attached and attached[BACKEND] is attached[FRONTEND]:
-        out.append(failed(f"{service.address} attaches the backend and the frontend to the same target group {attached[BACKEND].address}; path routing needs two", service))
-    yield from finish(
-        out,
-        f"{service.address} runs {task.address} and attaches backend:{config.backend_port} and frontend:{config.frontend_port} to their own ip target groups",
-        service,
-    )
+        out.append(failed(f"{service.address} attaches the backend and the frontend to the same target group {attached[BACKEND].address}; path routing needs two", service, subject=resource_subject(attached[BACKEND])))
+    pair = f"backend:{config.backend_port} and frontend:{config.frontend_port}"
+    yield from out or [passed(f"{service.address} runs {task.address} and attaches {pair} to their own ip target groups", service)]
 
 
 BAD = """\
@@ -166,7 +164,7 @@ RULE = Rule(
     severity=ERROR,
     summary="one service attaches backend:8000 and frontend:3000 to their TGs (`target_type = \"ip\"`)",
     rationale=(
-        "The Stage 1 decision (seeds 000 and 001) backs both target groups, Django's and Next.js's, by the same ECS "
+        "The Stage 1 decision (docs/decision.md#routing) backs both target groups, Django's and Next.js's, by the same ECS "
         "task. One aws_ecs_service runs the task and registers it twice, through two load_balancer blocks: the Django "
         "container on 8000 and the Next.js container on 3000, each a containerPort of that container. With awsvpc the "
         "task is registered by IP, so both target groups need target_type \"ip\"."

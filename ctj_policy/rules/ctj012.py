@@ -8,7 +8,7 @@ from ..config import Config
 from ..model import ERROR, Deployment, Finding, TargetGroup, Unknown, describe, is_symbolic, same_value
 from ..queries import DATABASE, admits_port, as_int, containers_unknown, ctj_task, explain_unknown, forward_targets, items, resolve_target_group, roles_of
 from .base import CheckovNotes, INGRESS, LISTENER_RULES, Rule, SERVICE, TARGET_GROUPS
-from .common import failed, finish, undecided
+from .common import attachment_subject, failed, passed, scope_subject, undecided
 
 
 def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
@@ -32,14 +32,17 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
             out.append(undecided(f"load_balancer blocks of {svc.address} are not known: {explain_unknown(svc.load_balancers)}", svc))
             continue
         for lb in items(svc.load_balancers):
+            block = attachment_subject(lb.container_name, lb.container_name)
             if any(same_value(lb.container_name, n) is True for n in db_names):
-                out.append(failed(f"{svc.address} attaches the database container '{describe(lb.container_name)}' to a load balancer; Postgres must stay unattached", svc))
+                out.append(failed(f"{svc.address} attaches the database container '{describe(lb.container_name)}' to a load balancer; Postgres must stay unattached", svc, subject=block))
             elif as_int(lb.container_port) == port:
-                out.append(failed(f"{svc.address} attaches container '{describe(lb.container_name)}' port {port} to a load balancer", svc))
+                out.append(failed(f"{svc.address} attaches container '{describe(lb.container_name)}' port {port} to a load balancer", svc, subject=block))
+            elif names_unknown is None and any(same_value(lb.container_name, n) is None for n in db_names):
+                out.append(undecided(f"cannot tell whether {svc.address}'s load_balancer block names the database container: container_name is {describe(lb.container_name, quote=True)}", svc, subject=block))
             elif names_unknown is not None:
-                out.append(undecided(f"cannot tell whether {svc.address}'s load_balancer block for '{describe(lb.container_name)}' names the database container: {explain_unknown(names_unknown)}", svc))
+                out.append(undecided(f"cannot tell whether {svc.address}'s load_balancer block for '{describe(lb.container_name)}' names the database container: {explain_unknown(names_unknown)}", svc, subject=block))
             elif is_symbolic(lb.container_port):
-                out.append(undecided(f"container_port of a load_balancer block of {svc.address} is not known: {explain_unknown(lb.container_port)}", svc))
+                out.append(undecided(f"container_port of a load_balancer block of {svc.address} is not known: {explain_unknown(lb.container_port)}", svc, subject=block))
     for tg in deployment.target_groups:
         if is_symbolic(tg.port):
             out.append(undecided(f"port of {tg.address} is not known: {explain_unknown(tg.port)}", tg))
@@ -62,7 +65,7 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
             out.append(failed(f"ingress {ing.address} admits {what} from {src}, including {port} (Postgres)", ing))
         elif admits is None:
             out.append(undecided(f"cannot tell whether ingress {ing.address} admits port {port}: protocol {describe(ing.protocol, quote=True)}, ports {describe(ing.from_port, quote=True)}-{describe(ing.to_port, quote=True)}", ing))
-    yield from finish(out, f"nothing in scope attaches the database container or admits port {port}")
+    yield from out or [passed(f"nothing in scope attaches the database container or admits port {port}", subject=scope_subject(deployment))]
 
 
 BAD = """\
@@ -102,11 +105,13 @@ RULE = Rule(
     severity=ERROR,
     summary="Postgres is never reachable through the ALB or a security group (5432)",
     rationale=(
-        "The Stage 1 decision (seeds 000 and 001) gives Postgres no public ingress: it is reachable only from the "
+        "The Stage 1 decision (docs/decision.md#database) gives Postgres no public ingress: it is reachable only from the "
         "Django container inside the task, on localhost:5432, and is not attached to the ALB. Any load_balancer block "
         "naming the database container, any target group, listener rule or security-group ingress that admits 5432 "
-        "(port ranges and 'all traffic' included) opens it beyond the task. With no task in scope the rule still "
-        "checks the network resources."
+        "(port ranges and 'all traffic' included) opens it beyond the task. A load_balancer block on container port "
+        "5432 fails whichever container it names: the containers share the task's network namespace, so its target "
+        "group admits 5432 of the task, where Postgres listens. With no task in scope the rule still checks the "
+        "network resources."
     ),
     remediation=(
         "Remove load_balancer blocks, target groups and listener rules for the Postgres container, and restrict the "

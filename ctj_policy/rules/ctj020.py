@@ -7,7 +7,7 @@ from typing import Iterator
 from ..config import Config
 from ..model import ERROR, Deployment, Finding, describe
 from .base import ANCHOR, CheckovNotes, DATABASES, DATA_DATABASES, Rule
-from .common import failed, finish
+from .common import failed, passed, scope_subject
 
 _KIND = {
     "resource": "managed database resource",
@@ -22,7 +22,7 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         kind = _KIND.get(db.kind, "database")
         ident = f" ('{describe(db.identifier)}')" if isinstance(db.identifier, str) else ""
         out.append(failed(f"{kind} {db.address}{ident} is in scope; Stage 1 runs Postgres in the task, not on RDS", db))
-    yield from finish(out, "no RDS instance, cluster, proxy, RDS data source, postgresql_* resource or database module in scope")
+    yield from out or [passed("no RDS instance, cluster, proxy, RDS data source, postgresql_* resource or database module in scope", subject=scope_subject(deployment))]
 
 
 BAD = """\
@@ -49,7 +49,7 @@ RULE = Rule(
     severity=ERROR,
     summary="no RDS, RDS data source, `postgresql_*` resource or database module in CTJ",
     rationale=(
-        "The Stage 1 decision (seed 001, part 4; seed 000) drops RDS: the civic_tech_jobs_stage_database module call "
+        "The Stage 1 decision (docs/decision.md#database) drops RDS: the civic_tech_jobs_stage_database module call "
         "goes away and Postgres runs as a container in the task, the only database in scope for the rewrite. Any "
         "aws_db_instance, aws_rds_cluster(_instance), aws_db_proxy, RDS data source, postgresql_* resource or "
         "database module call inside the CTJ scope means CTJ still provisions or reads managed storage. The shared "

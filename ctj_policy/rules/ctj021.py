@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..config import Config
-from ..model import ERROR, FAIL, PASS, UNKNOWN, Deployment, Finding, Unknown, describe
+from ..model import ERROR, Deployment, Finding, Unknown, describe
 from ..queries import DATABASE, explain_unknown, is_official_postgres, parse_image, tag_major
 from .base import CTJ_TASK, Rule, TASK
-from .common import cname, container_finding, role_scope
+from .common import cname, failed, passed, role_scope, undecided
 
 
 def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
@@ -20,34 +20,31 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     task, c = scope.task, scope.container
     assert task is not None and c is not None
 
-    def say(status: str, message: str) -> Finding:
-        return container_finding(status, message, task, c)
-
     img = parse_image(c.image, deployment)
     if not img.decided:
         missing = img.missing if img.missing is not None else c.image
-        yield say(UNKNOWN, f"image of database container {cname(c)} is not known: {explain_unknown(missing)}")
+        yield undecided(f"image of database container {cname(c)} is not known: {explain_unknown(missing)}", task, container=c)
         return
     if not is_official_postgres(img, config):
-        yield say(FAIL, f"database container {cname(c)} image {describe(c.image, quote=True)} is not the official postgres repository ({', '.join(config.postgres_images)})")
+        yield failed(f"database container {cname(c)} image {describe(c.image, quote=True)} is not the official postgres repository ({', '.join(config.postgres_images)})", task, container=c)
         return
     tag = img.tag
     if isinstance(tag, (Unknown,)) or (tag is not None and not isinstance(tag, str)):
-        yield say(UNKNOWN, f"tag of database image {describe(c.image, quote=True)} is not known: {explain_unknown(tag)}")
+        yield undecided(f"tag of database image {describe(c.image, quote=True)} is not known: {explain_unknown(tag)}", task, container=c)
         return
     if not tag:
         if img.digest is not None:
-            yield say(FAIL, f"database image {describe(c.image, quote=True)} is pinned by digest only, so its major cannot be checked; add the tag (postgres:{major}@sha256:...)")
+            yield failed(f"database image {describe(c.image, quote=True)} is pinned by digest only, so its major cannot be checked; add the tag (postgres:{major}@sha256:...)", task, container=c)
         else:
-            yield say(FAIL, f"database image {describe(c.image, quote=True)} has no tag (that is 'latest'); pin postgres:{major}")
+            yield failed(f"database image {describe(c.image, quote=True)} has no tag (that is 'latest'); pin postgres:{major}", task, container=c)
         return
     found = tag_major(tag)
     if found is None:
-        yield say(FAIL, f"database image tag '{tag}' is not a pinned version (floating or pre-release); pin postgres:{major}")
+        yield failed(f"database image tag '{tag}' is not a pinned version (floating or pre-release); pin postgres:{major}", task, container=c)
     elif found != major:
-        yield say(FAIL, f"database image tag '{tag}' is Postgres {found}, not the decided major {major}")
+        yield failed(f"database image tag '{tag}' is Postgres {found}, not the decided major {major}", task, container=c)
     else:
-        yield say(PASS, f"database container {cname(c)} runs the official postgres image pinned to '{tag}' (major {major})")
+        yield passed(f"database container {cname(c)} runs the official postgres image pinned to '{tag}' (major {major})", task, container=c)
 
 
 BAD = """\
@@ -77,7 +74,7 @@ RULE = Rule(
     severity=ERROR,
     summary="official postgres image pinned to the configured major (18)",
     rationale=(
-        "The Stage 1 decision (seed 001, part 4; seed 000: 'Postgres 18') adds a Postgres container using the "
+        "The Stage 1 decision (docs/decision.md#images-and-repositories) adds a Postgres container using the "
         "upstream postgres:18 image, with no ECR repository of its own. A tag of that major (18, 18.1, "
         "18.1-bookworm, 18-alpine) keeps the data directory format stable; 'latest', no tag or another major "
         "(a new major cannot open an old data directory) fails. A digest without a tag pins an image but hides its "

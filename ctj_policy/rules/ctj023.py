@@ -5,36 +5,33 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..config import Config
-from ..model import ERROR, FAIL, PASS, UNKNOWN, Container, Deployment, Finding, SecretVar, TaskDefinition, Unknown
-from ..queries import BACKEND, DATABASE, containers_unknown, ctj_task, explain_unknown, lookup, role_container, same_secret, same_secret_value
+from ..model import ERROR, FAIL, UNKNOWN, Container, Deployment, Finding, SecretVar, Unknown
+from ..queries import BACKEND, DATABASE, containers_unknown, ctj_task, explain_unknown, in_environment, lookup, role_container, same_secret, same_secret_value
 from .base import CTJ_TASK, Rule, TASK
-from .common import NO_TASK, cname, container_finding, describe_value_from, failed, undecided
+from .common import NO_TASK, NO_TASK_SUBJECT, cname, describe_value_from, env_subject, failed, finding, passed, undecided
 
 # (container role, variable) pairs that may also come from the credential secret
 _OPTIONAL = ((DATABASE, "POSTGRES_USER"), (DATABASE, "POSTGRES_DB"), (BACKEND, "SQL_USER"), (BACKEND, "SQL_DATABASE"))
 
 
-def _password(task: TaskDefinition, c: Container, name: str, out: list[Finding]) -> SecretVar | None:
+def _password(c: Container, name: str) -> tuple[SecretVar | None, tuple[str, str] | None]:
+    """The ``secrets`` entry of a password, and what is wrong with how it is set (None: nothing)."""
     var = lookup(c, name)
-    say = lambda status, msg: out.append(container_finding(status, msg, task, c))  # noqa: E731
     if isinstance(var, Unknown):
-        say(UNKNOWN, f"cannot read {name} of {cname(c)}: {explain_unknown(var)}")
-        return None
+        return None, (UNKNOWN, f"cannot read {name} of {cname(c)}: {explain_unknown(var)}")
     if isinstance(var, SecretVar):
-        if isinstance(c.environment, tuple) and c.env(name) is not None:
-            say(FAIL, f"{name} of {cname(c)} is also set in plaintext environment; keep it only in secrets")
-        return var
+        if in_environment(c, name) is not None:
+            return var, (FAIL, f"{name} of {cname(c)} is also set in plaintext environment; keep it only in secrets")
+        return var, None
     if var is None:
-        say(FAIL, f"{cname(c)} does not set {name}; take it from the shared credential secret in secrets")
-    else:
-        say(FAIL, f"{name} of {cname(c)} is in plaintext environment; move it to secrets (valueFrom the shared credential secret)")
-    return None
+        return None, (FAIL, f"{cname(c)} does not set {name}; take it from the shared credential secret in secrets")
+    return None, (FAIL, f"{name} of {cname(c)} is in plaintext environment; move it to secrets (valueFrom the shared credential secret)")
 
 
 def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     task = ctj_task(deployment, config)
     if task is None:
-        yield failed(f"{NO_TASK}: POSTGRES_PASSWORD and SQL_PASSWORD cannot share a secret")
+        yield failed(f"{NO_TASK}: POSTGRES_PASSWORD and SQL_PASSWORD cannot share a secret", subject=NO_TASK_SUBJECT)
         return
     unknown = containers_unknown(task)
     if unknown is not None:
@@ -54,28 +51,33 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         yield from out
         return
     db, backend = found[DATABASE], found[BACKEND]
-    pg = _password(task, db, "POSTGRES_PASSWORD", out)
-    sql = _password(task, backend, "SQL_PASSWORD", out)
+    secret: dict[str, SecretVar | None] = {}
+    for c, name in ((db, "POSTGRES_PASSWORD"), (backend, "SQL_PASSWORD")):
+        secret[name], verdict = _password(c, name)
+        if verdict is not None:
+            out.append(finding(*verdict, task, container=c, subject=env_subject(c, name)))
+    pg, sql = secret["POSTGRES_PASSWORD"], secret["SQL_PASSWORD"]
     if pg is not None and sql is not None:
         same = same_secret_value(deployment, pg.value_from, sql.value_from)
         pair = f"POSTGRES_PASSWORD ({describe_value_from(pg.value_from)}) and SQL_PASSWORD ({describe_value_from(sql.value_from)})"
         if same is False:
-            out.append(container_finding(FAIL, f"{pair} are not the same secret and key: the backend would log in with a different password", task, backend))
+            out.append(failed(f"{pair} are not the same secret and key: the backend would log in with a different password", task, container=backend, subject=env_subject(backend, "SQL_PASSWORD")))
         elif same is None:
-            out.append(container_finding(UNKNOWN, f"cannot tell whether {pair} are the same secret and key: a value is known only after apply", task, backend))
+            out.append(undecided(f"cannot tell whether {pair} are the same secret and key: a value is known only after apply", task, container=backend, subject=env_subject(backend, "SQL_PASSWORD")))
         for role, name in _OPTIONAL:
             c = found[role]
             var = lookup(c, name)
             if isinstance(var, SecretVar):
                 s = same_secret(deployment, var.value_from, pg.value_from)
                 if s is False:
-                    out.append(container_finding(FAIL, f"{name} of {cname(c)} comes from {describe_value_from(var.value_from)}, not the credential secret of POSTGRES_PASSWORD", task, c))
+                    out.append(failed(f"{name} of {cname(c)} comes from {describe_value_from(var.value_from)}, not the credential secret of POSTGRES_PASSWORD", task, container=c, subject=env_subject(c, name)))
                 elif s is None:
-                    out.append(container_finding(UNKNOWN, f"cannot tell whether {name} of {cname(c)} comes from the credential secret of POSTGRES_PASSWORD: a value is known only after apply", task, c))
+                    out.append(undecided(f"cannot tell whether {name} of {cname(c)} comes from the credential secret of POSTGRES_PASSWORD: a value is known only after apply", task, container=c, subject=env_subject(c, name)))
     if out:
         yield from out
     else:
-        yield container_finding(PASS, f"POSTGRES_PASSWORD and SQL_PASSWORD come from the same secret and key ({describe_value_from(pg.value_from)})", task, backend)  # type: ignore[union-attr]
+        shared = describe_value_from(pg.value_from)  # type: ignore[union-attr]
+        yield passed(f"POSTGRES_PASSWORD and SQL_PASSWORD come from the same secret and key ({shared})", task, container=backend, subject=env_subject(backend, "SQL_PASSWORD"))
 
 
 BAD = """\
@@ -135,8 +137,8 @@ RULE = Rule(
     severity=ERROR,
     summary="both passwords come from the same secret and key, via `secrets`",
     rationale=(
-        "The Stage 1 decision (seed 001, part 4) has Django connect 'with the same credentials as the Postgres init "
-        "env'; seed 000 lists POSTGRES_PASSWORD and SQL_PASSWORD among the Stage 1 variables. Reading both from one "
+        "The Stage 1 decision (docs/decision.md#database) has Django connect with the same credentials as the "
+        "Postgres container's initialization values, POSTGRES_PASSWORD and SQL_PASSWORD among them. Reading both from one "
         "secret and one JSON key in ECS secrets (never plaintext environment) makes them equal by construction and "
         "keeps the password out of the task definition; user and database name, when they come from a secret, "
         "come from that same secret."

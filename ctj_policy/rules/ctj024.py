@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..config import Config
-from ..model import ERROR, FAIL, PASS, UNKNOWN, Deployment, Finding, Service, Unknown
+from ..model import ERROR, Deployment, Finding, Service, Unknown
 from ..queries import DATABASE, ctj_service, explain_unknown, launch_type, mounts_of, path_within
 from .base import CTJ_TASK, CheckovNotes, Rule, TASK
-from .common import cname, container_finding, role_scope
+from .common import cname, failed, passed, role_scope, undecided, volume_subject
 
 
 def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
@@ -23,28 +23,28 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     launch = launch_type(task, service if isinstance(service, Service) else None)
     mounts = mounts_of(task, db, launch)
     if isinstance(mounts, Unknown):
-        yield container_finding(UNKNOWN, f"cannot read the mounts of database {cname(db)}: {explain_unknown(mounts)}", task, db)
+        yield undecided(f"cannot read the mounts of database {cname(db)}: {explain_unknown(mounts)}", task, container=db)
         return
     relevant = [m for m in mounts if isinstance(m.mount.container_path, str) and path_within(data, m.mount.container_path)]
     unknown_paths = [m for m in mounts if not isinstance(m.mount.container_path, str)]
     good = [m for m in relevant if m.persistent is True]
     if good:
         m = good[0]
-        yield container_finding(PASS, f"database {cname(db)} keeps {data} on a persistent mount at {m.mount.container_path}: {m.reason}", task, db)
+        yield passed(f"database {cname(db)} keeps {data} on a persistent mount at {m.mount.container_path}: {m.reason}", task, container=db, subject=volume_subject(db, m.mount.source_volume))
         return
-    undecided = [m for m in relevant if m.persistent is None]
-    if undecided:
-        for m in undecided:
-            yield container_finding(UNKNOWN, f"cannot tell whether the mount at {m.mount.container_path} of database {cname(db)} persists: {m.reason}", task, db)
+    pending = [m for m in relevant if m.persistent is None]
+    if pending:
+        for m in pending:
+            yield undecided(f"cannot tell whether the mount at {m.mount.container_path} of database {cname(db)} persists: {m.reason}", task, container=db, subject=volume_subject(db, m.mount.source_volume))
         return
     if unknown_paths and not relevant:
-        yield container_finding(UNKNOWN, f"containerPath of a mount of database {cname(db)} is not known: {explain_unknown(unknown_paths[0].mount.container_path)}", task, db)
+        yield undecided(f"containerPath of a mount of database {cname(db)} is not known: {explain_unknown(unknown_paths[0].mount.container_path)}", task, container=db)
         return
     if not relevant:
-        yield container_finding(FAIL, f"database {cname(db)} mounts no volume at {data} (or above it): its data dies with the task", task, db)
+        yield failed(f"database {cname(db)} mounts no volume at {data} (or above it): its data dies with the task", task, container=db)
         return
     for m in relevant:
-        yield container_finding(FAIL, f"database {cname(db)} mount at {m.mount.container_path} does not persist: {m.reason}", task, db)
+        yield failed(f"database {cname(db)} mount at {m.mount.container_path} does not persist: {m.reason}", task, container=db, subject=volume_subject(db, m.mount.source_volume))
 
 
 BAD = """\
@@ -94,8 +94,8 @@ RULE = Rule(
     severity=ERROR,
     summary="Postgres data on a persistent volume (EFS; on EC2 also host path / shared docker volume)",
     rationale=(
-        "The Stage 1 decision (seed 001, part 4) says the Postgres data dir at /var/lib/postgresql/data needs "
-        "persistent storage (configuration left to DevOps; seed 000: persistence is configured in Terraform). The "
+        "The Stage 1 decision (docs/decision.md#database) says the Postgres data dir at /var/lib/postgresql/data "
+        "needs persistent storage, configured by DevOps in Terraform. The "
         "database container must mount, read-write, a task volume at that path or an ancestor that outlives the "
         "task: EFS on any launch type; on EC2 also host_path or a docker volume with scope 'shared'. A bind mount "
         "without host_path, a task-scoped docker volume and an ECS-managed EBS volume (configure_at_launch) go away "

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..config import Config
-from ..model import ERROR, FAIL, PASS, UNKNOWN, Deployment, EnvVar, Finding, SecretVar, Service, Unknown, is_symbolic
+from ..model import ERROR, Deployment, EnvVar, Finding, SecretVar, Service, Unknown, is_symbolic
 from ..queries import DATABASE, ctj_service, explain_unknown, is_official_postgres, launch_type, lookup, mounts_of, norm_path, parse_image, path_within, tag_major
 from .base import CTJ_TASK, Rule, TASK
-from .common import cname, container_finding, role_scope
+from .common import cname, env_subject, failed, passed, role_scope, undecided
 
 LEGACY_DEFAULT = "/var/lib/postgresql/data"
 
@@ -24,23 +24,23 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         return
     task, db = scope.task, scope.container
     assert task is not None and db is not None
-    say = lambda status, msg: container_finding(status, msg, task, db)  # noqa: E731
+    about = env_subject(db, "PGDATA")  # every verdict here is about the effective PGDATA
 
     var = lookup(db, "PGDATA")
     if isinstance(var, Unknown):
-        yield say(UNKNOWN, f"cannot read PGDATA of database {cname(db)}: {explain_unknown(var)}")
+        yield undecided(f"cannot read PGDATA of database {cname(db)}: {explain_unknown(var)}", task, container=db, subject=about)
         return
     if isinstance(var, SecretVar):
-        yield say(UNKNOWN, f"PGDATA of database {cname(db)} comes from a secret, so its path cannot be checked; set it in environment")
+        yield undecided(f"PGDATA of database {cname(db)} comes from a secret, so its path cannot be checked; set it in environment", task, container=db, subject=about)
         return
     explicit = isinstance(var, EnvVar)
     major = config.postgres_major
     if explicit:
         if is_symbolic(var.value):
-            yield say(UNKNOWN, f"PGDATA of database {cname(db)} is not known: {explain_unknown(var.value)}")
+            yield undecided(f"PGDATA of database {cname(db)} is not known: {explain_unknown(var.value)}", task, container=db, subject=about)
             return
         if not isinstance(var.value, str) or not var.value.startswith("/"):
-            yield say(FAIL, f"PGDATA of database {cname(db)} is {var.value!r}, not an absolute path")
+            yield failed(f"PGDATA of database {cname(db)} is {var.value!r}, not an absolute path", task, container=db, subject=about)
             return
         pgdata = norm_path(var.value)
         how = f"PGDATA {pgdata}"
@@ -48,7 +48,7 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         img = parse_image(db.image, deployment)
         if not img.decided or is_symbolic(img.tag):
             missing = img.missing if not img.decided else img.tag
-            yield say(UNKNOWN, f"PGDATA of database {cname(db)} is not set and its image's default depends on the major, which is not known: {explain_unknown(missing)}")
+            yield undecided(f"PGDATA of database {cname(db)} is not set and its image's default depends on the major, which is not known: {explain_unknown(missing)}", task, container=db, subject=about)
             return
         major = tag_major(img.tag) if is_official_postgres(img, config) else None
         assumed = major is None
@@ -59,25 +59,25 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     service = ctj_service(deployment, config, task)
     mounts = mounts_of(task, db, launch_type(task, service if isinstance(service, Service) else None))
     if isinstance(mounts, Unknown):
-        yield say(UNKNOWN, f"cannot read the mounts of database {cname(db)}: {explain_unknown(mounts)}")
+        yield undecided(f"cannot read the mounts of database {cname(db)}: {explain_unknown(mounts)}", task, container=db, subject=about)
         return
     if not explicit and major >= 18:
         at_legacy = [m for m in mounts if isinstance(m.mount.container_path, str) and norm_path(m.mount.container_path) == LEGACY_DEFAULT]
         if at_legacy:
-            yield say(FAIL, f"database {cname(db)} runs Postgres {major}, which refuses to start with a volume at {LEGACY_DEFAULT} unless PGDATA is set; set PGDATA = \"{LEGACY_DEFAULT}/pgdata\" or mount the volume at /var/lib/postgresql")
+            yield failed(f"database {cname(db)} runs Postgres {major}, which refuses to start with a volume at {LEGACY_DEFAULT} unless PGDATA is set; set PGDATA = \"{LEGACY_DEFAULT}/pgdata\" or mount the volume at /var/lib/postgresql", task, container=db, subject=about)
             return
     holding = [m for m in mounts if isinstance(m.mount.container_path, str) and path_within(pgdata, m.mount.container_path)]
     # the innermost mount is the one the data lands on
     holding.sort(key=lambda m: len(norm_path(m.mount.container_path)), reverse=True)
     if not holding:
         if any(not isinstance(m.mount.container_path, str) for m in mounts):
-            yield say(UNKNOWN, f"cannot tell whether {how} is inside a mount of database {cname(db)}: a containerPath is not known")
+            yield undecided(f"cannot tell whether {how} is inside a mount of database {cname(db)}: a containerPath is not known", task, container=db, subject=about)
         else:
-            yield say(FAIL, f"{how} of database {cname(db)} is not inside any mounted volume: the data dies with the task")
+            yield failed(f"{how} of database {cname(db)} is not inside any mounted volume: the data dies with the task", task, container=db, subject=about)
         return
     m = holding[0]
     # whether that volume persists (and is writable) is CTJ024's verdict, not this rule's
-    yield say(PASS, f"{how} of database {cname(db)} is inside the mount at {m.mount.container_path} (its persistence: CTJ024)")
+    yield passed(f"{how} of database {cname(db)} is inside the mount at {m.mount.container_path} (its persistence: CTJ024)", task, container=db, subject=about)
 
 
 BAD = """\
@@ -130,8 +130,8 @@ RULE = Rule(
     severity=ERROR,
     summary="the effective `PGDATA` lies inside that volume (Postgres 18 changed the default)",
     rationale=(
-        "The Stage 1 decision (seed 001, part 4) runs the upstream postgres:18 image with its data on persistent "
-        "storage. Postgres writes where PGDATA points, not where the volume is: images up to 17 default to "
+        "The Stage 1 decision (docs/decision.md#database) runs the upstream postgres:18 image with its data on persistent "
+        "storage. Postgres writes where PGDATA points, not where the volume is (docs/decision.md#what-the-tool-derives): images up to 17 default to "
         "/var/lib/postgresql/data, 18+ default to /var/lib/postgresql/<major>/docker and refuse to start when a "
         "volume is mounted at /var/lib/postgresql/data without an explicit PGDATA. The effective PGDATA must lie "
         "inside the database container's data mount; whether that mount persists and is writable is CTJ024's "

@@ -8,7 +8,7 @@ from ..config import Config
 from ..model import ERROR, Deployment, Finding, Unknown, describe, is_symbolic
 from ..queries import as_int, ctj_service, ctj_task, explain_unknown, services_for
 from .base import AUTOSCALING, CTJ_SERVICE, CheckovNotes, Rule, SERVICE
-from .common import NO_TASK, failed, finish, undecided
+from .common import NO_TASK, NO_TASK_SUBJECT, failed, passed, undecided
 
 DESIRED_COUNT = "ecs:service:DesiredCount"
 
@@ -16,7 +16,7 @@ DESIRED_COUNT = "ecs:service:DesiredCount"
 def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     task = ctj_task(deployment, config)
     if task is None:
-        yield failed(f"{NO_TASK}: no service to check for a single writer")
+        yield failed(f"{NO_TASK}: no service to check for a single writer", subject=NO_TASK_SUBJECT)
         return
     service = ctj_service(deployment, config, task)
     if isinstance(service, Unknown):
@@ -50,7 +50,8 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
             out.append(undecided(f"max_capacity of {target.address} is not known: {explain_unknown(target.max_capacity)}", target))
         elif (as_int(target.max_capacity) or 0) > 1:
             out.append(failed(f"autoscaling target {target.address} allows max_capacity {describe(target.max_capacity, quote=True)}: two Postgres servers on one data directory corrupt it", target))
-    yield from finish(out, f"{service.address} runs one task at a time (desired_count <= 1, maximum 100%, minimum healthy 0%) and does not autoscale", service)
+    one_at_a_time = "desired_count <= 1, maximum 100%, minimum healthy 0%"
+    yield from out or [passed(f"{service.address} runs one task at a time ({one_at_a_time}) and does not autoscale", service)]
 
 
 BAD = """\
@@ -91,7 +92,7 @@ RULE = Rule(
     severity=ERROR,
     summary="a single writer: one task, no overlap on deploy, no autoscaling above 1",
     rationale=(
-        "The Stage 1 decision (seeds 000 and 001) runs Postgres inside the task with its data on one persistent "
+        "The Stage 1 decision (docs/decision.md#topology, #database) runs Postgres inside the task with its data on one persistent "
         "volume; the three containers scale together as a unit. A second copy of the task - desired_count above 1, "
         "a rolling deploy with deployment_maximum_percent above 100, or an autoscaling target above 1 - starts a "
         "second Postgres server on the same data directory and corrupts it. deployment_minimum_healthy_percent must "

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..config import Config
-from ..model import FAIL, PASS, UNKNOWN, WARNING, Deployment, Finding, is_symbolic
+from ..model import PASS, WARNING, Deployment, Finding, is_symbolic
 from ..queries import FRONTEND, explain_unknown, items
 from .base import CTJ_TASK, Rule, TASK
-from .common import cname, container_finding, role_scope
+from .common import cname, env_subject, failed, passed, role_scope, undecided
 
 PREFIX = "NEXT_PUBLIC_"
 
@@ -25,17 +25,14 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     for attr, where in (("environment", "environment"), ("secrets", "secrets")):
         entries = getattr(fe, attr)
         if is_symbolic(entries):
-            out.append(container_finding(UNKNOWN, f"{attr} of frontend {cname(fe)} is not known: {explain_unknown(entries)}", task, fe))
+            out.append(undecided(f"{attr} of frontend {cname(fe)} is not known: {explain_unknown(entries)}", task, container=fe))
             continue
         for var in items(entries):
             if is_symbolic(var.name):
-                out.append(container_finding(UNKNOWN, f"a variable name in the {where} of frontend {cname(fe)} is not known: {explain_unknown(var.name)}", task, fe))
+                out.append(undecided(f"a variable name in the {where} of frontend {cname(fe)} is not known: {explain_unknown(var.name)}", task, container=fe))
             elif isinstance(var.name, str) and var.name.upper().startswith(PREFIX):
-                out.append(container_finding(FAIL, f"frontend {cname(fe)} sets {var.name} in its runtime {where}, where it has no effect: Next.js inlines NEXT_PUBLIC_* at build time; pass it as a docker --build-arg", task, fe))
-    if out:
-        yield from out
-    else:
-        yield container_finding(PASS, f"frontend {cname(fe)} sets no NEXT_PUBLIC_* variable at runtime", task, fe)
+                out.append(failed(f"frontend {cname(fe)} sets {var.name} in its runtime {where}, where it has no effect: Next.js inlines NEXT_PUBLIC_* at build time; pass it as a docker --build-arg", task, container=fe, subject=env_subject(fe, var.name)))
+    yield from out or [passed(f"frontend {cname(fe)} sets no NEXT_PUBLIC_* variable at runtime", task, container=fe)]
 
 
 BAD = """\
@@ -74,7 +71,7 @@ RULE = Rule(
     severity=WARNING,
     summary="no `NEXT_PUBLIC_*` at runtime (they are build-time `--build-arg`s)",
     rationale=(
-        "The Stage 1 decision (seed 001, part 3) notes that Next.js inlines NEXT_PUBLIC_* values into the JS bundle "
+        "The Stage 1 decision (docs/decision.md#runtime-variables) notes that Next.js inlines NEXT_PUBLIC_* values into the JS bundle "
         "during npm run build, so setting them at container runtime has no effect: NEXT_PUBLIC_API_URL goes into the "
         "deploy workflow's docker build step as a --build-arg, not into the Terraform container environment. Runtime "
         "secrets are injected the same way as environment and are flagged too. Without a frontend container there is "

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..config import Config
-from ..model import ERROR, FAIL, UNKNOWN, Deployment, Finding, is_symbolic
+from ..model import ERROR, Deployment, Finding, is_symbolic
 from ..queries import explain_unknown, items
 from .base import CheckovNotes, Rule, TASK
-from .common import cname, container_finding, finish, plural, undecided
+from .common import cname, env_subject, failed, passed, plural, scope_subject, undecided
 
 
 def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
@@ -21,16 +21,17 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         for c in items(task.containers):
             count += 1
             if is_symbolic(c.environment):
-                out.append(container_finding(UNKNOWN, f"environment of {cname(c)} in {task.address} is not known: {explain_unknown(c.environment)}", task, c))
+                out.append(undecided(f"environment of {cname(c)} in {task.address} is not known: {explain_unknown(c.environment)}", task, container=c))
                 continue
             for var in items(c.environment):
                 if is_symbolic(var.name):
-                    out.append(container_finding(UNKNOWN, f"a variable name in the environment of {cname(c)} is not known: {explain_unknown(var.name)}", task, c))
+                    out.append(undecided(f"a variable name in the environment of {cname(c)} is not known: {explain_unknown(var.name)}", task, container=c))
                 elif config.is_secret_name(var.name):
-                    out.append(container_finding(FAIL, f"container {cname(c)} holds secret-looking {var.name} in plaintext environment; move it to secrets (valueFrom a Secrets Manager secret)", task, c))
+                    out.append(failed(f"container {cname(c)} holds secret-looking {var.name} in plaintext environment; move it to secrets (valueFrom a Secrets Manager secret)", task, container=c, subject=env_subject(c, var.name)))
                 elif var.sensitive:
-                    out.append(container_finding(FAIL, f"container {cname(c)} holds {var.name}, whose value is marked sensitive, in plaintext environment; move it to secrets", task, c))
-    yield from finish(out, f"no secret-looking or sensitive value in the environment of {plural(count, 'container')}")
+                    out.append(failed(f"container {cname(c)} holds {var.name}, whose value is marked sensitive, in plaintext environment; move it to secrets", task, container=c, subject=env_subject(c, var.name)))
+    containers = plural(count, "container")
+    yield from out or [passed(f"no secret-looking or sensitive value in the environment of {containers}", subject=scope_subject(deployment))]
 
 
 BAD = """\
@@ -76,8 +77,8 @@ RULE = Rule(
     severity=ERROR,
     summary="no secret-looking or sensitive value in any container's plain `environment`",
     rationale=(
-        "The Stage 1 decision (seed 001, part 4) leaves credential sourcing to DevOps (random_password, Secrets "
-        "Manager), but today's stage puts SECRET_KEY = random_password.cookie_key.result in the plaintext "
+        "The Stage 1 decision (docs/decision.md#database) leaves credential sourcing to DevOps (random_password, Secrets "
+        "Manager), but today's stage (docs/decision.md#todays-deployment) puts SECRET_KEY = random_password.cookie_key.result in the plaintext "
         "container_environment, where the task definition, the console and every plan show it. A variable whose name "
         "looks secret (PASSWORD, SECRET, TOKEN, *_KEY, ...) or whose value the plan marks sensitive belongs in the "
         "container's secrets. Every container of every task definition in scope is checked; the value is never shown."

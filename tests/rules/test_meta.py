@@ -17,14 +17,22 @@ from pathlib import Path
 import pytest
 
 from ctj_policy.config import DEFAULT
-from ctj_policy.model import ERROR, STATUSES, WARNING, Deployment, Finding, Unknown, KNOWN_AFTER_APPLY
+from ctj_policy.model import ERROR, KNOWN_AFTER_APPLY, STATUSES, SUBJECT_KINDS, WARNING, Deployment, Finding, Subject, Unknown
 from ctj_policy.rules import ALL_RULES, RULES_BY_ID, get_rule
 from ctj_policy.rules.base import APPLIES_TO
 
-from .builders import CONFIG, del_secret, legacy, secret_to_env, set_env, stage1, unknown_containers
+from .builders import RULE_ADMIN, CONFIG, del_secret, edit, legacy, secret_to_env, service, set_env, stage1, task, unknown_containers
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT.parent / "shared" / "SPEC.md"
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a Markdown heading."""
+    return re.sub(r"[^a-z0-9 -]", "", heading.strip().lower()).replace(" ", "-")
+
+
+DECISION_ANCHORS = {_slug(h) for h in re.findall(r"^#{2,3} (.+)$", (ROOT / "docs" / "decision.md").read_text(encoding="utf-8"), flags=re.M)}
 
 
 def test_registry_is_every_rule_module_in_id_order():
@@ -43,7 +51,12 @@ def test_metadata(rule):
     assert rule.resource_types and all(re.fullmatch(r"[a-z0-9_*]+", t) for t in rule.resource_types)
     assert rule.applies_to in APPLIES_TO
     assert rule.bad.strip() and rule.good.strip() and rule.bad != rule.good
-    assert "seed" in rule.rationale.lower() and "decision" in rule.rationale.lower()
+    # the rationale cites the decision as this repository states it, never a document outside it
+    cited = re.findall(r"docs/decision\.md(#[a-z0-9-]+(?:, #[a-z0-9-]+| and #[a-z0-9-]+)*)", rule.rationale)
+    assert cited, f"{rule.id}: the rationale must cite docs/decision.md#<section>"
+    for anchor in re.findall(r"#([a-z0-9-]+)", " ".join(cited)):
+        assert anchor in DECISION_ANCHORS, f"{rule.id}: docs/decision.md has no section #{anchor}"
+    assert not re.search(r"\bseeds?\b|SPEC\.md|\.\./shared", rule.rationale + rule.remediation, flags=re.I), rule.id
     assert callable(rule.check)
     assert rule.check.__module__ == f"ctj_policy.rules.{rule.id.lower()}"
 
@@ -87,6 +100,15 @@ def test_examples_are_true(rule, tmp_path):
     assert any(f.status == "fail" for f in bad), [(f.status, f.message) for f in bad]
     good = _run_hcl(rule, rule.good, tmp_path / "good")
     assert good and all(f.status == "pass" for f in good), [(f.status, f.message) for f in good]
+
+
+def test_generated_docs_are_current():
+    """docs/rules.md and the README's rules table are what scripts/gen_rules_doc.py writes from ALL_RULES."""
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_rules_doc.py"), "--check"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for rule in ALL_RULES:
+        assert f"| [{rule.id}](docs/rules.md#{rule.id.lower()}) | {rule.severity} | {rule.summary} |" in readme
 
 
 def test_a_new_rule_is_one_module(tmp_path):
@@ -144,6 +166,8 @@ def _all(dep: Deployment) -> list[tuple[str, Finding]]:
             assert isinstance(f, Finding)
             assert f.status in STATUSES and f.status != "waived"
             assert f.message and "\n" not in f.message
+            assert isinstance(f.subject, Subject) and f.subject.kind in SUBJECT_KINDS, (rule.id, f.message)
+            assert isinstance(f.subject.name, str) and (f.subject.container is None or isinstance(f.subject.container, str)), (rule.id, f.subject)
             out.append((rule.id, f))
     return out
 
@@ -183,6 +207,34 @@ def test_unknown_containers_is_never_pass_for_container_rules():
             assert by_rule[rule.id] == {"unknown"}, rule.id
 
 
+def _failing_subjects(rule_id: str, dep: Deployment) -> set[Subject]:
+    return {f.subject for f in get_rule(rule_id).check(dep, CONFIG) if f.status == "fail"}
+
+
+def test_subjects_name_what_is_wrong():
+    """Findings say what they are about by name: the variable and its container, the route, the volume,
+    the attachment, the container, the resource (reporters and the diagram read this, never the message)."""
+    dep = set_env(stage1(), "django", "SQL_HOST", "db.example.com")
+    assert _failing_subjects("CTJ022", dep) == {Subject("env", "SQL_HOST", "django")}
+    dep = stage1()
+    dep.listener_rules = [r for r in dep.listener_rules if r.address != RULE_ADMIN]
+    assert _failing_subjects("CTJ010", dep) == {Subject("route", "/admin/*")}
+    dep = stage1()
+    task(dep).requires_compatibilities = ("FARGATE",)
+    service(dep).launch_type = "FARGATE"
+    task(dep).volumes = (type(task(dep).volumes[0])("pgdata"),)  # a bind mount: task storage
+    assert _failing_subjects("CTJ024", dep) == {Subject("volume", "pgdata", "postgres")}
+    dep = stage1()
+    service(dep).load_balancers = service(dep).load_balancers[:1]
+    assert _failing_subjects("CTJ011", dep) == {Subject("attachment", "frontend", "nextjs")}
+    dep = edit(stage1(), "postgres", image="postgres:latest")
+    assert _failing_subjects("CTJ021", dep) == {Subject("container", "postgres")}
+    dep = stage1()
+    service(dep).desired_count = 2
+    assert _failing_subjects("CTJ026", dep) == {Subject("service", service(dep).address)}
+    assert {f.subject for f in get_rule("CTJ003").check(Deployment(), CONFIG)} == {Subject("task", "")}
+
+
 def test_findings_carry_address_and_location():
     dep = stage1()
     dep = secret_to_env(dep, "django", "SQL_PASSWORD", "x-plain")
@@ -204,7 +256,7 @@ def test_no_secret_value_in_any_message():
     dep = set_env(dep, "django", "DJANGO_DEBUG", values[5], sensitive=True)  # a sensitive value under a checked name
     dep = set_env(dep, "django", "SQL_USER", values[6], sensitive=True)  # compared against POSTGRES_USER
     dep = set_env(dep, "django", "SQL_PORT", values[7], sensitive=True)
-    messages = [f.message for _, f in _all(dep)]
+    messages = [f.message for _, f in _all(dep)] + [f.subject.key() for _, f in _all(dep)]
     assert any(f.status == "fail" for _, f in _all(dep))
     for v in values:
         for m in messages:
@@ -215,8 +267,17 @@ def test_no_secret_value_in_any_message():
         assert name in joined
 
 
+# rules that may pass when every value is unknown (block addresses and names stay known), and why
+PASS_WITH_EVERY_VALUE_UNKNOWN = {
+    "CTJ001": "one task with three containers whose names say frontend, backend, database (SPEC 3: the name decides when the image cannot)",
+    "CTJ002": "no block address or ECR repository name carries the legacy marker",
+    "CTJ020": "no database resource, data source or module call is in scope",
+}
+
+
 def test_unknown_value_is_not_truth_tested():
-    """Rules never truth-test an Unknown (it raises): every field unknown at once."""
+    """Every value unknown at once: no rule truth-tests an Unknown (it raises) and none passes, except
+    the few that judge what stays known (addresses and names), each with its reason."""
     dep = stage1()
     u = Unknown(KNOWN_AFTER_APPLY, "x")
     t = dep.task_definitions[0]
@@ -237,8 +298,14 @@ def test_unknown_value_is_not_truth_tested():
         r.actions = u
     for i in dep.ingress_rules:
         i.from_port = i.to_port = i.protocol = u
-    statuses = {f.status for _, f in _all(dep)}
-    assert "unknown" in statuses
+    by_rule: dict[str, set] = {}
+    for rule_id, f in _all(dep):
+        by_rule.setdefault(rule_id, set()).add(f.status)
+    for rule in ALL_RULES:
+        if rule.id in PASS_WITH_EVERY_VALUE_UNKNOWN:
+            assert by_rule[rule.id] == {"pass"}, f"{rule.id} no longer passes: drop it from PASS_WITH_EVERY_VALUE_UNKNOWN"
+        else:
+            assert "pass" not in by_rule[rule.id] and "unknown" in by_rule[rule.id], (rule.id, by_rule[rule.id])
 
 
 def test_missing_password_is_not_pass():
