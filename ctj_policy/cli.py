@@ -611,15 +611,15 @@ def version() -> None:
 
 
 def _register_plugins(group: click.Group) -> None:
-    """Let ``ctj_policy.checkov_cmd.register(group)`` add ``ctj-policy checkov``."""
+    """Let ``ctj_policy.checkov.command.register(group)`` add ``ctj-policy checkov``."""
     try:
-        spec = importlib.util.find_spec("ctj_policy.checkov_cmd")
+        spec = importlib.util.find_spec("ctj_policy.checkov.command")
     except (ImportError, ValueError):
         spec = None
     if spec is None:
         return
     try:
-        module = importlib.import_module("ctj_policy.checkov_cmd")
+        module = importlib.import_module("ctj_policy.checkov.command")
         register = getattr(module, "register", None)
         if callable(register):
             register(group)

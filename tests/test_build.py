@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import textwrap
 
+from ctj_policy.checkov.conf import HCL, PLAN, add_resource
 from ctj_policy.config import DEFAULT
 from ctj_policy.loaders import build as builder
-from ctj_policy.loaders.checkov_conf import HCL, PLAN, add_resource
 from ctj_policy.loaders.hcl import load_hcl
 from ctj_policy.loaders.plan import build
 from ctj_policy.model import KNOWN_AFTER_APPLY, Deployment, Ref, Unknown

@@ -601,11 +601,11 @@ def test_help_exits_0():
 
 
 def _plugin(monkeypatch, register):
-    mod = types.ModuleType("ctj_policy.checkov_cmd")
-    mod.__spec__ = importlib.machinery.ModuleSpec("ctj_policy.checkov_cmd", None)
+    mod = types.ModuleType("ctj_policy.checkov.command")
+    mod.__spec__ = importlib.machinery.ModuleSpec("ctj_policy.checkov.command", None)
     if register is not None:
         mod.register = register
-    monkeypatch.setitem(sys.modules, "ctj_policy.checkov_cmd", mod)
+    monkeypatch.setitem(sys.modules, "ctj_policy.checkov.command", mod)
 
 
 def test_checkov_module_registers_a_subcommand(monkeypatch):

@@ -137,7 +137,7 @@ def test_a_new_rule_is_one_module(tmp_path):
         )
     '''))
     code = (
-        "from ctj_policy.rules import RULES_BY_ID; from ctj_policy.loaders.checkov_conf import BY_CHECK_ID; "
+        "from ctj_policy.rules import RULES_BY_ID; from ctj_policy.checkov.mapping import BY_CHECK_ID; "
         "assert RULES_BY_ID['CTJ099'].title == 'throwaway'; assert BY_CHECK_ID['CKV_CTJ_099'].rule_id == 'CTJ099'; "
         "import runpy, sys; sys.argv = ['gen']; runpy.run_path('scripts/gen_rules_doc.py', run_name='__main__')"
     )
