@@ -1,0 +1,90 @@
+"""CTJ003: the task's containers share one network namespace (network_mode awsvpc)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ctj_policy.model import KNOWN_AFTER_APPLY, Ref, Unknown
+
+from .builders import (
+    AT_TASK,
+    HINT,
+    NO_TASK,
+    SCOPE,
+    TASK,
+    TF_TASK,
+    case,
+    chain,
+    findings,
+    hcl_findings,
+    no_task,
+    on_task,
+    sub,
+    tf_tree,
+)
+
+RULE = "CTJ003"
+
+CASES = [
+    case("awsvpc", chain(), ("pass", f"task {TASK} uses network_mode awsvpc: containers share localhost", AT_TASK)),
+    case(
+        "unset (bridge on EC2)",
+        chain(on_task(network_mode=None)),
+        ("fail", f"task {TASK} does not set network_mode (bridge on EC2: containers do not share localhost); set network_mode = \"awsvpc\"", AT_TASK),
+    ),
+    case("bridge", chain(on_task(network_mode="bridge")), ("fail", f"task {TASK} uses network_mode 'bridge'; containers share localhost only with \"awsvpc\"", AT_TASK)),
+    case("host", chain(on_task(network_mode="host")), ("fail", f"task {TASK} uses network_mode 'host'; containers share localhost only with \"awsvpc\"", AT_TASK)),
+    case("AWSVPC in capitals is not a network mode", chain(on_task(network_mode="AWSVPC")), ("fail", f"task {TASK} uses network_mode 'AWSVPC'; containers share localhost only with \"awsvpc\"", AT_TASK)),
+    case("no task", chain(no_task), ("fail", f"{NO_TASK}: network_mode cannot be awsvpc")),
+    # unknown: every branch (an Unknown, a Ref)
+    case(
+        "unresolved variable",
+        chain(on_task(network_mode=Unknown("unresolved reference", "var.network_mode", "no value given"))),
+        ("unknown", f"network_mode of {TASK} is not known: var.network_mode is unresolved reference (no value given)", AT_TASK),
+    ),
+    case(
+        "known after apply",
+        chain(on_task(network_mode=Unknown(KNOWN_AFTER_APPLY, f"{TASK}.network_mode"))),
+        ("unknown", f"network_mode of {TASK} is not known: {TASK}.network_mode is known after apply; {HINT}", AT_TASK),
+    ),
+    case(
+        "from a module output",
+        chain(on_task(network_mode=Ref(f"{SCOPE}.module.net", "mode"))),
+        ("unknown", f"network_mode of {TASK} is not known: {SCOPE}.module.net.mode is known only after apply", AT_TASK),
+    ),
+]
+
+
+@pytest.mark.parametrize("build, expected", CASES)
+def test_model(build, expected):
+    assert findings(RULE, build()) == expected
+
+
+HCL = [
+    case("awsvpc", {}, ("pass", "task aws_ecs_task_definition.ctj uses network_mode awsvpc: containers share localhost", TF_TASK)),
+    case(
+        "bridge",
+        {"task.tf": sub('network_mode             = "awsvpc"', 'network_mode             = "bridge"')},
+        ("fail", "task aws_ecs_task_definition.ctj uses network_mode 'bridge'; containers share localhost only with \"awsvpc\"", TF_TASK),
+    ),
+    case(
+        "unset",
+        {"task.tf": sub('  network_mode             = "awsvpc"\n', "")},
+        ("fail", "task aws_ecs_task_definition.ctj does not set network_mode (bridge on EC2: containers do not share localhost); set network_mode = \"awsvpc\"", TF_TASK),
+    ),
+    case(
+        "from a variable's default",
+        {"task.tf": sub('network_mode             = "awsvpc"', "network_mode             = var.mode"), "variables.tf": 'variable "mode" {\n  default = "awsvpc"\n}\n'},
+        ("pass", "task aws_ecs_task_definition.ctj uses network_mode awsvpc: containers share localhost", TF_TASK),
+    ),
+    case(
+        "from a variable with no value",
+        {"task.tf": sub('network_mode             = "awsvpc"', "network_mode             = var.mode"), "variables.tf": 'variable "mode" {\n  type = string\n}\n'},
+        ("unknown", "network_mode of aws_ecs_task_definition.ctj is not known: var.mode is unresolved reference (the variable has no value and no default: pass --var/--var-file)", TF_TASK),
+    ),
+]
+
+
+@pytest.mark.parametrize("files, expected", HCL)
+def test_hcl(files, expected, tmp_path):
+    assert hcl_findings(RULE, tf_tree(tmp_path, files)) == expected
