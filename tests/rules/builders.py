@@ -580,9 +580,37 @@ def _row(f: Any, root: Path | None = None) -> tuple:
     return (f.status, f.message, f"{file}:{f.location.line}")
 
 
+def _owners(dep: Deployment) -> dict[Location, set[str]]:
+    """Where each model element is defined -> the address a finding about it carries: a resource's
+    own address; for a container, its task definition's."""
+    out: dict[Location, set[str]] = {}
+    for r in dep.all_resources():
+        if r.location is not None:
+            out.setdefault(r.location, set()).add(r.address)
+    for t in dep.task_definitions:
+        if isinstance(t.containers, tuple):
+            for c in t.containers:
+                if c.location is not None:
+                    out.setdefault(c.location, set()).add(t.address)
+    return out
+
+
+def check_address(f: Any, dep: Deployment) -> None:
+    """A finding's address is that of the thing it is located at (or of a resource in the deployment)."""
+    if f.location is not None:
+        owners = _owners(dep).get(f.location, set())
+        assert f.address in owners, f"{f.message!r}: address {f.address!r}, but {f.location} defines {sorted(owners)}"
+    elif f.address is not None:
+        assert any(r.address == f.address for r in dep.all_resources()), f"{f.message!r}: address {f.address!r} is in no resource"
+
+
 def findings(rule_id: str, dep: Deployment, config=CONFIG) -> list[tuple]:
-    """Every finding of one rule: (status, message[, "file:line"])."""
-    return [_row(f) for f in get_rule(rule_id).check(dep, config)]
+    """Every finding of one rule: (status, message[, "file:line"]); each address is checked too."""
+    out = []
+    for f in get_rule(rule_id).check(dep, config):
+        check_address(f, dep)
+        out.append(_row(f))
+    return out
 
 
 def run(rule_id: str, dep: Deployment, config=CONFIG) -> list[tuple[str, str]]:
@@ -834,4 +862,8 @@ def hcl_findings(rule_id: str, root: Path, config=CONFIG) -> list[tuple]:
     from ctj_policy.loaders.hcl import load_hcl
 
     dep = load_hcl(root, config).deployment
-    return [_row(f, root) for f in get_rule(rule_id).check(dep, config)]
+    out = []
+    for f in get_rule(rule_id).check(dep, config):
+        check_address(f, dep)
+        out.append(_row(f, root))
+    return out

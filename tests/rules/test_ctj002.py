@@ -109,6 +109,25 @@ CASES = [
         ("fail", f"legacy ECS service {SCOPE}.module.fullstack.aws_ecs_service.this ('fullstack') is still in scope; remove it"),
     ),
     case(
+        "a legacy-named module with for_each holding a service",
+        chain(
+            add_module(ModuleCall(f"{SCOPE}.module.fullstack", name="fullstack", source="./svc")),
+            add_service(Service(f'{SCOPE}.module.fullstack["stage"].aws_ecs_service.this', name="svc")),
+        ),
+        ("fail", f"legacy module call {SCOPE}.module.fullstack ('fullstack') is still in scope; remove it"),
+        ("fail", f"legacy ECS service {SCOPE}.module.fullstack[\"stage\"].aws_ecs_service.this ('fullstack') is still in scope; remove it"),
+    ),
+    case(
+        "a legacy-named module whose source ends in a slash",
+        chain(add_module(ModuleCall(LEGACY_MOD, name="civic_tech_jobs_fullstack_stage_service", source="../../modules/container/"))),
+        ("fail", f"legacy module call {LEGACY_MOD} ('fullstack') is still in scope; remove it"),
+    ),
+    case(
+        "a legacy-named module of another source, holding nothing",
+        chain(add_module(ModuleCall(f"{SCOPE}.module.fullstack_docs", name="fullstack_docs", source="../../modules/containers-docs"))),
+        PASS,
+    ),
+    case(
         "the legacy repository under another address",
         chain(rename_repo(ECR_BACKEND, "civic-tech-jobs-fullstack")),
         ("fail", f"legacy ECR repository 'civic-tech-jobs-fullstack' ({ECR_BACKEND}) is still in scope; remove it", AT_ECR),

@@ -48,6 +48,11 @@ CASES = [
         ("unknown", f"network_mode of {TASK} is not known: {TASK}.network_mode is known after apply; {HINT}", AT_TASK),
     ),
     case(
+        "known after apply, the detail already says how to supply it",
+        chain(on_task(network_mode=Unknown(KNOWN_AFTER_APPLY, f"{TASK}.network_mode", "pass --source-dir DIR"))),
+        ("unknown", f"network_mode of {TASK} is not known: {TASK}.network_mode is known after apply (pass --source-dir DIR)", AT_TASK),
+    ),
+    case(
         "from a module output",
         chain(on_task(network_mode=Ref(f"{SCOPE}.module.net", "mode"))),
         ("unknown", f"network_mode of {TASK} is not known: {SCOPE}.module.net.mode is known only after apply", AT_TASK),

@@ -56,10 +56,27 @@ def with_repo(name, address=f"{SCOPE}.aws_ecr_repository.pg"):
     return mutate
 
 
+ECR_MODULE = f"{SCOPE}.module.civic_tech_jobs_ecr_backend"
+
+
+def on_repo_url(address, url):
+    def mutate(dep):
+        next(r for r in dep.ecr_repositories if r.address == address).repository_url = url
+        return dep
+
+    return mutate
+
+
 CASES = [
     case("stage1 literal URLs", chain(), PASS),
     case("stage1 Template from the ECR repository_url Ref", chain(symbolic=True), PASS),
     case("image Ref alone", chain(lambda d: edit(d, "django", image=Ref(ECR_BACKEND, "repository_url")), symbolic=True), PASS),
+    case("image Ref to the repository itself (no attribute)", chain(lambda d: edit(d, "django", image=Ref(ECR_BACKEND)), symbolic=True), PASS),
+    case(
+        "repository_url from the ECR module's output, image from the same output",
+        chain(on_repo_url(ECR_BACKEND, Ref(ECR_MODULE, "repository_url")), lambda d: edit(d, "django", image=Template((Ref(ECR_MODULE, "repository_url"), ":stage"))), symbolic=True),
+        PASS,
+    ),
     case("image by digest from the repository URL", chain(lambda d: edit(d, "django", image=f"{REGISTRY}/civic-tech-jobs-backend@sha256:" + "c" * 64)), PASS),
     case("frontend repository missing", chain(without_repo(ECR_FRONTEND)), ("fail", "no ECR repository 'civic-tech-jobs-frontend' in scope; the frontend image needs its own repository")),
     case("postgres repository", chain(with_repo("civic-tech-jobs-postgres")), ("fail", f"ECR repository 'civic-tech-jobs-postgres' ({SCOPE}.aws_ecr_repository.pg) is for Postgres, which uses the upstream image; remove it")),
@@ -107,6 +124,11 @@ CASES = [
         "image from an unresolved module output",
         chain(lambda d: edit(d, "django", image=Template((Ref(f"{SCOPE}.module.images", "backend_url"), ":stage"))), symbolic=True),
         ("unknown", f"cannot tell which repository the backend image of 'django' comes from: {SCOPE}.module.images.backend_url is known only after apply", AT_DJANGO),
+    ),
+    case(
+        "image from another output of the repository's module",
+        chain(on_repo_url(ECR_BACKEND, Ref(ECR_MODULE, "repository_url")), lambda d: edit(d, "django", image=Template((Ref(ECR_MODULE, "registry_id"), ":stage"))), symbolic=True),
+        ("unknown", f"cannot tell which repository the backend image of 'django' comes from: {ECR_MODULE}.registry_id is known only after apply", AT_DJANGO),
     ),
     case(
         "image known after apply (role by name)",

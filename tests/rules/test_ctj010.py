@@ -26,10 +26,12 @@ from .builders import (
     hcl_findings,
     lbs,
     no_service,
+    on_tg,
     remove_rule,
     retarget,
     sub,
     tf_tree,
+    tg,
     with_rule,
 )
 
@@ -52,6 +54,16 @@ CASES = [
     case("one rule for both paths", chain(with_rule(RULE_API, conditions=paths("/api/*", "/admin/*")), remove_rule(RULE_ADMIN)), PASS),
     case("priorities as strings", chain(with_rule(RULE_API, priority="100"), with_rule(RULE_FRONTEND, priority="110")), PASS),
     case("no service: target groups by name", chain(no_service), PASS),
+    case(
+        "no service, ports tell nothing: target groups by name",
+        chain(no_service, on_tg(TG_BACKEND, port=80), on_tg(TG_FRONTEND, port=80)),
+        PASS,
+    ),
+    case(
+        "no service, names tell nothing: target groups by port",
+        chain(no_service, on_tg(TG_BACKEND, name="tg-a"), on_tg(TG_FRONTEND, name="tg-b")),
+        PASS,
+    ),
     case("/api/v1/* does not cover /api/*", chain(with_rule(RULE_API, conditions=paths("/api/v1/*"))), ("fail", 'no listener rule routes /api/* (add an aws_lb_listener_rule with path_pattern "/api/*" forwarding to the backend target group)')),
     case("no /admin/* rule", chain(remove_rule(RULE_ADMIN)), NO_ADMIN),
     case(
@@ -83,6 +95,16 @@ CASES = [
         "/api/* redirects instead of forwarding",
         chain(with_rule(RULE_API, actions=(RuleAction("redirect"),))),
         ("fail", f"/api/* is routed by {RULE_API} to no forward action, not the backend target group {TG_BACKEND}", AT_RULE_API),
+    ),
+    case(
+        "/api/* to a target group not in scope",
+        chain(retarget(RULE_API, OTHER_TG)),
+        ("fail", f"/api/* is routed by {RULE_API} to {OTHER_TG} (not a target group in scope), not the backend target group {TG_BACKEND}", AT_RULE_API),
+    ),
+    case(
+        "/api/* split between both target groups",
+        chain(lambda d: with_rule(RULE_API, actions=(RuleAction("forward", (tg(d, TG_FRONTEND).arn, tg(d, TG_BACKEND).arn)),))(d)),
+        ("fail", f"/api/* is routed by {RULE_API} to {TG_FRONTEND}, {TG_BACKEND}, not the backend target group {TG_BACKEND}", AT_RULE_API),
     ),
     case(
         "an earlier /api/* rule wins",
@@ -145,6 +167,11 @@ CASES = [
         "unknown /api/* priority",
         chain(with_rule(RULE_API, priority=Unknown(KNOWN_AFTER_APPLY, f"{RULE_API}.priority"))),
         ("unknown", f"priority of {RULE_API} is not known ({RULE_API}.priority is known after apply; {HINT}), so whether /api/* is evaluated before the catch-all cannot be decided", AT_RULE_API),
+    ),
+    case(
+        "/api/* priority not a number",
+        chain(with_rule(RULE_API, priority="first")),
+        ("unknown", f"priority of {RULE_API} is not known ('first'), so whether /api/* is evaluated before the catch-all cannot be decided", AT_RULE_API),
     ),
     case(
         "two /api/* rules, one without a priority",

@@ -135,6 +135,11 @@ CASES = [
         ("unknown", f"portMappings of 'nextjs' are not known: var.ports is known after apply; {HINT}", AT_SERVICE),
     ),
     case(
+        "a containerPort known after apply",
+        chain(lambda d: edit(d, "nextjs", port_mappings=(PortMapping(Unknown(KNOWN_AFTER_APPLY, "var.port")),))),
+        ("unknown", f"portMappings of 'nextjs' are not known: var.port is known after apply; {HINT}", AT_SERVICE),
+    ),
+    case(
         "a containerPort from a module output",
         chain(lambda d: edit(d, "nextjs", port_mappings=(PortMapping(Ref(f"{SCOPE}.module.ports", "frontend")),))),
         ("unknown", "portMappings of 'nextjs' are not known: containerPort of 'nextjs' is unresolved reference", AT_SERVICE),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from ctj_policy.model import KNOWN_AFTER_APPLY, Ref, Template, Unknown
@@ -10,6 +12,7 @@ from .builders import (
     AFTER_APPLY,
     AT_DJANGO,
     AT_TASK,
+    CONFIG,
     DB_ARN,
     HINT,
     SCOPE,
@@ -25,6 +28,7 @@ from .builders import (
     hcl_findings,
     no_task,
     set_env,
+    stage1,
     sub,
     tf_tree,
     unknown_containers,
@@ -75,6 +79,16 @@ CASES = [
             lambda d: env_to_secret(env_to_secret(d, "django", "SQL_USER", Template((Ref(SECRET_DB, "arn"), ":username::"))), "postgres", "POSTGRES_USER", Template((Ref(SECRET_DB, "arn"), ":username::"))),
             symbolic=True,
         ),
+        PASS,
+    ),
+    case(
+        "user from the same secret key, a Ref on one side and the literal ARN on the other",
+        chain(user_secrets("username", "username"), lambda d: env_to_secret(d, "django", "SQL_USER", Template((Ref(SECRET_DB, "arn"), ":username::")))),
+        PASS,
+    ),
+    case(
+        "user from the same secret key, trailing colons differ",
+        chain(user_secrets("username", "username"), lambda d: env_to_secret(d, "django", "SQL_USER", f"{DB_ARN}:username")),
         PASS,
     ),
     case(
@@ -175,6 +189,11 @@ CASES = [
         xfail="bug: with the database environment unknown the message calls POSTGRES_DB 'unset: defaults to POSTGRES_USER' (an identity test on the shared Unknown)",
     ),
     case(
+        "database environment unknown, user from the credential secret",
+        chain(user_secrets("username", "username"), lambda d: edit(d, "postgres", environment=Unknown(KNOWN_AFTER_APPLY, "var.db_env"))),
+        unknown(f"cannot read POSTGRES_DB of database 'postgres': var.db_env is known after apply; {HINT}"),
+    ),
+    case(
         "an unknown SQL_USER does not pass",
         chain(env("django", "SQL_USER", Unknown(KNOWN_AFTER_APPLY, "var.user"))),
         unknown("cannot compare backend SQL_USER ${var.user is known after apply} with database POSTGRES_USER 'ctj': a value is known only after apply"),
@@ -200,6 +219,13 @@ CASES = [
 @pytest.mark.parametrize("build, expected", CASES)
 def test_model(build, expected):
     assert findings(RULE, build()) == expected
+
+
+def test_secret_looking_names_of_the_configuration_are_not_shown():
+    """A name the configuration calls secret-looking has its value hidden in every message."""
+    config = replace(CONFIG, secret_name_patterns=(*CONFIG.secret_name_patterns, "SQL_HOST"))
+    dep = set_env(stage1(), "django", "SQL_HOST", "db.internal.example")
+    assert findings(RULE, dep, config) == [fail("backend 'django' SQL_HOST is (value hidden), not localhost: the database runs in the task")]
 
 
 HCL = [

@@ -7,7 +7,9 @@ import pytest
 from ctj_policy.model import (
     KNOWN_AFTER_APPLY,
     UNRESOLVED,
+    EcrRepository,
     MountPoint,
+    Ref,
     Template,
     Unknown,
     Volume,
@@ -20,6 +22,7 @@ from .builders import (
     DB_ARN,
     HINT,
     NO_TASK,
+    SCOPE,
     TASK,
     TF_TASK,
     case,
@@ -42,6 +45,7 @@ from .builders import (
 )
 
 RULE = "CTJ025"
+PG_REPO = f"{SCOPE}.aws_ecr_repository.pg"
 DATA = "/var/lib/postgresql/data"
 
 
@@ -126,6 +130,25 @@ CASES = [
         "no PGDATA, image tag unknown",
         chain(no_pgdata, image(Template(("postgres:", Unknown(UNRESOLVED, "var.pg_version"))))),
         ("unknown", "PGDATA of database 'postgres' is not set and its image's default depends on the major, which is not known: var.pg_version is unresolved reference", AT_POSTGRES),
+    ),
+    case(
+        "no PGDATA, image from an ECR repository with a tag known after apply",
+        chain(
+            no_pgdata,
+            lambda d: [d.ecr_repositories.append(EcrRepository(PG_REPO, name="ctj-pg")), d][1],
+            image(Template((Ref(PG_REPO, "repository_url"), ":", Unknown(KNOWN_AFTER_APPLY, "var.pg_tag")))),
+        ),
+        ("unknown", f"PGDATA of database 'postgres' is not set and its image's default depends on the major, which is not known: var.pg_tag is known after apply; {HINT}", AT_POSTGRES),
+    ),
+    case(
+        "no PGDATA, image from an ECR repository with a literal tag: the configured major is assumed",
+        chain(
+            no_pgdata,
+            mount("/var/lib/postgresql"),
+            lambda d: [d.ecr_repositories.append(EcrRepository(PG_REPO, name="ctj-pg")), d][1],
+            image(Template((Ref(PG_REPO, "repository_url"), ":16"))),
+        ),
+        inside("the image default PGDATA /var/lib/postgresql/18/docker (Postgres 18, assumed from the configuration)", "/var/lib/postgresql"),
     ),
     case(
         "volumes unknown",

@@ -119,6 +119,11 @@ CASES = [
         unknown(f"DJANGO_ALLOWED_HOSTS of backend 'django' is not known: ${{{DNS}.full_dns_name}}, is known only after apply"),
     ),
     case(
+        "ALLOWED_HOSTS a Template around an unknown value",
+        chain(hosts(Template((Unknown(KNOWN_AFTER_APPLY, "var.hosts"), ",")))),
+        unknown(f"DJANGO_ALLOWED_HOSTS of backend 'django' is not known: var.hosts is known after apply; {HINT}"),
+    ),
+    case(
         "ALLOWED_HOSTS from secrets",
         chain(lambda d: env_to_secret(d, "django", "DJANGO_ALLOWED_HOSTS", DJANGO_ARN + ":hosts::")),
         unknown("DJANGO_ALLOWED_HOSTS of backend 'django' comes from a secret, so it cannot be checked to be non-empty; set it in environment"),
