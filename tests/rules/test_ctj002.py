@@ -26,6 +26,7 @@ from .builders import (
     findings,
     hcl_findings,
     legacy,
+    loc,
     on_service,
     sub,
     tf_tree,
@@ -107,6 +108,11 @@ CASES = [
         ),
         ("fail", f"legacy module call {SCOPE}.module.fullstack ('fullstack') is still in scope; remove it"),
         ("fail", f"legacy ECS service {SCOPE}.module.fullstack.aws_ecs_service.this ('fullstack') is still in scope; remove it"),
+    ),
+    case(
+        "a module nested in a legacy module (the marker is in its address only)",
+        chain(add_module(ModuleCall(f"{LEGACY_MOD}.module.ecr", name="ecr", source="../ecr", location=loc(3, "modules/container/main.tf")))),
+        ("fail", f"legacy module call {LEGACY_MOD}.module.ecr ('fullstack') is still in scope; remove it", "modules/container/main.tf:3"),
     ),
     case(
         "a legacy-named module with for_each holding a service",

@@ -29,6 +29,7 @@ from .builders import (
     edit,
     findings,
     hcl_findings,
+    loc,
     no_task,
     sub,
     tf_tree,
@@ -48,9 +49,12 @@ def without_repo(address):
     return mutate
 
 
-def with_repo(name, address=f"{SCOPE}.aws_ecr_repository.pg"):
+AT_EXTRA_REPO = str(loc(7, "projects/civic-tech-jobs/ecr.tf"))
+
+
+def with_repo(name, address=f"{SCOPE}.aws_ecr_repository.pg", located=False):
     def mutate(dep):
-        dep.ecr_repositories.append(EcrRepository(address, name=name))
+        dep.ecr_repositories.append(EcrRepository(address, name=name, location=loc(7, "projects/civic-tech-jobs/ecr.tf") if located else None))
         return dep
 
     return mutate
@@ -82,6 +86,9 @@ CASES = [
     case("postgres repository", chain(with_repo("civic-tech-jobs-postgres")), ("fail", f"ECR repository 'civic-tech-jobs-postgres' ({SCOPE}.aws_ecr_repository.pg) is for Postgres, which uses the upstream image; remove it")),
     case("pg repository (token 'pg')", chain(with_repo("ctj/pg")), ("fail", f"ECR repository 'ctj/pg' ({SCOPE}.aws_ecr_repository.pg) is for Postgres, which uses the upstream image; remove it")),
     case("a repository named like the database container", chain(with_repo("ctj-db")), ("fail", f"ECR repository 'ctj-db' ({SCOPE}.aws_ecr_repository.pg) is for Postgres, which uses the upstream image; remove it")),
+    case("a postgresql repository", chain(with_repo("civic-tech-jobs-postgresql")), ("fail", f"ECR repository 'civic-tech-jobs-postgresql' ({SCOPE}.aws_ecr_repository.pg) is for Postgres, which uses the upstream image; remove it")),
+    case("only the last path segment names the image", chain(with_repo("team/pg/app")), PASS),
+    case("a literal image URL from the repository, repository_url known only after apply", chain(lambda d: edit(d, "django", image=f"{REGISTRY}/civic-tech-jobs-backend:stage"), symbolic=True), PASS),
     case("an unrelated third repository is fine", chain(with_repo("civic-tech-jobs-tools")), PASS),
     case(
         "backend image from Docker Hub",
@@ -97,6 +104,16 @@ CASES = [
         "frontend image Template from the backend repository",
         chain(lambda d: edit(d, "nextjs", image=Template((Ref(ECR_BACKEND, "repository_url"), ":stage"))), symbolic=True),
         ("fail", f"task {TASK} has no frontend container whose image could come from 'civic-tech-jobs-frontend'", AT_TASK),
+    ),
+    case(
+        "backend image from another registry under the repository's name",
+        chain(lambda d: edit(d, "django", image="ghcr.io/civic-tech-jobs-backend:stage")),
+        ("fail", "backend container 'django' image 'ghcr.io/civic-tech-jobs-backend:stage' is not from the ECR repository 'civic-tech-jobs-backend'", AT_DJANGO),
+    ),
+    case(
+        "backend image from another account",
+        chain(lambda d: edit(d, "django", image="999999999999.dkr.ecr.us-west-2.amazonaws.com/civic-tech-jobs-backend:stage")),
+        ("fail", f"backend container 'django' image '999999999999.dkr.ecr.us-west-2.amazonaws.com/civic-tech-jobs-backend:stage' is not from {ECR_BACKEND} ({REGISTRY}/civic-tech-jobs-backend)", AT_DJANGO),
     ),
     case(
         "frontend image from another account",
@@ -117,8 +134,8 @@ CASES = [
     # unknown: every branch
     case(
         "repository missing and another repository's name unknown",
-        chain(without_repo(ECR_FRONTEND), with_repo(Unknown(UNRESOLVED, "var.repo"))),
-        ("unknown", "cannot tell whether ECR repository 'civic-tech-jobs-frontend' is in scope: var.repo is unresolved reference"),
+        chain(without_repo(ECR_FRONTEND), with_repo(Unknown(UNRESOLVED, "var.repo"), located=True)),
+        ("unknown", "cannot tell whether ECR repository 'civic-tech-jobs-frontend' is in scope: var.repo is unresolved reference", AT_EXTRA_REPO),
     ),
     case(
         "image from an unresolved module output",
@@ -152,6 +169,16 @@ CASES = [
 @pytest.mark.parametrize("build, expected", CASES)
 def test_model(build, expected):
     assert findings(RULE, build()) == expected
+
+
+def test_repository_for_postgres_is_told_by_name_whatever_the_configured_database_names():
+    from dataclasses import replace
+
+    from .builders import CONFIG, stage1
+
+    config = replace(CONFIG, database_names=("store",))
+    dep = with_repo("ctj-postgres")(stage1())
+    assert findings(RULE, dep, config)[0] == ("fail", f"ECR repository 'ctj-postgres' ({SCOPE}.aws_ecr_repository.pg) is for Postgres, which uses the upstream image; remove it")
 
 
 HCL = [

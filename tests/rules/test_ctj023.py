@@ -39,6 +39,9 @@ from .builders import (
 
 RULE = "CTJ023"
 DB_MOD = f"{SCOPE}.module.civic_tech_jobs_stage_database"
+OUTSIDE_ARN = "arn:aws:secretsmanager:us-west-2:123456789012:secret:other/db-ZzZzZz"
+MOD_SECRET = Template((Ref(f"{SCOPE}.module.civic_tech_jobs_stage_database", "secret_arn"), ":password::"))
+ODD = Template(("arn:aws:secretsmanager:us-west-2:", Ref(f"{SCOPE}.data.aws_caller_identity.current", "account_id"), ":secret:ctj-db:password::"))
 DIFFERENT = "are not the same secret and key: the backend would log in with a different password"
 
 
@@ -63,6 +66,26 @@ CASES = [
         "both the whole secret",
         chain(sql_password(DB_ARN), lambda d: set_secret(d, "postgres", "POSTGRES_PASSWORD", DB_ARN)),
         passes(DB_ARN),
+    ),
+    case(
+        "the same unparsed ARN template on both sides",
+        chain(lambda d: set_secret(sql_password(ODD)(d), "postgres", "POSTGRES_PASSWORD", ODD)),
+        passes(ODD.describe()),
+    ),
+    case(
+        "both from one module output's secret",
+        chain(lambda d: set_secret(sql_password(MOD_SECRET)(d), "postgres", "POSTGRES_PASSWORD", MOD_SECRET)),
+        passes(f"${{{DB_MOD}.secret_arn}} key 'password'"),
+    ),
+    case(
+        "the whole secret as a one-part Template and as a Ref",
+        chain(sql_password(Ref(SECRET_DB, "arn")), lambda d: set_secret(d, "postgres", "POSTGRES_PASSWORD", Template((Ref(SECRET_DB, "arn"),))), symbolic=True),
+        passes(f"${{{SECRET_DB}.arn}}"),
+    ),
+    case(
+        "user from the credential secret as a Ref (symbolic)",
+        chain(lambda d: env_to_secret(d, "django", "SQL_USER", Ref(SECRET_DB, "arn")), symbolic=True),
+        passes(f"${{{SECRET_DB}.arn}} key 'password'"),
     ),
     case("user from the credential secret", chain(lambda d: env_to_secret(d, "django", "SQL_USER", f"{DB_ARN}:username::")), passes(f"{DB_ARN} key 'password'")),
     case(
@@ -89,6 +112,21 @@ CASES = [
         "different secret (Refs)",
         chain(sql_password(Template((Ref(SECRET_DJANGO, "arn"), ":password::"))), symbolic=True),
         ("fail", f"POSTGRES_PASSWORD (${{{SECRET_DB}.arn}} key 'password') and SQL_PASSWORD (${{{SECRET_DJANGO}.arn}} key 'password') {DIFFERENT}", AT_DJANGO),
+    ),
+    case(
+        "a version stage, Template form",
+        chain(sql_password(Template((Ref(SECRET_DB, "arn"), ":password:AWSPREVIOUS:"))), symbolic=True),
+        ("fail", f"POSTGRES_PASSWORD (${{{SECRET_DB}.arn}} key 'password') and SQL_PASSWORD (${{{SECRET_DB}.arn}} key 'password') {DIFFERENT}", AT_DJANGO),
+    ),
+    case(
+        "a secret outside the deployment, by ARN",
+        chain(sql_password(f"{OUTSIDE_ARN}:password::")),
+        ("fail", f"POSTGRES_PASSWORD ({DB_ARN} key 'password') and SQL_PASSWORD ({OUTSIDE_ARN} key 'password') {DIFFERENT}", AT_DJANGO),
+    ),
+    case(
+        "two secrets by name",
+        chain(sql_password("ctj/other"), lambda d: set_secret(d, "postgres", "POSTGRES_PASSWORD", "ctj/db")),
+        ("fail", f"POSTGRES_PASSWORD (ctj/db) and SQL_PASSWORD (ctj/other) {DIFFERENT}", AT_DJANGO),
     ),
     case(
         "different secret (literal ARNs)",
@@ -147,6 +185,16 @@ CASES = [
         "password from a module output vs a secret",
         chain(sql_password(Ref(DB_MOD, "owner_password_arn"))),
         ("unknown", f"cannot tell whether POSTGRES_PASSWORD ({DB_ARN} key 'password') and SQL_PASSWORD (${{{DB_MOD}.owner_password_arn}}) are the same secret and key: a value is known only after apply", AT_DJANGO),
+    ),
+    case(
+        "a literal ARN against a secret whose ARN is known only after apply",
+        chain(sql_password(f"{OUTSIDE_ARN}:password::"), symbolic=True),
+        ("unknown", f"cannot tell whether POSTGRES_PASSWORD (${{{SECRET_DB}.arn}} key 'password') and SQL_PASSWORD ({OUTSIDE_ARN} key 'password') are the same secret and key: a value is known only after apply", AT_DJANGO),
+    ),
+    case(
+        "a valueFrom that only starts with the secret's ARN",
+        chain(sql_password(Template((Ref(SECRET_DB, "arn"), "-v2"))), symbolic=True),
+        ("unknown", f"cannot tell whether POSTGRES_PASSWORD (${{{SECRET_DB}.arn}} key 'password') and SQL_PASSWORD (${{{SECRET_DB}.arn}}-v2) are the same secret and key: a value is known only after apply", AT_DJANGO),
     ),
     case(
         "user secret from a module output",

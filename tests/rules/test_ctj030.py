@@ -67,6 +67,12 @@ CASES = [
         ("unknown", f"environment of frontend 'nextjs' is not known: var.frontend_env is known after apply; {HINT}", AT_NEXTJS),
     ),
     case(
+        "environment unknown, a NEXT_PUBLIC_ secret still reported",
+        chain(lambda d: edit(d, "nextjs", environment=Unknown(KNOWN_AFTER_APPLY, "var.frontend_env")), lambda d: set_secret(d, "nextjs", "NEXT_PUBLIC_X", DJANGO_ARN)),
+        ("unknown", f"environment of frontend 'nextjs' is not known: var.frontend_env is known after apply; {HINT}", AT_NEXTJS),
+        flagged("NEXT_PUBLIC_X", "secrets"),
+    ),
+    case(
         "secrets unknown",
         chain(lambda d: edit(d, "nextjs", secrets=Unknown(KNOWN_AFTER_APPLY, "var.frontend_secrets"))),
         ("unknown", f"secrets of frontend 'nextjs' is not known: var.frontend_secrets is known after apply; {HINT}", AT_NEXTJS),

@@ -100,6 +100,18 @@ CASES = [
         ("unknown", f"environment of 'postgres' in {TASK} is not known: var.db_env is known after apply; {HINT}", AT_POSTGRES),
     ),
     case(
+        "the first environment unknown, a later container still checked",
+        chain(lambda d: edit(d, "django", environment=Unknown(KNOWN_AFTER_APPLY, "var.backend_env")), lambda d: set_env(d, "postgres", "PGPASSWORD", "pw")),
+        ("unknown", f"environment of 'django' in {TASK} is not known: var.backend_env is known after apply; {HINT}", AT_DJANGO),
+        secret_looking("PGPASSWORD", "postgres", AT_POSTGRES),
+    ),
+    case(
+        "a task with unknown containers, a later task still checked",
+        chain(lambda d: set_env(d, "django", "API_TOKEN", "t"), lambda d: [d.task_definitions.insert(0, TaskDefinition(f"{SCOPE}.aws_ecs_task_definition.batch", containers=Unknown(KNOWN_AFTER_APPLY, "var.batch"))), d][1]),
+        ("unknown", f"cannot check the container environments of {SCOPE}.aws_ecs_task_definition.batch: var.batch is known after apply; {HINT}"),
+        secret_looking("API_TOKEN"),
+    ),
+    case(
         "a variable name unknown",
         chain(lambda d: edit(d, "nextjs", environment=(EnvVar(Unknown(KNOWN_AFTER_APPLY, "var.name"), "x"),))),
         ("unknown", f"a variable name in the environment of 'nextjs' is not known: var.name is known after apply; {HINT}", AT_NEXTJS),

@@ -65,6 +65,8 @@ CASES = [
     case("DEBUG bool False (HCL)", chain(debug(False)), PASS),
     case("DEBUG int 0", chain(debug(0)), PASS),
     case("ALLOWED_HOSTS Template with literal text", chain(hosts(Template((Ref(DNS, "full_dns_name"), ",localhost")))), PASS),
+    case("ALLOWED_HOSTS a one-letter host", chain(hosts("X")), PASS),
+    case("ALLOWED_HOSTS Template with a one-letter literal host", chain(hosts(Template((Ref(DNS, "full_dns_name"), ",X")))), PASS),
     case("SECRET_KEY in environment", chain(lambda d: secret_to_env(d, "django", "DJANGO_SECRET_KEY", "plain-django-key-0001")), fail("backend 'django' sets DJANGO_SECRET_KEY in plaintext environment; move it to secrets")),
     case(
         "SECRET_KEY in secrets AND in environment",
@@ -122,6 +124,11 @@ CASES = [
         "ALLOWED_HOSTS a Template around an unknown value",
         chain(hosts(Template((Unknown(KNOWN_AFTER_APPLY, "var.hosts"), ",")))),
         unknown(f"DJANGO_ALLOWED_HOSTS of backend 'django' is not known: var.hosts is known after apply; {HINT}"),
+    ),
+    case(
+        "ALLOWED_HOSTS a Template with only separators around an unknown value",
+        chain(hosts(Template((",", Ref(DNS, "full_dns_name"), ",")))),
+        unknown(f"DJANGO_ALLOWED_HOSTS of backend 'django' is not known: ,${{{DNS}.full_dns_name}}, is known only after apply"),
     ),
     case(
         "ALLOWED_HOSTS from secrets",
