@@ -371,10 +371,11 @@ def legacy() -> Deployment:
     )
 
 
-def autoscaling(dep: Deployment, max_capacity: Any) -> Deployment:
+def autoscaling(dep: Deployment, max_capacity: Any, address: str = f"{SCOPE}.aws_appautoscaling_target.ecs", location: Location | None = None) -> Deployment:
     dep.autoscaling_targets.append(
         AutoscalingTarget(
-            f"{SCOPE}.aws_appautoscaling_target.ecs",
+            address,
+            location=location,
             resource_id=Template(("service/incubator-prod/", Ref(SERVICE, "name"))),
             min_capacity=1,
             max_capacity=max_capacity,
@@ -519,6 +520,22 @@ def unknown_role(name: str, new_name: str) -> Callable[[Deployment], Deployment]
     """Container ``name`` renamed to a name that tells no role, with an image known only after apply:
     its role cannot be decided."""
     return lambda d: edit(d, name, name=new_name, image=after_apply(f"{TASK}.container_definitions.{new_name}.image"))
+
+
+RENAMED = {"django": "app", "nextjs": "ui", "postgres": "store"}
+
+
+def renamed(dep: Deployment) -> Deployment:
+    """Containers renamed so their names tell no role (app, ui, store), references to them updated:
+    only the images (ECR references, the postgres image) can tell the roles."""
+    t = task(dep)
+    t.containers = tuple(
+        replace(c, name=RENAMED[c.name], depends_on=tuple(replace(x, container_name=RENAMED.get(x.container_name, x.container_name)) for x in c.depends_on))
+        for c in t.containers
+    )
+    s = service(dep)
+    s.load_balancers = tuple(replace(lb, container_name=RENAMED.get(lb.container_name, lb.container_name)) for lb in s.load_balancers)
+    return dep
 
 
 # --------------------------------------------------------------------------

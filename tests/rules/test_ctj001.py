@@ -30,7 +30,9 @@ from .builders import (
     hcl_findings,
     legacy,
     no_task,
+    renamed,
     sub,
+    task,
     tf_tree,
     unknown_containers,
     unknown_role,
@@ -49,6 +51,7 @@ def second_task(dep):
 
 
 CASES = [
+    case("roles by image only (symbolic: ECR references)", chain(renamed, symbolic=True), ("pass", f"task {TASK} runs frontend 'ui', backend 'app' and database 'store'", AT_TASK)),
     case("stage1", chain(), PASS),
     case("stage1 symbolic images (Template from ECR Ref)", chain(symbolic=True), PASS),
     case(
@@ -85,6 +88,12 @@ CASES = [
         ("fail", f"task {TASK} has 2 database containers ('nextjs', 'postgres'); Stage 1 has one each", AT_TASK),
     ),
     case("legacy fullstack", legacy, ("fail", f"task {LEGACY_TASK} has 1 container(s) ('civic-tech-jobs-fs-stage'); Stage 1 needs exactly three: frontend, backend, database")),
+    case(
+        "no task definition, the whole input as scope",
+        chain(no_task, lambda d: setattr(d, "scope", "") or d),
+        ("fail", "no aws_ecs_task_definition in scope (whole input); Stage 1 runs the three containers in one task"),
+    ),
+    case("a task without containers", chain(lambda d: setattr(task(d), "containers", ()) or d), ("fail", f"task {TASK} has 0 container(s) (none); Stage 1 needs exactly three: frontend, backend, database", AT_TASK)),
     # unknown: every branch
     case("unknown container_definitions", chain(unknown_containers), ("unknown", f"cannot count the containers of {TASK}: {AFTER_APPLY}", AT_TASK)),
     case(

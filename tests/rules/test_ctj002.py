@@ -134,6 +134,11 @@ CASES = [
         PASS,
     ),
     case(
+        "a legacy-named module whose source is not known, holding nothing",
+        chain(add_module(ModuleCall(f"{SCOPE}.module.fullstack_x", name="fullstack_x", source=Unknown(KNOWN_AFTER_APPLY, "source")))),
+        PASS,
+    ),
+    case(
         "the legacy repository under another address",
         chain(rename_repo(ECR_BACKEND, "civic-tech-jobs-fullstack")),
         ("fail", f"legacy ECR repository 'civic-tech-jobs-fullstack' ({ECR_BACKEND}) is still in scope; remove it", AT_ECR),

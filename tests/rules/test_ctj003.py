@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ctj_policy.model import KNOWN_AFTER_APPLY, Ref, Unknown
+from ctj_policy.model import KNOWN_AFTER_APPLY, Ref, TaskDefinition, Unknown
 
 from .builders import (
     AT_TASK,
@@ -15,15 +15,25 @@ from .builders import (
     TF_TASK,
     case,
     chain,
+    edit,
     findings,
     hcl_findings,
     no_task,
     on_task,
+    renamed,
     sub,
     tf_tree,
 )
 
 RULE = "CTJ003"
+
+
+def add_task(address, network_mode, containers):
+    def mutate(dep):
+        dep.task_definitions.append(TaskDefinition(address, network_mode=network_mode, containers=containers))
+        return dep
+
+    return mutate
 
 CASES = [
     case("awsvpc", chain(), ("pass", f"task {TASK} uses network_mode awsvpc: containers share localhost", AT_TASK)),
@@ -35,6 +45,22 @@ CASES = [
     case("bridge", chain(on_task(network_mode="bridge")), ("fail", f"task {TASK} uses network_mode 'bridge'; containers share localhost only with \"awsvpc\"", AT_TASK)),
     case("host", chain(on_task(network_mode="host")), ("fail", f"task {TASK} uses network_mode 'host'; containers share localhost only with \"awsvpc\"", AT_TASK)),
     case("AWSVPC in capitals is not a network mode", chain(on_task(network_mode="AWSVPC")), ("fail", f"task {TASK} uses network_mode 'AWSVPC'; containers share localhost only with \"awsvpc\"", AT_TASK)),
+    case(
+        "two tasks: the one whose containers play the roles is the CTJ task, whatever the address order",
+        chain(renamed, add_task(f"{SCOPE}.aws_ecs_task_definition.aaa", "bridge", ()), symbolic=True),
+        ("pass", f"task {TASK} uses network_mode awsvpc: containers share localhost", AT_TASK),
+    ),
+    case(
+        "two tasks: a task with unknown containers does not outrank the CTJ task",
+        chain(add_task(f"{SCOPE}.aws_ecs_task_definition.aaa", "bridge", Unknown(KNOWN_AFTER_APPLY, "var.containers"))),
+        ("pass", f"task {TASK} uses network_mode awsvpc: containers share localhost", AT_TASK),
+    ),
+    case(
+        "two tasks with no roles: the first by address",
+        chain(lambda d: edit(edit(edit(d, "django", name="a", image="busybox"), "nextjs", name="b", image="busybox"), "postgres", name="c", image="busybox"),
+              add_task(f"{SCOPE}.module.zzz.aws_ecs_task_definition.zzz", "bridge", ())),
+        ("pass", f"task {TASK} uses network_mode awsvpc: containers share localhost", AT_TASK),
+    ),
     case("no task", chain(no_task), ("fail", f"{NO_TASK}: network_mode cannot be awsvpc")),
     # unknown: every branch (an Unknown, a Ref)
     case(

@@ -31,6 +31,7 @@ from .builders import (
     hcl_findings,
     loc,
     no_task,
+    renamed,
     sub,
     tf_tree,
     unknown_containers,
@@ -72,6 +73,7 @@ def on_repo_url(address, url):
 
 
 CASES = [
+    case("roles by image only (symbolic: ECR references)", chain(renamed, symbolic=True), PASS),
     case("stage1 literal URLs", chain(), PASS),
     case("stage1 Template from the ECR repository_url Ref", chain(symbolic=True), PASS),
     case("image Ref alone", chain(lambda d: edit(d, "django", image=Ref(ECR_BACKEND, "repository_url")), symbolic=True), PASS),

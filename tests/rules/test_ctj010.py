@@ -28,6 +28,7 @@ from .builders import (
     no_service,
     on_tg,
     remove_rule,
+    renamed,
     retarget,
     sub,
     tf_tree,
@@ -41,11 +42,27 @@ NO_ADMIN = ("fail", 'no listener rule routes /admin/* (add an aws_lb_listener_ru
 OTHER_TG = "arn:aws:elasticloadbalancing:us-west-2:1:targetgroup/other/9"
 
 
+NO_API = ("fail", 'no listener rule routes /api/* (add an aws_lb_listener_rule with path_pattern "/api/*" forwarding to the backend target group)')
+
+
+def anonymous_tgs(backend, frontend):
+    """The two target groups under addresses that name no role, with (name, port) given."""
+
+    def mutate(dep):
+        for address, (name, port), new in ((TG_BACKEND, backend, f"{SVC}.aws_lb_target_group.a"), (TG_FRONTEND, frontend, f"{SVC}.aws_lb_target_group.b")):
+            t = tg(dep, address)
+            t.address, t.name, t.port = new, name, port
+        return dep
+
+    return mutate
+
+
 def paths(*patterns):
     return (RuleCondition(path_patterns=patterns),)
 
 
 CASES = [
+    case("roles by image only (symbolic: ECR references)", chain(renamed, symbolic=True), PASS),
     case("stage1 literal arns", chain(), PASS),
     case("stage1 Ref targets (aws_lb_target_group.backend.arn)", chain(symbolic=True), PASS),
     case("host-only rule is a catch-all", chain(with_rule(RULE_FRONTEND, conditions=(RuleCondition(host_headers=("stage.civictechjobs.org",)),))), PASS),
@@ -132,7 +149,48 @@ CASES = [
         chain(lbs((OTHER_TG, "django", 8000), (TG_FRONTEND, "nextjs", 3000))),
         ("fail", "no backend target group in scope (none attached to the backend container by the service, none named or ported for it)"),
     ),
+    case("/apix* does not cover /api/*", chain(with_rule(RULE_API, conditions=paths("/apix*"))), NO_API),
+    case(
+        "no /api/* rule, and /admin/* after the catch-all: both reported",
+        chain(remove_rule(RULE_API), with_rule(RULE_ADMIN, priority=120)),
+        NO_API,
+        ("fail", f"{RULE_ADMIN} (/admin/*, priority 120) is evaluated after the catch-all {RULE_FRONTEND} (priority 110); give it a smaller priority number", AT_RULE_ADMIN),
+    ),
+    case(
+        "no service, target groups named for their roles (addresses and ports tell nothing)",
+        chain(no_service, anonymous_tgs(("ctj-stage-django", 80), ("ctj-stage-nextjs", 80))),
+        PASS,
+    ),
+    case(
+        "no service, target groups told by port (names and addresses tell nothing)",
+        chain(no_service, anonymous_tgs(("tg-a", 8000), ("tg-b", 3000))),
+        PASS,
+    ),
+    case(
+        "no service, nothing tells the target groups apart",
+        chain(no_service, anonymous_tgs(("tg-a", 80), ("tg-b", 80))),
+        ("fail", "no backend target group in scope (none attached to the backend container by the service, none named or ported for it)"),
+        ("fail", "no frontend target group in scope (none attached to the frontend container by the service, none named or ported for it)"),
+    ),
     # unknown: every branch
+    case(
+        "two /api/* rules without an order, and /admin/* after the catch-all: both reported",
+        chain(add_rule(f"{SVC}.aws_lb_listener_rule.api_old", None, "/api/*", TG_BACKEND), with_rule(RULE_ADMIN, priority=120)),
+        ("unknown", f"{SVC}.aws_lb_listener_rule.api_old sets no priority (AWS assigns one at apply time), so which rule routes /api/* cannot be decided; set priority explicitly"),
+        ("fail", f"{RULE_ADMIN} (/admin/*, priority 120) is evaluated after the catch-all {RULE_FRONTEND} (priority 110); give it a smaller priority number", AT_RULE_ADMIN),
+    ),
+    case(
+        "a path pattern from a module output",
+        chain(with_rule(RULE_ADMIN, conditions=paths(Ref(f"{SCOPE}.module.paths", "admin")))),
+        ("unknown", f"path patterns of {RULE_ADMIN} are not known: path_pattern of {RULE_ADMIN} is unresolved reference", AT_RULE_ADMIN),
+        NO_ADMIN,
+    ),
+    case(
+        "a path pattern known after apply",
+        chain(with_rule(RULE_ADMIN, conditions=paths(Unknown(KNOWN_AFTER_APPLY, "var.admin_path")))),
+        ("unknown", f"path patterns of {RULE_ADMIN} are not known: var.admin_path is known after apply; {HINT}", AT_RULE_ADMIN),
+        NO_ADMIN,
+    ),
     case(
         "the backend's target group is known only after apply",
         chain(lbs((Unknown(KNOWN_AFTER_APPLY, f"{SERVICE}.load_balancer[0].target_group_arn"), "django", 8000), (TG_FRONTEND, "nextjs", 3000))),

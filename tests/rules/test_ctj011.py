@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from ctj_policy.model import KNOWN_AFTER_APPLY, PortMapping, Ref, Unknown
+from ctj_policy.model import (
+    KNOWN_AFTER_APPLY,
+    PortMapping,
+    Ref,
+    TargetGroup,
+    Template,
+    Unknown,
+)
 
 from .builders import (
     AFTER_APPLY,
@@ -16,6 +23,7 @@ from .builders import (
     NO_TASK,
     SCOPE,
     SERVICE,
+    SVC,
     TASK,
     TF_SERVICE,
     TG_BACKEND,
@@ -26,10 +34,13 @@ from .builders import (
     findings,
     hcl_findings,
     lbs,
+    loc,
     no_service,
     no_task,
     on_service,
+    on_task,
     on_tg,
+    renamed,
     second_service,
     sub,
     tf_tree,
@@ -41,9 +52,11 @@ RULE = "CTJ011"
 PASS = ("pass", f"{SERVICE} runs {TASK} and attaches backend:8000 and frontend:3000 to their own ip target groups", AT_SERVICE)
 COPY = f"{SCOPE}.aws_ecs_service.copy"
 OTHER_TG = "arn:aws:elasticloadbalancing:us-west-2:1:targetgroup/other/9"
+TASK_ARN = "arn:aws:ecs:us-west-2:123456789012:task-definition/civic-tech-jobs-stage:7"
 BOTH = ((TG_BACKEND, "django", 8000), (TG_FRONTEND, "nextjs", 3000))
 
 CASES = [
+    case("roles by image only (symbolic: ECR references)", chain(renamed, symbolic=True), PASS),
     case("stage1", chain(), PASS),
     case("stage1 Refs", chain(symbolic=True), PASS),
     case("task_definition as family:revision", chain(on_service(task_definition="civic-tech-jobs-stage:7")), PASS),
@@ -97,7 +110,86 @@ CASES = [
         ("fail", f"task {TASK} has no backend container to attach to the backend target group", AT_TASK),
     ),
     case("no task", chain(no_task), ("fail", f"{NO_TASK}: no service can attach it to the target groups")),
+    case(
+        "task_definition as a template of the task's family and revision",
+        chain(on_service(task_definition=Template((Ref(TASK, "family"), ":", Ref(TASK, "revision")))), symbolic=True),
+        PASS,
+    ),
+    case(
+        "task_definition as a template of another task's family",
+        chain(on_service(task_definition=Template((Ref(f"{SCOPE}.aws_ecs_task_definition.other", "family"), ":7")))),
+        ("fail", f"no aws_ecs_service in scope runs {TASK}"),
+    ),
+    case("task_definition unset", chain(on_service(task_definition=None)), ("fail", f"no aws_ecs_service in scope runs {TASK}")),
+    case(
+        "the task's ARN is known: another family's ARN is not it",
+        chain(on_task(arn=TASK_ARN), on_service(task_definition="arn:aws:ecs:us-west-2:123456789012:task-definition/other:1")),
+        ("fail", f"no aws_ecs_service in scope runs {TASK}"),
+    ),
+    case("the task's ARN is known and named", chain(on_task(arn=TASK_ARN, family="renamed-family"), on_service(task_definition=TASK_ARN)), PASS),
+    case(
+        "a target group named by a resource address not in scope",
+        chain(lbs(BOTH[0], (Ref(f"{SCOPE}.aws_lb_target_group.gone", "arn"), "nextjs", 3000))),
+        ("fail", f"the frontend load_balancer block of {SERVICE} names target group ${{{SCOPE}.aws_lb_target_group.gone.arn}}, which is not in scope", AT_SERVICE),
+    ),
+    case(
+        "backend role undecided, the frontend still checked",
+        chain(unknown_role("django", "c1"), lbs((TG_BACKEND, "c1", 8000), (TG_FRONTEND, "nextjs", 3001))),
+        ("unknown", f"cannot tell which container of {TASK} is the backend: {TASK}.container_definitions.c1.image is known after apply; {HINT}", AT_TASK),
+        ("fail", f"{SERVICE} attaches frontend container 'nextjs' on port 3001, expected 3000", AT_SERVICE),
+    ),
+    case(
+        "no backend container, the frontend still checked",
+        chain(lambda d: edit(d, "django", name="worker", image="busybox"), lbs((TG_FRONTEND, "nextjs", 3001),)),
+        ("fail", f"task {TASK} has no backend container to attach to the backend target group", AT_TASK),
+        ("fail", f"{SERVICE} attaches frontend container 'nextjs' on port 3001, expected 3000", AT_SERVICE),
+    ),
+    case(
+        "backend not attached, the frontend still checked",
+        chain(lbs((TG_FRONTEND, "nextjs", 3001),)),
+        ("fail", f"no load_balancer block of {SERVICE} attaches the backend container 'django' (port 8000)", AT_SERVICE),
+        ("fail", f"{SERVICE} attaches frontend container 'nextjs' on port 3001, expected 3000", AT_SERVICE),
+    ),
+    case(
+        "backend target group not in scope, the frontend still checked",
+        chain(lbs((OTHER_TG, "django", 8000), (TG_FRONTEND, "nextjs", 3001))),
+        ("fail", f"the backend load_balancer block of {SERVICE} names target group '{OTHER_TG}', which is not in scope", AT_SERVICE),
+        ("fail", f"{SERVICE} attaches frontend container 'nextjs' on port 3001, expected 3000", AT_SERVICE),
+    ),
     # unknown: every branch
+    case(
+        "task_definition a template of a module output",
+        chain(on_service(task_definition=Template((Ref(f"{SCOPE}.module.tasks", "family"), ":7")))),
+        ("unknown", f"cannot tell whether {SERVICE} runs {TASK}: task_definition is '${{{SCOPE}.module.tasks.family}}:7'", AT_SERVICE),
+    ),
+    case(
+        "the task's family unknown, task_definition a literal family",
+        chain(on_task(family=Unknown(KNOWN_AFTER_APPLY, "var.family")), on_service(task_definition="civic-tech-jobs-stage:7")),
+        ("unknown", f"cannot tell whether {SERVICE} runs {TASK}: task_definition is 'civic-tech-jobs-stage:7'", AT_SERVICE),
+    ),
+    case(
+        "a located second service whose task_definition is unknown",
+        chain(second_service(Unknown(KNOWN_AFTER_APPLY, f"{COPY}.task_definition")), lambda d: setattr(d.services[1], "location", loc(5, "copy.tf")) or d),
+        ("unknown", f"cannot tell whether {COPY} also runs {TASK} (Stage 1 has one service): task_definition is ${{{COPY}.task_definition is known after apply}}", "copy.tf:5"),
+    ),
+    case(
+        "target group of a block a template",
+        chain(lbs((Template((Ref(f"{SCOPE}.module.lb", "prefix"), "/backend")), "django", 8000), BOTH[1])),
+        ("unknown", f"cannot tell which target group the backend load_balancer block of {SERVICE} names: ${{{SCOPE}.module.lb.prefix}}/backend is unresolved reference", AT_SERVICE),
+    ),
+    case(
+        "target group of a block names one of several instances",
+        chain(
+            lambda d: [d.target_groups.extend([TargetGroup(f'{SVC}.aws_lb_target_group.svc["a"]', port=8000, target_type="ip"), TargetGroup(f'{SVC}.aws_lb_target_group.svc["b"]', port=8000, target_type="ip")]), d][1],
+            lbs((Ref(f"{SVC}.aws_lb_target_group.svc", "arn"), "django", 8000), BOTH[1]),
+        ),
+        ("unknown", f'cannot tell which target group the backend load_balancer block of {SERVICE} names: {SVC}.aws_lb_target_group.svc.arn is unresolved reference (it may be any of {SVC}.aws_lb_target_group.svc["a"], {SVC}.aws_lb_target_group.svc["b"])', AT_SERVICE),
+    ),
+    case(
+        "a literal target group ARN while the target groups' ARNs are known only after apply",
+        chain(lbs(BOTH[0], (OTHER_TG, "nextjs", 3000)), symbolic=True),
+        ("unknown", f"cannot tell which target group the frontend load_balancer block of {SERVICE} names: {OTHER_TG} is unresolved reference (the referenced resource's id is known only after apply)", AT_SERVICE),
+    ),
     case(
         "task_definition unknown",
         chain(on_service(task_definition=Unknown(KNOWN_AFTER_APPLY, f"{SERVICE}.task_definition"))),

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from ctj_policy.model import KNOWN_AFTER_APPLY, IngressRule, Ref, TargetGroup, Unknown
+from ctj_policy.model import (
+    KNOWN_AFTER_APPLY,
+    IngressRule,
+    ListenerRule,
+    Ref,
+    Service,
+    TargetGroup,
+    Unknown,
+)
 
 from .builders import (
     AFTER_APPLY,
@@ -13,6 +21,7 @@ from .builders import (
     AT_TG_BACKEND,
     HINT,
     RULE_API,
+    SCOPE,
     SERVICE,
     SG_TASK,
     SVC,
@@ -25,9 +34,11 @@ from .builders import (
     findings,
     hcl_findings,
     lbs,
+    loc,
     no_task,
     on_service,
     on_tg,
+    renamed,
     sub,
     tf_tree,
     unknown_containers,
@@ -63,6 +74,7 @@ def admits(what):
 
 
 CASES = [
+    case("roles by image only (symbolic: ECR references)", chain(renamed, symbolic=True), PASS),
     case("stage1", chain(), PASS),
     case("udp 5432 is not postgres", chain(ingress("udp", 5432, 5432)), PASS),
     case("tcp 3000-3001", chain(ingress("tcp", 3000, 3001)), PASS),
@@ -95,7 +107,46 @@ CASES = [
     ),
     case("target group port as a string", chain(pg_target_group("5432")), ("fail", f"target group {PG_TG} listens on port 5432 (Postgres)")),
     case("no task: network still checked", chain(no_task, ingress("tcp", 5432, 5432)), admits("ports 5432-5432")),
+    case("tcp from 5432, no to_port", chain(ingress("tcp", 5432, None)), admits("ports 5432-None")),
+    case("tcp to 5432, no from_port", chain(ingress("tcp", None, 5432)), admits("ports None-5432")),
+    case("tcp -1 to -1 (every port)", chain(ingress("tcp", -1, -1)), admits("ports -1--1")),
+    case("tcp -1 to 100 ends below", chain(ingress("tcp", -1, 100)), PASS),
+    case(
+        "several sources are named",
+        chain(lambda d: [d.ingress_rules.append(IngressRule(ING, from_port=5432, to_port=5432, protocol="tcp", sources=("10.0.0.0/8", "sg-0123"))), d][1]),
+        ("fail", f"ingress {ING} admits ports 5432-5432 from 10.0.0.0/8, sg-0123, including 5432 (Postgres)"),
+    ),
+    case(
+        "no sources named",
+        chain(lambda d: [d.ingress_rules.append(IngressRule(ING, from_port=5432, to_port=5432, protocol="tcp")), d][1]),
+        ("fail", f"ingress {ING} admits ports 5432-5432 from its sources, including 5432 (Postgres)"),
+    ),
+    case("target group port 5432.0", chain(pg_target_group(5432.0)), ("fail", f"target group {PG_TG} listens on port 5432 (Postgres)")),
+    case(
+        "a located rule forwarding to a target group on 5432",
+        chain(pg_target_group(), add_rule(f"{SVC}.aws_lb_listener_rule.pg", 90, "/pg/*", PG_TG), with_rule(f"{SVC}.aws_lb_listener_rule.pg", location=loc(150))),
+        ("fail", f"target group {PG_TG} listens on port 5432 (Postgres)"),
+        ("fail", f"listener rule {SVC}.aws_lb_listener_rule.pg forwards to {PG_TG} on port 5432 (Postgres)", str(loc(150))),
+    ),
     # unknown: every branch
+    case(
+        "one service's blocks unknown, another still checked",
+        chain(lbs(*BOTH, (TG_FRONTEND, "postgres", 5432)), lambda d: [d.services.insert(0, Service(f"{SCOPE}.aws_ecs_service.other", load_balancers=Unknown(KNOWN_AFTER_APPLY, "var.lbs"))), d][1]),
+        ("unknown", f"load_balancer blocks of {SCOPE}.aws_ecs_service.other are not known: var.lbs is known after apply; {HINT}"),
+        ("fail", f"{SERVICE} attaches the database container 'postgres' to a load balancer; Postgres must stay unattached", AT_SERVICE),
+    ),
+    case(
+        "one rule's actions unknown, another still checked",
+        chain(pg_target_group(), add_rule(f"{SVC}.aws_lb_listener_rule.pg", 90, "/pg/*", PG_TG), lambda d: [d.listener_rules.insert(0, ListenerRule(f"{SVC}.aws_lb_listener_rule.x", actions=Unknown(KNOWN_AFTER_APPLY, "var.actions"))), d][1]),
+        ("fail", f"target group {PG_TG} listens on port 5432 (Postgres)"),
+        ("unknown", f"forward targets of {SVC}.aws_lb_listener_rule.x are not known: var.actions is known after apply; {HINT}"),
+        ("fail", f"listener rule {SVC}.aws_lb_listener_rule.pg forwards to {PG_TG} on port 5432 (Postgres)"),
+    ),
+    case(
+        "ingress to_port unknown",
+        chain(ingress("tcp", 5432, Unknown(KNOWN_AFTER_APPLY, "var.to"))),
+        ("unknown", f"cannot tell whether ingress {ING} admits port 5432: protocol 'tcp', ports 5432-${{var.to is known after apply}}"),
+    ),
     case(
         "load_balancer blocks unknown",
         chain(on_service(load_balancers=Unknown(KNOWN_AFTER_APPLY, f"{SERVICE}.load_balancer"))),

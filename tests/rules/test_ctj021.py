@@ -6,7 +6,14 @@ from dataclasses import replace
 
 import pytest
 
-from ctj_policy.model import KNOWN_AFTER_APPLY, UNRESOLVED, Ref, Template, Unknown
+from ctj_policy.model import (
+    KNOWN_AFTER_APPLY,
+    UNRESOLVED,
+    EcrRepository,
+    Ref,
+    Template,
+    Unknown,
+)
 
 from .builders import (
     AFTER_APPLY,
@@ -25,6 +32,8 @@ from .builders import (
     hcl_findings,
     image,
     no_task,
+    on_task,
+    renamed,
     stage1,
     sub,
     tf_tree,
@@ -33,6 +42,7 @@ from .builders import (
 )
 
 RULE = "CTJ021"
+PG_REPO = f"{SCOPE}.aws_ecr_repository.pg"
 OFFICIAL = "postgres, library/postgres, docker.io/library/postgres, public.ecr.aws/docker/library/postgres"
 
 
@@ -45,6 +55,7 @@ def not_pinned(tag):
 
 
 CASES = [
+    case("roles by image only (symbolic: ECR references)", chain(renamed, symbolic=True), ("pass", "database container 'store' runs the official postgres image pinned to '18.1' (major 18)", AT_POSTGRES)),
     case("postgres:18.1", chain(), ok("18.1")),
     case("postgres:18", chain(image("postgres:18")), ok("18")),
     case("18.1-bookworm", chain(image("postgres:18.1-bookworm")), ok("18.1-bookworm")),
@@ -82,7 +93,55 @@ CASES = [
         ("fail", f"task {TASK} has no database container: the database image must be postgres:18", AT_TASK),
     ),
     case("no task", chain(no_task), ("fail", f"{NO_TASK}: the database image must be postgres:18")),
+    case("an upper-case tag suffix", chain(image("postgres:18-Bookworm")), ok("18-Bookworm")),
+    case("image as a template of literal parts", chain(image(Template(("postgres:", "18")))), ok("18")),
+    case("tag and digest, digest unknown", chain(image(Template(("postgres:18@", Unknown(KNOWN_AFTER_APPLY, "var.digest"))))), ok("18")),
+    case(
+        "digest unknown, no tag",
+        chain(image(Template(("postgres@", Unknown(KNOWN_AFTER_APPLY, "var.digest"))))),
+        ("fail", "database image 'postgres@${var.digest is known after apply}' is pinned by digest only, so its major cannot be checked; add the tag (postgres:18@sha256:...)", AT_POSTGRES),
+    ),
+    case(
+        "a postgres repository on another registry, tag unknown",
+        chain(image(Template(("ghcr.io/postgres:", Unknown(KNOWN_AFTER_APPLY, "var.tag"))))),
+        ("fail", f"database container 'postgres' image 'ghcr.io/postgres:${{var.tag is known after apply}}' is not the official postgres repository ({OFFICIAL})", AT_POSTGRES),
+    ),
+    case(
+        "a registry with a port, tag unknown",
+        chain(image(Template(("localhost:5000/postgres:", Unknown(KNOWN_AFTER_APPLY, "var.tag"))))),
+        ("fail", f"database container 'postgres' image 'localhost:5000/postgres:${{var.tag is known after apply}}' is not the official postgres repository ({OFFICIAL})", AT_POSTGRES),
+    ),
+    case(
+        "a private ECR repository named library/postgres is not the official one",
+        chain(lambda d: [d.ecr_repositories.append(EcrRepository(PG_REPO, name="library/postgres")), d][1], image(Template((Ref(PG_REPO, "repository_url"), ":18"))), symbolic=True),
+        ("fail", f"database container 'postgres' image '${{{PG_REPO}.repository_url}}:18' is not the official postgres repository ({OFFICIAL})", AT_POSTGRES),
+    ),
+    case(
+        "a database image from an ECR repository (role by name)",
+        chain(lambda d: [d.ecr_repositories.append(EcrRepository(PG_REPO, name="ctj-pg")), d][1], image(Template((Ref(PG_REPO, "repository_url"), ":18"))), symbolic=True),
+        ("fail", f"database container 'postgres' image '${{{PG_REPO}.repository_url}}:18' is not the official postgres repository ({OFFICIAL})", AT_POSTGRES),
+    ),
     # unknown: every branch
+    case(
+        "container_definitions from a module output",
+        chain(on_task(containers=Ref(f"{SCOPE}.module.defs", "containers"))),
+        ("unknown", f"cannot check the database container of {TASK}: container_definitions of {TASK} is unresolved reference", AT_TASK),
+    ),
+    case(
+        "image name and tag run together from a variable",
+        chain(image(Template(("postgres", Unknown(KNOWN_AFTER_APPLY, "var.suffix"))))),
+        ("unknown", f"image of database container 'postgres' is not known: var.suffix is known after apply; {HINT}", AT_POSTGRES),
+    ),
+    case(
+        "no image",
+        chain(image(None)),
+        ("unknown", "image of database container 'postgres' is not known: image is unresolved reference", AT_POSTGRES),
+    ),
+    case(
+        "tag from a module output",
+        chain(image(Template(("postgres:", Ref(f"{SCOPE}.module.versions", "postgres"))))),
+        ("unknown", f"tag of database image 'postgres:${{{SCOPE}.module.versions.postgres}}' is not known: {SCOPE}.module.versions.postgres is known only after apply", AT_POSTGRES),
+    ),
     case("containers unknown", chain(unknown_containers), ("unknown", f"cannot check the database container of {TASK}: {AFTER_APPLY}", AT_TASK)),
     case(
         "database role undecided",

@@ -27,6 +27,7 @@ from .builders import (
     findings,
     hcl_findings,
     no_task,
+    renamed,
     set_env,
     stage1,
     sub,
@@ -62,6 +63,7 @@ def unknown(message):
 
 
 CASES = [
+    case("roles by image only (symbolic: ECR references)", chain(renamed, symbolic=True), ("pass", "backend 'app' connects to localhost:5432 as the database's POSTGRES_USER to its POSTGRES_DB", AT_DJANGO)),
     case("stage1", chain(), PASS),
     case("SQL_HOST 127.0.0.1, SQL_PORT int", chain(env("django", "SQL_HOST", "127.0.0.1"), env("django", "SQL_PORT", 5432)), PASS),
     case("SQL_HOST ::1", chain(env("django", "SQL_HOST", "::1")), PASS),
@@ -136,6 +138,11 @@ CASES = [
     ),
     case("no backend", chain(lambda d: edit(d, "django", name="worker", image="busybox")), ("fail", f"task {TASK} has no backend container: the backend cannot be checked against the database", AT_TASK)),
     case("no task", chain(no_task), ("fail", "no CTJ task definition in scope (see CTJ001): the backend cannot be checked against the database")),
+    case(
+        "SQL_DATABASE against the image default database",
+        chain(unset("postgres", "POSTGRES_USER"), unset("postgres", "POSTGRES_DB"), env("django", "SQL_USER", "postgres")),
+        fail("backend SQL_DATABASE 'ctj' differs from database POSTGRES_DB (unset: defaults to POSTGRES_USER, 'postgres')"),
+    ),
     # unknown: every branch
     case("containers unknown", chain(unknown_containers), ("unknown", f"cannot check the backend container of {TASK}: {AFTER_APPLY}", AT_TASK)),
     case(

@@ -28,6 +28,7 @@ from .builders import (
     findings,
     hcl_findings,
     no_task,
+    renamed,
     secret_to_env,
     set_env,
     set_secret,
@@ -54,6 +55,7 @@ def sql_password(value_from):
 
 
 CASES = [
+    case("roles by image only (symbolic: ECR references)", chain(renamed, symbolic=True), passes(f"${{{SECRET_DB}.arn}} key 'password'")),
     case("stage1 literal ARNs", chain(), passes(f"{DB_ARN} key 'password'")),
     case("stage1 same Template valueFrom", chain(symbolic=True), passes(f"${{{SECRET_DB}.arn}} key 'password'")),
     case("trailing colons do not matter", chain(sql_password(f"{DB_ARN}:password")), passes(f"{DB_ARN} key 'password'")),
@@ -169,6 +171,16 @@ CASES = [
         ("fail", f"task {TASK} has no database container to share the credential secret", AT_TASK),
     ),
     case("no task", chain(no_task), ("fail", f"{NO_TASK}: POSTGRES_PASSWORD and SQL_PASSWORD cannot share a secret")),
+    case(
+        "a secret outside the deployment on the database side",
+        chain(lambda d: set_secret(d, "postgres", "POSTGRES_PASSWORD", f"{OUTSIDE_ARN}:password::")),
+        ("fail", f"POSTGRES_PASSWORD ({OUTSIDE_ARN} key 'password') and SQL_PASSWORD ({DB_ARN} key 'password') {DIFFERENT}", AT_DJANGO),
+    ),
+    case(
+        "a version id, Template form",
+        chain(sql_password(Template((Ref(SECRET_DB, "arn"), ":password::0f1e2d3c"))), symbolic=True),
+        ("fail", f"POSTGRES_PASSWORD (${{{SECRET_DB}.arn}} key 'password') and SQL_PASSWORD (${{{SECRET_DB}.arn}} key 'password') {DIFFERENT}", AT_DJANGO),
+    ),
     # unknown: every branch
     case("containers unknown", chain(unknown_containers), ("unknown", f"cannot check the credential secret: {AFTER_APPLY}", AT_TASK)),
     case(

@@ -21,6 +21,7 @@ from .builders import (
     HINT,
     NO_TASK,
     SCOPE,
+    SERVICE,
     TASK,
     TF_TASK,
     case,
@@ -32,6 +33,7 @@ from .builders import (
     no_task,
     on_service,
     on_task,
+    renamed,
     sub,
     tf_tree,
     unknown_containers,
@@ -57,6 +59,7 @@ def undecided(reason, at=DATA):
 
 
 CASES = [
+    case("roles by image only (symbolic: ECR references)", chain(renamed, symbolic=True), ("pass", f"database 'store' keeps {DATA} on a persistent mount at {DATA}: volume 'pgdata' is EFS", AT_POSTGRES)),
     case("EFS", chain(), keeps(DATA, "volume 'pgdata' is EFS")),
     case("EFS at an ancestor", chain(mount("/var/lib/postgresql")), keeps("/var/lib/postgresql", "volume 'pgdata' is EFS")),
     case("EFS at the data path with a trailing slash", chain(mount(DATA + "/")), keeps(DATA + "/", "volume 'pgdata' is EFS")),
@@ -102,7 +105,30 @@ CASES = [
     case("a sibling path is not above it", chain(mount("/var/lib/postgresql/data2")), ("fail", f"database 'postgres' mounts no volume at {DATA} (or above it): its data dies with the task", AT_POSTGRES)),
     case("undeclared volume", chain(mount(DATA, source="missing")), lost(f"the mount at {DATA} names volume 'missing', which the task does not declare")),
     case("no task", chain(no_task), ("fail", f"{NO_TASK}: no volume can hold {DATA}")),
+    case(
+        "mounts that tell nothing do not hide the data mount after them",
+        chain(
+            lambda d: edit(d, "postgres", mount_points=(
+                MountPoint("pgdata", "/a", Unknown(KNOWN_AFTER_APPLY, "var.ro")),
+                MountPoint("pgdata", "/b", True),
+                MountPoint("missing", "/c"),
+                MountPoint(Unknown(KNOWN_AFTER_APPLY, "var.vol"), "/d"),
+                MountPoint("pgdata", DATA),
+            )),
+        ),
+        keeps(DATA, "volume 'pgdata' is EFS"),
+    ),
+    case("host_path, Fargate from requires_compatibilities", chain(volume(Volume("pgdata", host_path="/x"), ("FARGATE",), None)), lost("volume 'pgdata' is a host_path, which does not persist on FARGATE")),
+    case("host_path, EXTERNAL from requires_compatibilities", chain(volume(Volume("pgdata", host_path="/x"), ("EXTERNAL",), None)), lost("volume 'pgdata' is a host_path, which does not persist on EXTERNAL")),
+    case("host_path, capacity providers unknown: requires_compatibilities decides", chain(volume(Volume("pgdata", host_path="/x"), ("EC2",), None), on_service(capacity_providers=Unknown(KNOWN_AFTER_APPLY, "var.cps"))), keeps(DATA, "volume 'pgdata' is a host_path on EC2")),
+    case("host_path, capacity provider names unknown: requires_compatibilities decides", chain(volume(Volume("pgdata", host_path="/x"), ("EC2",), None), on_service(capacity_providers=(Unknown(KNOWN_AFTER_APPLY, "var.cp"),))), keeps(DATA, "volume 'pgdata' is a host_path on EC2")),
+    case("bind mount, launch type not stated", chain(volume(Volume("pgdata"), (), None)), lost("volume 'pgdata' is a bind mount without host_path (ephemeral task storage)")),
     # unknown: every branch
+    case(
+        "host_path, launch type from a module output",
+        chain(volume(Volume("pgdata", host_path="/x"), ("EC2",), Ref(f"{SCOPE}.module.cluster", "launch_type"))),
+        undecided(f"volume 'pgdata' is a host_path, persistent only on EC2, and the launch type is not known: launch_type of {SERVICE} is unresolved reference"),
+    ),
     case("containers unknown", chain(unknown_containers), ("unknown", f"cannot check the database container of {TASK}: {AFTER_APPLY}", AT_TASK)),
     case(
         "database role undecided",

@@ -36,6 +36,7 @@ from .builders import (
     mount,
     no_task,
     on_task,
+    renamed,
     set_env,
     sub,
     tf_tree,
@@ -66,6 +67,7 @@ def outside(how):
 
 
 CASES = [
+    case("roles by image only (symbolic: ECR references)", chain(renamed, symbolic=True), ("pass", f"PGDATA {DATA}/pgdata of database 'store' is inside the mount at {DATA} (its persistence: CTJ024)", AT_POSTGRES)),
     case("explicit PGDATA below the EFS mount", chain(), inside(f"PGDATA {DATA}/pgdata")),
     case("explicit PGDATA at the mount itself", chain(pgdata(DATA)), inside(f"PGDATA {DATA}")),
     case("explicit PGDATA normalized", chain(pgdata(DATA + "/./pgdata/")), inside(f"PGDATA {DATA}/pgdata")),
@@ -100,6 +102,16 @@ CASES = [
     ),
     case("no task", chain(no_task), ("fail", f"{NO_TASK}: PGDATA cannot lie inside a mounted volume")),
     # unknown: every branch
+    case(
+        "no PGDATA, image from a module output",
+        chain(no_pgdata, image(Ref(f"{SCOPE}.module.images", "postgres"))),
+        ("unknown", f"PGDATA of database 'postgres' is not set and its image's default depends on the major, which is not known: {SCOPE}.module.images.postgres is known only after apply", AT_POSTGRES),
+    ),
+    case(
+        "no PGDATA, image registry unknown",
+        chain(no_pgdata, image(Template((Unknown(KNOWN_AFTER_APPLY, "var.registry"), "/postgres:18")))),
+        ("unknown", f"PGDATA of database 'postgres' is not set and its image's default depends on the major, which is not known: var.registry is known after apply; {HINT}", AT_POSTGRES),
+    ),
     case("containers unknown", chain(unknown_containers), ("unknown", f"cannot check the database container of {TASK}: {AFTER_APPLY}", AT_TASK)),
     case(
         "database role undecided",

@@ -20,6 +20,7 @@ from .builders import (
     chain,
     findings,
     hcl_findings,
+    loc,
     no_service,
     no_task,
     on_service,
@@ -85,7 +86,24 @@ CASES = [
     ),
     case("no service", chain(no_service), ("fail", f"no aws_ecs_service in scope runs {TASK}", AT_TASK)),
     case("no task", chain(no_task), ("fail", f"{NO_TASK}: no service to check for a single writer")),
+    case("desired_count as '+1'", chain(on_service(desired_count="+1")), PASS),
+    case(
+        "an autoscaling target of another dimension does not hide the next one",
+        chain(lambda d: autoscaling(d, 4, f"{SCOPE}.aws_appautoscaling_target.other"), dimension("ecs:service:Other"), lambda d: autoscaling(d, 3)),
+        ("fail", f"autoscaling target {TARGET} allows max_capacity 3: two Postgres servers on one data directory corrupt it"),
+    ),
     # unknown: every branch
+    case(
+        "desired_count unknown, maximum 200 still checked",
+        chain(on_service(desired_count=Unknown(KNOWN_AFTER_APPLY, "var.count"), deployment_maximum_percent=200)),
+        ("unknown", f"desired_count of {SERVICE} is not known: var.count is known after apply; {HINT}", AT_SERVICE),
+        fail(f"{SERVICE} deployment_maximum_percent is 200; {MAX}"),
+    ),
+    case(
+        "a located autoscaling target, max_capacity unknown",
+        chain(lambda d: autoscaling(d, Unknown(KNOWN_AFTER_APPLY, "var.max_capacity"), location=loc(12, "autoscaling.tf"))),
+        ("unknown", f"max_capacity of {TARGET} is not known: var.max_capacity is known after apply; {HINT}", "autoscaling.tf:12"),
+    ),
     case(
         "which service runs the task is unknown",
         chain(on_service(task_definition=Unknown(KNOWN_AFTER_APPLY, f"{SERVICE}.task_definition"))),

@@ -22,6 +22,7 @@ from .builders import (
     findings,
     hcl_findings,
     no_task,
+    renamed,
     sub,
     tf_tree,
     unknown_containers,
@@ -42,6 +43,7 @@ def health(value):
 
 
 CASES = [
+    case("roles by image only (symbolic: ECR references)", chain(renamed, symbolic=True), ("pass", "backend 'app' waits for database 'store' to be HEALTHY (healthCheck present)", AT_DJANGO)),
     case("stage1", chain(), PASS),
     case("condition in lower case", chain(depends(("postgres", "healthy"))), PASS),
     case("among other dependencies", chain(depends(("nextjs", "START"), ("postgres", "HEALTHY"))), PASS),

@@ -23,6 +23,7 @@ from .builders import (
     hcl_findings,
     legacy,
     no_task,
+    renamed,
     set_env,
     set_secret,
     sub,
@@ -40,6 +41,7 @@ def flagged(name, where="environment"):
 
 
 CASES = [
+    case("roles by image only (symbolic: ECR references)", chain(renamed, symbolic=True), ("pass", "frontend 'ui' sets no NEXT_PUBLIC_* variable at runtime", AT_NEXTJS)),
     case("stage1", chain(), PASS),
     case("NEXT_PUBLIC_API_URL in environment", chain(lambda d: set_env(d, "nextjs", "NEXT_PUBLIC_API_URL", "https://stage.civictechjobs.org")), flagged("NEXT_PUBLIC_API_URL")),
     case("NEXT_PUBLIC_ in secrets", chain(lambda d: set_secret(d, "nextjs", "NEXT_PUBLIC_COGNITO_CLIENT_ID", DJANGO_ARN)), flagged("NEXT_PUBLIC_COGNITO_CLIENT_ID", "secrets")),

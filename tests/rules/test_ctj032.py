@@ -25,6 +25,7 @@ from .builders import (
     findings,
     hcl_findings,
     no_task,
+    renamed,
     secret_to_env,
     set_env,
     sub,
@@ -56,6 +57,7 @@ def unknown(message):
 
 
 CASES = [
+    case("roles by image only (symbolic: ECR references)", chain(renamed, symbolic=True), ("pass", "backend 'app' has DJANGO_SECRET_KEY from secrets, DJANGO_ALLOWED_HOSTS set and DJANGO_DEBUG off", AT_DJANGO)),
     case("stage1", chain(), PASS),
     case("stage1 symbolic", chain(symbolic=True), PASS),
     case("DEBUG false", chain(debug("false")), PASS),
@@ -93,6 +95,17 @@ CASES = [
     case("no backend", chain(lambda d: edit(d, "django", name="worker", image="busybox")), ("fail", f"task {TASK} has no backend container: Django's runtime configuration cannot be checked", AT_TASK)),
     case("no task", chain(no_task), ("fail", f"{NO_TASK}: Django's runtime configuration cannot be checked")),
     # unknown: every branch
+    case(
+        "secrets from a module output",
+        chain(lambda d: edit(d, "django", secrets=Ref(f"{SCOPE}.module.secrets", "backend"))),
+        unknown("cannot read DJANGO_SECRET_KEY of backend 'django': secrets is unresolved reference"),
+    ),
+    case(
+        "environment from a module output",
+        chain(lambda d: edit(d, "django", environment=Ref(f"{SCOPE}.module.env", "backend"))),
+        unknown("cannot read DJANGO_ALLOWED_HOSTS of backend 'django': environment is unresolved reference"),
+        unknown("cannot read DJANGO_DEBUG of backend 'django': environment is unresolved reference"),
+    ),
     case("containers unknown", chain(unknown_containers), ("unknown", f"cannot check the backend container of {TASK}: {AFTER_APPLY}", AT_TASK)),
     case(
         "backend role undecided",

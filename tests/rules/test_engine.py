@@ -175,6 +175,15 @@ def test_secrets_are_redacted_in_waiver_reasons_messages_and_addresses():
     assert other.address == 'aws_x.y["(redacted)"]'
 
 
+def test_redaction_masks_a_secret_whole_even_when_a_shorter_one_sorts_first():
+    """Longest first, not alphabetical: 'zzzz' inside 'aazzzzaa' must not leave 'aa...aa' around a mask."""
+    dep = BRIDGE()
+    dep.redact = {"zzzz", "aazzzzaa", "k9#q"}
+    config = CONFIG.__class__(**{**CONFIG.__dict__, "waivers": (WaiverSpec("CTJ003", "*", "see aazzzzaa and k9#q"),)})
+    [r] = evaluate(dep, config, only=["CTJ003"], today=TODAY).results
+    assert r.waiver_reason == "see (redacted) and (redacted)"
+
+
 def test_no_secrets_no_change():
     e = evaluate(BRIDGE(), CONFIG, only=["CTJ003"], today=TODAY)
     assert e.results[0].message == BRIDGE_MESSAGE
