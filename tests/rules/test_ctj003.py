@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ctj_policy.model import KNOWN_AFTER_APPLY, Ref, TaskDefinition, Unknown
+from ctj_policy.model import KNOWN_AFTER_APPLY, Container, Ref, TaskDefinition, Unknown
 
 from .builders import (
     AT_TASK,
@@ -59,6 +59,11 @@ CASES = [
         "two tasks with no roles: the first by address",
         chain(lambda d: edit(edit(edit(d, "django", name="a", image="busybox"), "nextjs", name="b", image="busybox"), "postgres", name="c", image="busybox"),
               add_task(f"{SCOPE}.module.zzz.aws_ecs_task_definition.zzz", "bridge", ())),
+        ("pass", f"task {TASK} uses network_mode awsvpc: containers share localhost", AT_TASK),
+    ),
+    case(
+        "two tasks, the decoy listed first and holding a database: the roles told by ECR references decide",
+        chain(renamed, lambda d: [d.task_definitions.insert(0, TaskDefinition(f"{SCOPE}.aws_ecs_task_definition.aaa", network_mode="bridge", containers=(Container(name="db", image="postgres:18"),))), d][1], symbolic=True),
         ("pass", f"task {TASK} uses network_mode awsvpc: containers share localhost", AT_TASK),
     ),
     case("no task", chain(no_task), ("fail", f"{NO_TASK}: network_mode cannot be awsvpc")),

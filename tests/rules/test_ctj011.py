@@ -158,6 +158,12 @@ CASES = [
     ),
     # unknown: every branch
     case(
+        "backend target group unresolved, the frontend still checked",
+        chain(lbs((Ref(f"{SCOPE}.module.lb", "backend_tg_arn"), "django", 8000), (TG_FRONTEND, "nextjs", 3001))),
+        ("unknown", f"cannot tell which target group the backend load_balancer block of {SERVICE} names: {SCOPE}.module.lb.backend_tg_arn is unresolved reference (does not name a target group in scope)", AT_SERVICE),
+        ("fail", f"{SERVICE} attaches frontend container 'nextjs' on port 3001, expected 3000", AT_SERVICE),
+    ),
+    case(
         "task_definition a template of a module output",
         chain(on_service(task_definition=Template((Ref(f"{SCOPE}.module.tasks", "family"), ":7")))),
         ("unknown", f"cannot tell whether {SERVICE} runs {TASK}: task_definition is '${{{SCOPE}.module.tasks.family}}:7'", AT_SERVICE),
