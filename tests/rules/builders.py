@@ -538,6 +538,15 @@ def renamed(dep: Deployment) -> Deployment:
     return dep
 
 
+def renamed_backend(dep: Deployment, name: str) -> Deployment:
+    """After renamed(): the backend container ('app') called ``name``."""
+    t = task(dep)
+    t.containers = tuple(replace(c, name=name) if c.name == "app" else c for c in t.containers)
+    s = service(dep)
+    s.load_balancers = tuple(replace(lb, container_name=name) if lb.container_name == "app" else lb for lb in s.load_balancers)
+    return dep
+
+
 # --------------------------------------------------------------------------
 # cases
 # --------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from ctj_policy.model import KNOWN_AFTER_APPLY, Ref, RuleAction, RuleCondition, Unknown
@@ -10,6 +12,7 @@ from .builders import (
     AT_RULE_ADMIN,
     AT_RULE_API,
     AT_RULE_FRONTEND,
+    CONFIG,
     HINT,
     RULE_ADMIN,
     RULE_API,
@@ -172,6 +175,11 @@ CASES = [
         ("fail", "no backend target group in scope (none attached to the backend container by the service, none named or ported for it)"),
         ("fail", "no frontend target group in scope (none attached to the frontend container by the service, none named or ported for it)"),
     ),
+    case(
+        "no service, target groups told by their addresses only",
+        chain(no_service, lambda d: [setattr(t, "name", n) or setattr(t, "port", 80) for t, n in zip(d.target_groups, ("tg-a", "tg-b"))] and d),
+        PASS,
+    ),
     # unknown: every branch
     case(
         "two /api/* rules without an order, and /admin/* after the catch-all: both reported",
@@ -253,6 +261,11 @@ CASES = [
 @pytest.mark.parametrize("build, expected", CASES)
 def test_model(build, expected):
     assert findings(RULE, build()) == expected
+
+
+def test_a_path_configured_twice_is_reported_once():
+    config = replace(CONFIG, backend_paths=("/api/*", "/api/*"))
+    assert findings(RULE, chain(remove_rule(RULE_API))(), config) == [NO_API]
 
 
 HCL = [

@@ -28,6 +28,7 @@ from .builders import (
     hcl_findings,
     no_task,
     renamed,
+    renamed_backend,
     set_env,
     stage1,
     sub,
@@ -142,6 +143,11 @@ CASES = [
         "SQL_DATABASE against the image default database",
         chain(unset("postgres", "POSTGRES_USER"), unset("postgres", "POSTGRES_DB"), env("django", "SQL_USER", "postgres")),
         fail("backend SQL_DATABASE 'ctj' differs from database POSTGRES_DB (unset: defaults to POSTGRES_USER, 'postgres')"),
+    ),
+    case(
+        "a backend named db: its ECR image, not its name, makes it the backend",
+        chain(renamed, lambda d: renamed_backend(d, "db"), symbolic=True),
+        ("pass", "backend 'db' connects to localhost:5432 as the database's POSTGRES_USER to its POSTGRES_DB", AT_DJANGO),
     ),
     # unknown: every branch
     case("containers unknown", chain(unknown_containers), ("unknown", f"cannot check the backend container of {TASK}: {AFTER_APPLY}", AT_TASK)),

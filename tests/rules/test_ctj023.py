@@ -182,6 +182,11 @@ CASES = [
         ("fail", f"POSTGRES_PASSWORD (${{{SECRET_DB}.arn}} key 'password') and SQL_PASSWORD (${{{SECRET_DB}.arn}} key 'password') {DIFFERENT}", AT_DJANGO),
     ),
     # unknown: every branch
+    case(
+        "a literal ARN on the database side, the credential secret's ARN known only after apply",
+        chain(lambda d: set_secret(d, "postgres", "POSTGRES_PASSWORD", f"{OUTSIDE_ARN}:password::"), symbolic=True),
+        ("unknown", f"cannot tell whether POSTGRES_PASSWORD ({OUTSIDE_ARN} key 'password') and SQL_PASSWORD (${{{SECRET_DB}.arn}} key 'password') are the same secret and key: a value is known only after apply", AT_DJANGO),
+    ),
     case("containers unknown", chain(unknown_containers), ("unknown", f"cannot check the credential secret: {AFTER_APPLY}", AT_TASK)),
     case(
         "database role undecided",

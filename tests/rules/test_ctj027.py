@@ -23,6 +23,7 @@ from .builders import (
     hcl_findings,
     no_task,
     renamed,
+    renamed_backend,
     sub,
     tf_tree,
     unknown_containers,
@@ -76,6 +77,11 @@ CASES = [
     ),
     case("no backend container", chain(lambda d: edit(d, "django", name="worker", image="busybox")), ("fail", f"task {TASK} has no backend container: the backend cannot wait for the database", AT_TASK)),
     case("no task", chain(no_task), ("fail", f"{NO_TASK}: the backend cannot wait for the database")),
+    case(
+        "a backend named db: its ECR image, not its name, makes it the backend",
+        chain(renamed, lambda d: renamed_backend(d, "db"), symbolic=True),
+        ("pass", "backend 'db' waits for database 'store' to be HEALTHY (healthCheck present)", AT_DJANGO),
+    ),
     # unknown: every branch
     case("containers unknown", chain(unknown_containers), ("unknown", f"cannot check the backend container of {TASK}: {AFTER_APPLY}", AT_TASK)),
     case(
