@@ -3,13 +3,17 @@
 ``fixtures/terraform/stage1`` is the source of ``fixtures/plans/whole-account.json``
 and ``legacy`` of ``legacy.json``; each ``fail-ctj0NN-*`` plan is paired with
 the stage1 tree plus the same single mutation, written here as a small textual
-patch applied to a copy (so the variants cannot drift from stage1).  The
-comparison is on (rule_id, status, address) of every result.
+patch applied to a copy (so the variants cannot drift from stage1).
+
+Two comparisons, so that a rule that breaks in both modes alike is still caught:
+the HCL verdict of every rule against the fixture's exact expected verdict
+(fixtures/plans/expected.json via tests/expected_verdicts.py, written without
+running the tool), and HCL against plan on (rule_id, status, address) of every
+result (the two loaders agree on what the rules see).
 """
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 from pathlib import Path
@@ -21,6 +25,10 @@ from ctj_policy.config import DEFAULT
 from ctj_policy.engine import evaluate
 from ctj_policy.loaders.hcl import load_hcl
 from ctj_policy.loaders.plan import load_plan
+from ctj_policy.rules import ALL_RULES
+from expected_verdicts import expected_verdicts, verdicts
+
+ALL_IDS = [r.id for r in ALL_RULES]
 
 ENV = "projects/civic-tech-jobs/environment-stage.tf"
 ECR = "projects/civic-tech-jobs/civic-tech-jobs.tf"
@@ -213,14 +221,25 @@ def make_variant(name: str, dest: Path) -> Path:
     return root
 
 
-def verdicts(loaded) -> set[tuple]:
+def results(loaded) -> set[tuple]:
     evaluation = evaluate(loaded.deployment, DEFAULT)
     return {(r.rule_id, r.status, r.address) for r in evaluation.results}
 
 
+def _assert_expected(fixture: str, loaded) -> None:
+    """Every rule's verdict on the HCL tree is the one expected of the plan fixture it is the source of."""
+    got = verdicts(evaluate(loaded.deployment, DEFAULT).results)
+    expected = expected_verdicts(fixture, ALL_IDS)
+    assert set(got) == set(ALL_IDS), f"rules that reported nothing: {sorted(set(ALL_IDS) - set(got))}"
+    wrong = {rid: (got[rid], sorted(allowed)) for rid, allowed in expected.items() if got[rid] not in allowed}
+    assert not wrong, f"{fixture} (HCL): rule -> (got, expected): {wrong}"
+
+
 def _assert_same(plan_file: Path, tf_dir: Path, scope=None, **hcl_kw):
-    plan = verdicts(load_plan(str(plan_file), DEFAULT, scope=scope))
-    hcl = verdicts(load_hcl(tf_dir, DEFAULT, scope=scope, **hcl_kw))
+    hcl_loaded = load_hcl(tf_dir, DEFAULT, scope=scope, **hcl_kw)
+    _assert_expected(plan_file.name, hcl_loaded)
+    plan = results(load_plan(str(plan_file), DEFAULT, scope=scope))
+    hcl = results(hcl_loaded)
     assert hcl == plan, f"plan only: {sorted(plan - hcl, key=str)}\nhcl only: {sorted(hcl - plan, key=str)}"
     return hcl
 
@@ -231,28 +250,18 @@ def test_every_fail_plan_has_an_hcl_variant():
 
 
 def test_whole_account_matches_stage1_tree():
-    result = _assert_same(PLANS / "whole-account.json", TERRAFORM / "stage1")
-    assert {s for _, s, _ in result} == {"pass"}
+    _assert_same(PLANS / "whole-account.json", TERRAFORM / "stage1")
 
 
 def test_legacy_matches_legacy_tree():
-    result = _assert_same(PLANS / "legacy.json", TERRAFORM / "legacy")
-    expected = json.loads((PLANS / "expected.json").read_text())["legacy.json"]
-    failing = {r for r, s, _ in result if s == "fail"}
-    assert set(expected["fail"]) <= failing
+    _assert_same(PLANS / "legacy.json", TERRAFORM / "legacy")
 
 
 def test_stage1_project_directory():
     """The project directory checked on its own (scope = everything): the plan made inside it."""
-    project = TERRAFORM / "stage1" / "projects" / "civic-tech-jobs"
-    plan = verdicts(load_plan(str(PLANS / "stage1-project.json"), DEFAULT))
-    hcl = verdicts(load_hcl(project, DEFAULT, variables={"vpc_cidr": "10.10.0.0/16"}))
-    assert hcl == plan, f"plan only: {sorted(plan - hcl, key=str)}\nhcl only: {sorted(hcl - plan, key=str)}"
+    _assert_same(PLANS / "stage1-project.json", TERRAFORM / "stage1" / "projects" / "civic-tech-jobs", variables={"vpc_cidr": "10.10.0.0/16"})
 
 
 @pytest.mark.parametrize("name", sorted(VARIANTS))
 def test_fault_variant_matches_plan(name, tmp_path):
-    tree = make_variant(name, tmp_path)
-    result = _assert_same(PLANS / f"{name}.json", tree)
-    rule = name.split("-")[1].upper()
-    assert (rule, "fail") in {(r, s) for r, s, _ in result}
+    _assert_same(PLANS / f"{name}.json", make_variant(name, tmp_path))

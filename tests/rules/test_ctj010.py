@@ -1,0 +1,295 @@
+"""CTJ010: ALB path routing: /api/* and /admin/* to the backend target group, before a catch-all to the frontend's."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from ctj_policy.model import KNOWN_AFTER_APPLY, Ref, RuleAction, RuleCondition, Unknown
+
+from .builders import (
+    AT_RULE_ADMIN,
+    AT_RULE_API,
+    AT_RULE_FRONTEND,
+    CONFIG,
+    HINT,
+    RULE_ADMIN,
+    RULE_API,
+    RULE_FRONTEND,
+    SCOPE,
+    SERVICE,
+    SVC,
+    TG_BACKEND,
+    TG_FRONTEND,
+    add_rule,
+    case,
+    chain,
+    findings,
+    hcl_findings,
+    lbs,
+    no_service,
+    on_tg,
+    remove_rule,
+    renamed,
+    retarget,
+    sub,
+    tf_tree,
+    tg,
+    with_rule,
+)
+
+RULE = "CTJ010"
+PASS = ("pass", "/api/* and /admin/* forward to the backend target group, before a catch-all to the frontend target group")
+NO_ADMIN = ("fail", 'no listener rule routes /admin/* (add an aws_lb_listener_rule with path_pattern "/admin/*" forwarding to the backend target group)')
+OTHER_TG = "arn:aws:elasticloadbalancing:us-west-2:1:targetgroup/other/9"
+
+
+NO_API = ("fail", 'no listener rule routes /api/* (add an aws_lb_listener_rule with path_pattern "/api/*" forwarding to the backend target group)')
+
+
+def anonymous_tgs(backend, frontend):
+    """The two target groups under addresses that name no role, with (name, port) given."""
+
+    def mutate(dep):
+        for address, (name, port), new in ((TG_BACKEND, backend, f"{SVC}.aws_lb_target_group.a"), (TG_FRONTEND, frontend, f"{SVC}.aws_lb_target_group.b")):
+            t = tg(dep, address)
+            t.address, t.name, t.port = new, name, port
+        return dep
+
+    return mutate
+
+
+def paths(*patterns):
+    return (RuleCondition(path_patterns=patterns),)
+
+
+CASES = [
+    case("roles by image only (symbolic: ECR references)", chain(renamed, symbolic=True), PASS),
+    case("stage1 literal arns", chain(), PASS),
+    case("stage1 Ref targets (aws_lb_target_group.backend.arn)", chain(symbolic=True), PASS),
+    case("host-only rule is a catch-all", chain(with_rule(RULE_FRONTEND, conditions=(RuleCondition(host_headers=("stage.civictechjobs.org",)),))), PASS),
+    case("a '*' catch-all", chain(with_rule(RULE_FRONTEND, conditions=paths("*"))), PASS),
+    case("/api* covers /api/*", chain(with_rule(RULE_API, conditions=paths("/api*"))), PASS),
+    case("one rule for both paths", chain(with_rule(RULE_API, conditions=paths("/api/*", "/admin/*")), remove_rule(RULE_ADMIN)), PASS),
+    case("priorities as strings", chain(with_rule(RULE_API, priority="100"), with_rule(RULE_FRONTEND, priority="110")), PASS),
+    case("no service: target groups by name", chain(no_service), PASS),
+    case(
+        "no service, ports tell nothing: target groups by name",
+        chain(no_service, on_tg(TG_BACKEND, port=80), on_tg(TG_FRONTEND, port=80)),
+        PASS,
+    ),
+    case(
+        "no service, names tell nothing: target groups by port",
+        chain(no_service, on_tg(TG_BACKEND, name="tg-a"), on_tg(TG_FRONTEND, name="tg-b")),
+        PASS,
+    ),
+    case("/api/v1/* does not cover /api/*", chain(with_rule(RULE_API, conditions=paths("/api/v1/*"))), ("fail", 'no listener rule routes /api/* (add an aws_lb_listener_rule with path_pattern "/api/*" forwarding to the backend target group)')),
+    case("no /admin/* rule", chain(remove_rule(RULE_ADMIN)), NO_ADMIN),
+    case(
+        "/api/* after the catch-all",
+        chain(with_rule(RULE_API, priority=120)),
+        ("fail", f"{RULE_API} (/api/*, priority 120) is evaluated after the catch-all {RULE_FRONTEND} (priority 110); give it a smaller priority number", AT_RULE_API),
+    ),
+    case(
+        "/api/* with the catch-all's priority",
+        chain(with_rule(RULE_API, priority=110)),
+        ("fail", f"{RULE_API} (/api/*, priority 110) is evaluated after the catch-all {RULE_FRONTEND} (priority 110); give it a smaller priority number", AT_RULE_API),
+    ),
+    case(
+        "/admin/* one below the catch-all passes",
+        chain(with_rule(RULE_ADMIN, priority=109)),
+        PASS,
+    ),
+    case(
+        "/api/* to the frontend",
+        chain(retarget(RULE_API, TG_FRONTEND)),
+        ("fail", f"/api/* is routed by {RULE_API} to {TG_FRONTEND}, not the backend target group {TG_BACKEND}", AT_RULE_API),
+    ),
+    case(
+        "/api/* to the frontend, Ref targets",
+        chain(retarget(RULE_API, TG_FRONTEND), symbolic=True),
+        ("fail", f"/api/* is routed by {RULE_API} to {TG_FRONTEND}, not the backend target group {TG_BACKEND}", AT_RULE_API),
+    ),
+    case(
+        "/api/* redirects instead of forwarding",
+        chain(with_rule(RULE_API, actions=(RuleAction("redirect"),))),
+        ("fail", f"/api/* is routed by {RULE_API} to no forward action, not the backend target group {TG_BACKEND}", AT_RULE_API),
+    ),
+    case(
+        "/api/* to a target group not in scope",
+        chain(retarget(RULE_API, OTHER_TG)),
+        ("fail", f"/api/* is routed by {RULE_API} to {OTHER_TG} (not a target group in scope), not the backend target group {TG_BACKEND}", AT_RULE_API),
+    ),
+    case(
+        "/api/* split between both target groups",
+        chain(lambda d: with_rule(RULE_API, actions=(RuleAction("forward", (tg(d, TG_FRONTEND).arn, tg(d, TG_BACKEND).arn)),))(d)),
+        ("fail", f"/api/* is routed by {RULE_API} to {TG_FRONTEND}, {TG_BACKEND}, not the backend target group {TG_BACKEND}", AT_RULE_API),
+    ),
+    case(
+        "an earlier /api/* rule wins",
+        chain(add_rule(f"{SVC}.aws_lb_listener_rule.api_old", 50, "/api/*", TG_FRONTEND)),
+        ("fail", f"/api/* is routed by {SVC}.aws_lb_listener_rule.api_old to {TG_FRONTEND}, not the backend target group {TG_BACKEND}"),
+    ),
+    case(
+        "catch-all to the backend",
+        chain(retarget(RULE_FRONTEND, TG_BACKEND)),
+        ("fail", f"catch-all rule {RULE_FRONTEND} (priority 110) forwards to {TG_BACKEND}, not the frontend target group {TG_FRONTEND}", AT_RULE_FRONTEND),
+    ),
+    case(
+        "of two catch-alls the first decides",
+        chain(add_rule(f"{SVC}.aws_lb_listener_rule.other", 105, "/*", TG_BACKEND)),
+        ("fail", f"catch-all rule {SVC}.aws_lb_listener_rule.other (priority 105) forwards to {TG_BACKEND}, not the frontend target group {TG_FRONTEND}"),
+    ),
+    case("no catch-all", chain(remove_rule(RULE_FRONTEND)), ("fail", 'no catch-all listener rule (path_pattern "/*") forwards to the frontend target group')),
+    case(
+        "no listener rules",
+        chain(remove_rule(RULE_FRONTEND), remove_rule(RULE_API), remove_rule(RULE_ADMIN)),
+        ("fail", "no aws_lb_listener_rule in scope; /api/*, /admin/* must forward to the backend target group and a catch-all to the frontend"),
+    ),
+    case(
+        "the backend attached to a target group not in scope",
+        chain(lbs((OTHER_TG, "django", 8000), (TG_FRONTEND, "nextjs", 3000))),
+        ("fail", "no backend target group in scope (none attached to the backend container by the service, none named or ported for it)"),
+    ),
+    case("/apix* does not cover /api/*", chain(with_rule(RULE_API, conditions=paths("/apix*"))), NO_API),
+    case(
+        "no /api/* rule, and /admin/* after the catch-all: both reported",
+        chain(remove_rule(RULE_API), with_rule(RULE_ADMIN, priority=120)),
+        NO_API,
+        ("fail", f"{RULE_ADMIN} (/admin/*, priority 120) is evaluated after the catch-all {RULE_FRONTEND} (priority 110); give it a smaller priority number", AT_RULE_ADMIN),
+    ),
+    case(
+        "no service, target groups named for their roles (addresses and ports tell nothing)",
+        chain(no_service, anonymous_tgs(("ctj-stage-django", 80), ("ctj-stage-nextjs", 80))),
+        PASS,
+    ),
+    case(
+        "no service, target groups told by port (names and addresses tell nothing)",
+        chain(no_service, anonymous_tgs(("tg-a", 8000), ("tg-b", 3000))),
+        PASS,
+    ),
+    case(
+        "no service, nothing tells the target groups apart",
+        chain(no_service, anonymous_tgs(("tg-a", 80), ("tg-b", 80))),
+        ("fail", "no backend target group in scope (none attached to the backend container by the service, none named or ported for it)"),
+        ("fail", "no frontend target group in scope (none attached to the frontend container by the service, none named or ported for it)"),
+    ),
+    case(
+        "no service, target groups told by their addresses only",
+        chain(no_service, lambda d: [setattr(t, "name", n) or setattr(t, "port", 80) for t, n in zip(d.target_groups, ("tg-a", "tg-b"))] and d),
+        PASS,
+    ),
+    # unknown: every branch
+    case(
+        "two /api/* rules without an order, and /admin/* after the catch-all: both reported",
+        chain(add_rule(f"{SVC}.aws_lb_listener_rule.api_old", None, "/api/*", TG_BACKEND), with_rule(RULE_ADMIN, priority=120)),
+        ("unknown", f"{SVC}.aws_lb_listener_rule.api_old sets no priority (AWS assigns one at apply time), so which rule routes /api/* cannot be decided; set priority explicitly"),
+        ("fail", f"{RULE_ADMIN} (/admin/*, priority 120) is evaluated after the catch-all {RULE_FRONTEND} (priority 110); give it a smaller priority number", AT_RULE_ADMIN),
+    ),
+    case(
+        "a path pattern from a module output",
+        chain(with_rule(RULE_ADMIN, conditions=paths(Ref(f"{SCOPE}.module.paths", "admin")))),
+        ("unknown", f"path patterns of {RULE_ADMIN} are not known: path_pattern of {RULE_ADMIN} is unresolved reference", AT_RULE_ADMIN),
+        NO_ADMIN,
+    ),
+    case(
+        "a path pattern known after apply",
+        chain(with_rule(RULE_ADMIN, conditions=paths(Unknown(KNOWN_AFTER_APPLY, "var.admin_path")))),
+        ("unknown", f"path patterns of {RULE_ADMIN} are not known: var.admin_path is known after apply; {HINT}", AT_RULE_ADMIN),
+        NO_ADMIN,
+    ),
+    case(
+        "the backend's target group is known only after apply",
+        chain(lbs((Unknown(KNOWN_AFTER_APPLY, f"{SERVICE}.load_balancer[0].target_group_arn"), "django", 8000), (TG_FRONTEND, "nextjs", 3000))),
+        ("unknown", f"cannot tell which target group is the backend's: {SERVICE}.load_balancer[0].target_group_arn is known after apply; {HINT}"),
+    ),
+    case(
+        "unknown catch-all priority",
+        chain(with_rule(RULE_FRONTEND, priority=Unknown(KNOWN_AFTER_APPLY, f"{RULE_FRONTEND}.priority"))),
+        ("unknown", f"priority of {RULE_FRONTEND} is not known ({RULE_FRONTEND}.priority is known after apply; {HINT}), so which catch-all rule applies cannot be decided", AT_RULE_FRONTEND),
+    ),
+    case(
+        "unset catch-all priority",
+        chain(with_rule(RULE_FRONTEND, priority=None)),
+        ("unknown", f"{RULE_FRONTEND} sets no priority (AWS assigns one at apply time), so which catch-all rule applies cannot be decided; set priority explicitly", AT_RULE_FRONTEND),
+    ),
+    case(
+        "catch-all target unresolved",
+        chain(retarget(RULE_FRONTEND, Ref(f"{SCOPE}.module.lb", "frontend_tg_arn"))),
+        ("unknown", f"cannot tell whether catch-all rule {RULE_FRONTEND} forwards to {TG_FRONTEND}: {SCOPE}.module.lb.frontend_tg_arn is unresolved reference (does not name a target group in scope)", AT_RULE_FRONTEND),
+    ),
+    case(
+        "catch-all action type unknown",
+        chain(with_rule(RULE_FRONTEND, actions=(RuleAction(Unknown(KNOWN_AFTER_APPLY, f"{RULE_FRONTEND}.action[0].type")),))),
+        ("unknown", f"cannot tell whether catch-all rule {RULE_FRONTEND} forwards to {TG_FRONTEND}: {RULE_FRONTEND}.action[0].type is known after apply; {HINT}", AT_RULE_FRONTEND),
+    ),
+    case(
+        "unset /api/* priority",
+        chain(with_rule(RULE_API, priority=None)),
+        ("unknown", f"{RULE_API} sets no priority (AWS assigns one at apply time), so whether /api/* is evaluated before the catch-all cannot be decided; set priority explicitly", AT_RULE_API),
+    ),
+    case(
+        "unknown /api/* priority",
+        chain(with_rule(RULE_API, priority=Unknown(KNOWN_AFTER_APPLY, f"{RULE_API}.priority"))),
+        ("unknown", f"priority of {RULE_API} is not known ({RULE_API}.priority is known after apply; {HINT}), so whether /api/* is evaluated before the catch-all cannot be decided", AT_RULE_API),
+    ),
+    case(
+        "/api/* priority not a number",
+        chain(with_rule(RULE_API, priority="first")),
+        ("unknown", f"priority of {RULE_API} is not known ('first'), so whether /api/* is evaluated before the catch-all cannot be decided", AT_RULE_API),
+    ),
+    case(
+        "two /api/* rules, one without a priority",
+        chain(add_rule(f"{SVC}.aws_lb_listener_rule.api_old", None, "/api/*", TG_BACKEND)),
+        ("unknown", f"{SVC}.aws_lb_listener_rule.api_old sets no priority (AWS assigns one at apply time), so which rule routes /api/* cannot be decided; set priority explicitly"),
+    ),
+    case(
+        "unknown path patterns",
+        chain(with_rule(RULE_ADMIN, conditions=Unknown(KNOWN_AFTER_APPLY, f"{RULE_ADMIN}.condition"))),
+        ("unknown", f"path patterns of {RULE_ADMIN} are not known: {RULE_ADMIN}.condition is known after apply; {HINT}", AT_RULE_ADMIN),
+        NO_ADMIN,
+    ),
+    case(
+        "/api/* target group from an unresolved module output",
+        chain(retarget(RULE_API, Ref(f"{SCOPE}.module.lb", "backend_tg_arn"))),
+        ("unknown", f"cannot tell whether {RULE_API} forwards /api/* to {TG_BACKEND}: {SCOPE}.module.lb.backend_tg_arn is unresolved reference (does not name a target group in scope)", AT_RULE_API),
+    ),
+]
+
+
+@pytest.mark.parametrize("build, expected", CASES)
+def test_model(build, expected):
+    assert findings(RULE, build()) == expected
+
+
+def test_a_path_configured_twice_is_reported_once():
+    config = replace(CONFIG, backend_paths=("/api/*", "/api/*"))
+    assert findings(RULE, chain(remove_rule(RULE_API))(), config) == [NO_API]
+
+
+HCL = [
+    case("stage1", {}, PASS),
+    case(
+        "the catch-all first",
+        {"routes.tf": sub("priority     = 110", "priority     = 90")},
+        ("fail", "aws_lb_listener_rule.api (/api/*, priority 100) is evaluated after the catch-all aws_lb_listener_rule.frontend (priority 90); give it a smaller priority number", "routes.tf:5"),
+        ("fail", "aws_lb_listener_rule.admin (/admin/*, priority 101) is evaluated after the catch-all aws_lb_listener_rule.frontend (priority 90); give it a smaller priority number", "routes.tf:19"),
+    ),
+    case("a '*' catch-all", {"routes.tf": sub('values = ["/*"]', 'values = ["*"]')}, PASS),
+    case("the /admin/* rule removed", {"routes.tf": sub('values = ["/admin/*"]', 'values = ["/static/*"]')}, NO_ADMIN),
+    case(
+        "/api/* forwards to a variable with no value",
+        {
+            "routes.tf": sub("priority     = 100\n  action {\n    type             = \"forward\"\n    target_group_arn = aws_lb_target_group.backend.arn",
+                             "priority     = 100\n  action {\n    type             = \"forward\"\n    target_group_arn = var.api_tg"),
+            "variables.tf": 'variable "api_tg" {\n  type = string\n}\n',
+        },
+        ("unknown", "cannot tell whether aws_lb_listener_rule.api forwards /api/* to aws_lb_target_group.backend: var.api_tg is unresolved reference (the variable has no value and no default: pass --var/--var-file)", "routes.tf:5"),
+    ),
+]
+
+
+@pytest.mark.parametrize("files, expected", HCL)
+def test_hcl(files, expected, tmp_path):
+    assert hcl_findings(RULE, tf_tree(tmp_path, files)) == expected
