@@ -16,9 +16,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-
-class ConfigError(Exception):
-    """A configuration file is unreadable or holds a bad value (exit 2)."""
+from .errors import ConfigError  # re-exported: ``from ctj_policy.config import ConfigError`` keeps working
 
 
 @dataclass(frozen=True)

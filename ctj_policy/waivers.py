@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from .config import WaiverSpec, parse_expiry
+from .errors import InputError
 
 MARKER = "ctj-policy:ignore"
 _COMMENT_RE = re.compile(r"^\s*(?:#|//)\s*ctj-policy:ignore\b(?P<rest>.*)$")
@@ -26,8 +27,8 @@ _RULE_RE = re.compile(r"^(CTJ\d{3}|\*|CTJ\*)$")
 _KV_RE = re.compile(r'\s*(?P<key>[a-zA-Z_]+)\s*=\s*(?:"(?P<q>(?:[^"\\]|\\.)*)"|(?P<bare>\S+))')
 
 
-class WaiverSyntaxError(ValueError):
-    """A malformed inline waiver; the message starts with ``file:line``."""
+class WaiverSyntaxError(InputError, ValueError):
+    """A malformed inline waiver (exit 2); the message starts with ``file:line``."""
 
 
 @dataclass(frozen=True)

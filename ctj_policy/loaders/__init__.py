@@ -11,19 +11,21 @@ Loaders know nothing of rules.  Entry points (imported lazily by the CLI):
 Which resource types become which model objects is decided once, in
 ``ctj_policy.loaders.build`` (``add_resource``); each loader hands it a small
 adapter over its own input (``build.ResourceView``).
+
+Errors come from ``ctj_policy.errors`` (``InputError`` is re-exported here).
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
+from ..errors import InputError  # re-exported: ``from ctj_policy.loaders import InputError`` keeps working
 from ..model import Deployment, InputInfo
-
-
-class InputError(Exception):
-    """The input cannot be used (exit 2).  The message is one line and never holds a secret."""
 
 
 class Loaded(NamedTuple):
     deployment: Deployment
     info: InputInfo
+
+
+__all__ = ["InputError", "Loaded"]

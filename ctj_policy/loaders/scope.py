@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..config import Config
-from . import InputError
+from ..errors import InputError
 
 # SPEC section 4, CTJ020
 DATABASE_RESOURCE_TYPES = frozenset(
