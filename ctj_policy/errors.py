@@ -20,4 +20,8 @@ class ConfigError(CtjPolicyError):
     """A configuration file is unreadable or holds a bad value."""
 
 
-__all__ = ["CtjPolicyError", "InputError", "ConfigError"]
+class LimitError(InputError):
+    """The input is larger or deeper than ctj-policy is set to read (see ``ctj_policy.limits``)."""
+
+
+__all__ = ["CtjPolicyError", "InputError", "ConfigError", "LimitError"]
