@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.machinery
 import json
 import os
+import stat
 import sys
 import types
 from importlib import resources
@@ -232,6 +233,77 @@ def test_bad_pairing_is_a_usage_error(fake, args, needle):
     assert os.listdir(".") == []
 
 
+def test_option_order_comes_from_clicks_hook_not_a_patched_parser(fake, monkeypatch):
+    """The order is read through Command.parse_args (click's hook), never by replacing a method of click's parser."""
+    from ctj_policy.cli import PairedOptionsCommand
+
+    assert "make_parser" not in PairedOptionsCommand.__dict__
+    assert "parse_args" in PairedOptionsCommand.__dict__
+    parsers = []
+    real = click.Command.make_parser
+
+    def make_parser(self, ctx):
+        parser = real(self, ctx)
+        parsers.append(parser)
+        return parser
+
+    monkeypatch.setattr(click.Command, "make_parser", make_parser)
+    r = invoke("check", "plan.json", "--format", "text", "--format", "json", "--output", "r.json")
+    assert r.exit_code == 0, r.stderr
+    assert parsers and all("parse_args" not in vars(p) for p in parsers)  # no instance attribute patched in
+    assert r.stdout.startswith("ctj-policy ") and json.loads(Path("r.json").read_text())["schema_version"] == 1
+
+
+@pytest.mark.parametrize(
+    "args, stdout_kind, files",
+    [
+        (["-f", "sarif", "-o", "a.sarif", "-f", "json", "-o", "b.json"], "", {"a.sarif": "sarif", "b.json": "json"}),
+        (["-f", "json"], "json", {}),
+        (["-o", "r.txt"], "", {"r.txt": "text"}),
+        (["-f", "json", "-o", "-"], "json", {}),
+    ],
+)
+def test_pairing_by_position_when_click_gives_no_order(fake, monkeypatch, args, stdout_kind, files):
+    """A click that does not report the option order: unambiguous pairs still work, the same way."""
+    from ctj_policy.cli import PairedOptionsCommand
+
+    monkeypatch.setattr(PairedOptionsCommand, "option_order", lambda self, ctx, args: None)
+    r = invoke("check", "plan.json", *args)
+    assert r.exit_code == 0, r.stderr
+    assert (json.loads(r.stdout)["schema_version"] == 1) if stdout_kind == "json" else (r.stdout == "")
+    for name, kind in files.items():
+        text = Path(name).read_text()
+        assert {"sarif": '"version": "2.1.0"', "json": '"schema_version": 1', "text": "1 passed"}[kind] in text, name
+
+
+@pytest.mark.parametrize(
+    "args", [["-f", "text", "-f", "sarif", "-o", "a.sarif"], ["-f", "sarif", "-o", "a.sarif", "-f", "text"]]
+)
+def test_ambiguous_pairing_without_click_order_is_exit_2(fake, monkeypatch, args):
+    from ctj_policy.cli import PairedOptionsCommand
+
+    monkeypatch.setattr(PairedOptionsCommand, "option_order", lambda self, ctx, args: None)
+    r = invoke("check", "plan.json", *args)
+    assert_usage_error(r, "cannot tell which --output belongs to which --format")
+    assert fake.calls == [] and os.listdir(".") == []
+
+
+def test_same_file_through_a_symlink_is_caught(fake):
+    Path("a.json").write_text("old")
+    os.symlink("a.json", "alink.json")
+    r = invoke("check", "plan.json", "-f", "json", "-o", "a.json", "-f", "sarif", "-o", "alink.json")
+    assert_usage_error(r, "--output alink.json is the same file as --output a.json (for json and sarif)")
+    assert Path("a.json").read_text() == "old" and fake.calls == []
+    # not yet existing: the same resolved path
+    os.symlink("new.json", "newlink.json")
+    r = invoke("check", "plan.json", "-f", "json", "-o", "newlink.json", "-f", "sarif", "-o", "new.json")
+    assert_usage_error(r, "is the same file as --output newlink.json")
+    # a hard link is the same file too
+    os.link("a.json", "hard.json")
+    r = invoke("check", "plan.json", "-f", "json", "-o", "a.json", "-f", "sarif", "-o", "hard.json")
+    assert_usage_error(r, "is the same file as --output a.json")
+
+
 # --------------------------------------------------------------------------
 # atomic writes
 # --------------------------------------------------------------------------
@@ -272,6 +344,66 @@ def test_output_onto_a_directory_is_exit_2(fake):
     r = invoke("check", "plan.json", "--output", "adir")
     assert_usage_error(r, "cannot write adir")
     assert os.listdir("adir") == []
+
+
+def test_output_through_a_symlink_writes_the_file_it_points_to(fake):
+    os.mkdir("reports")
+    Path("reports/r.json").write_text("old")
+    os.symlink("reports/r.json", "r.json")
+    r = invoke("check", "plan.json", "-f", "json", "-o", "r.json")
+    assert r.exit_code == 0, r.stderr
+    assert os.path.islink("r.json")  # the link stays a link
+    assert json.loads(Path("reports/r.json").read_text())["schema_version"] == 1
+    assert sorted(os.listdir("reports")) == ["r.json"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_output_onto_a_fifo_writes_into_it(fake):
+    """An existing FIFO (a process substitution, a named pipe) is written in place, not replaced by a file."""
+    os.mkfifo("pipe")
+    reader = os.open("pipe", os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        r = invoke("check", "plan.json", "-f", "json", "-o", "pipe")
+        assert r.exit_code == 0, r.stderr
+        assert stat.S_ISFIFO(os.stat("pipe").st_mode)
+        data = os.read(reader, 1 << 20)
+    finally:
+        os.close(reader)
+    assert json.loads(data)["schema_version"] == 1
+    assert os.listdir(".") == ["pipe"]  # no temp file left behind
+
+
+def _char_device(path: str) -> None:
+    try:
+        os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, 3))  # a second /dev/null, made here
+    except (OSError, AttributeError) as exc:
+        pytest.skip(f"cannot create a character device here ({exc}); needs root with CAP_MKNOD")
+
+
+def test_output_onto_a_character_device_writes_into_it(fake):
+    """`--output /dev/null` as root (CI containers) must not replace the device with a regular file."""
+    _char_device("null")
+    before = os.stat("null")
+    r = invoke("check", "plan.json", "-f", "json", "-o", "null")
+    assert r.exit_code == 0, r.stderr
+    after = os.stat("null")
+    assert stat.S_ISCHR(after.st_mode) and after.st_rdev == before.st_rdev and after.st_ino == before.st_ino
+    assert os.listdir(".") == ["null"]
+
+
+def test_write_atomic_onto_a_character_device(tmp_path):
+    target = str(tmp_path / "null")
+    _char_device(target)
+    write_atomic(target, b"report")
+    assert stat.S_ISCHR(os.stat(target).st_mode)
+    assert os.listdir(tmp_path) == ["null"]
+
+
+def test_output_onto_a_directory_is_refused_before_loading(fake):
+    os.mkdir("adir")
+    r = invoke("check", "plan.json", "-f", "json", "-o", "adir")
+    assert_usage_error(r, "cannot write adir: is a directory")
+    assert fake.calls == [] and os.listdir("adir") == []
 
 
 def test_render_failure_writes_no_file(fake, monkeypatch):
