@@ -14,6 +14,7 @@ it to show the traceback.  Error lines never echo input file contents.
 
 from __future__ import annotations
 
+import fnmatch
 import importlib
 import importlib.util
 import json
@@ -311,6 +312,7 @@ def check(
     var_values = _parse_vars(variables)
 
     rules = _all_rules()
+    rule_catalog = [r.id for r in rules]
     if rule_ids:
         known = {r.id: r for r in rules}
         wanted = []
@@ -325,21 +327,31 @@ def check(
     from .config import load_config
 
     config = load_config(config_path)
+    check_waiver_rules(config.waivers, rule_catalog)
 
     exit_code = 0
     for path in paths:
         exit_code = max(
             exit_code,
-            _check_one(path, pairs, config, rules, scope, source_dir, var_values, var_files, allow_unknown, fail_on, no_color, verbose),
+            _check_one(
+                path, pairs, config, rules, rule_catalog, scope, source_dir, var_values, var_files,
+                allow_unknown, fail_on, no_color, verbose,
+            ),
         )
     ctx.exit(exit_code)
 
 
-def _check_one(path, pairs, config, rules, scope, source_dir, var_values, var_files, allow_unknown, fail_on, no_color, verbose) -> int:
+def _check_one(
+    path, pairs, config, rules, rule_catalog, scope, source_dir, var_values, var_files,
+    allow_unknown, fail_on, no_color, verbose,
+) -> int:
     """Load, evaluate and report one input; returns its exit code."""
     hcl_mode = path != "-" and os.path.isdir(path)
     # 2. load the input into the model
     if hcl_mode:
+        from .loaders import check_source_directory
+
+        check_source_directory(path)
         hcl = _import_loader("hcl", "HCL mode (a directory PATH)")
         loaded = hcl.load_hcl(path, config, scope=scope, variables=var_values, var_files=tuple(var_files))
     else:
@@ -349,6 +361,7 @@ def _check_one(path, pairs, config, rules, scope, source_dir, var_values, var_fi
             hcl = _import_loader("hcl", "--source-dir")
             hcl.apply_sources(loaded, source_dir, config, variables=var_values, var_files=tuple(var_files))
     deployment, info = loaded
+    check_waiver_rules(deployment.waivers, rule_catalog)  # inline waivers in the .tf sources
 
     # 3. rules -> waivers -> redaction (engine), exit code
     from .engine import evaluate
@@ -377,6 +390,29 @@ def _check_one(path, pairs, config, rules, scope, source_dir, var_values, var_fi
         if out_path is None:
             _write_stdout(data)
     return exit_code
+
+
+def check_waiver_rules(waivers: Sequence, rule_catalog: Sequence[str]) -> None:
+    """Every waiver names a rule that exists (a glob: at least one); else exit 2 naming it.
+
+    Done here, where the rule catalog is known: the config and the loaders
+    that read waivers never import the rules.
+    """
+    known = set(rule_catalog)
+    for waiver in waivers:
+        rule_id = str(waiver.rule)
+        if rule_id in known:
+            continue
+        if any(c in rule_id for c in "*?[") and any(fnmatch.fnmatchcase(k, rule_id) for k in known):
+            continue
+        import difflib
+
+        close = difflib.get_close_matches(rule_id, sorted(known), n=3, cutoff=0.6)
+        hint = f"; did you mean {' or '.join(close)}?" if close else ""
+        where = f"{waiver.origin}: " if getattr(waiver, "origin", "") else ""
+        raise CliError(
+            f"{where}a waiver names rule {rule_id!r}, which does not exist{hint} ('{PROG} rules' lists them)"
+        )
 
 
 def _import_loader(name: str, what: str):

@@ -470,6 +470,42 @@ def test_config_waiver_turns_a_fail_into_waived(fake):
     assert doc["summary"] == {"pass": 1, "fail": 0, "unknown": 0, "waived": 1, "exit_code": 0}
 
 
+@pytest.mark.parametrize("rule_id", ["tst002", "Tst002", " TST002 ", "tst00*"])
+def test_config_waiver_rule_ids_are_case_insensitive(fake, rule_id):
+    Path(".ctj-policy.toml").write_text(f'[[waivers]]\nrule = "{rule_id}"\nreason = "migration in progress"\n')
+    fake.rules([rule("TST001", "pass"), rule("TST002", "fail")])
+    r = invoke("check", "plan.json", "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["summary"]["waived"] == 1
+
+
+@pytest.mark.parametrize(
+    "rule_id, needle", [("TST999", "'TST999'"), ("tst999", "'TST999'"), ("XYZ*", "'XYZ*'"), ("TST01", "did you mean")]
+)
+def test_config_waiver_for_a_rule_that_does_not_exist_is_exit_2(fake, rule_id, needle):
+    Path(".ctj-policy.toml").write_text(f'[[waivers]]\nrule = "{rule_id}"\nreason = "x"\n')
+    fake.rules([rule("TST001", "pass"), rule("TST002", "fail")])
+    r = invoke("check", "plan.json")
+    assert_usage_error(r, ".ctj-policy.toml: a waiver names rule", needle, "which does not exist")
+    assert fake.calls == []  # refused before the input is read
+
+
+def test_inline_waiver_for_a_rule_that_does_not_exist_is_exit_2(fake, monkeypatch):
+    from ctj_policy.config import WaiverSpec
+
+    real = fake._loaded
+
+    def loaded(kind, path, scope):
+        out = real(kind, path, scope)
+        out.deployment.waivers.append(WaiverSpec(rule="TST999", address="x", reason="r", origin="tf/main.tf:3"))
+        return out
+
+    monkeypatch.setattr(fake, "_loaded", loaded)
+    os.mkdir("tf")
+    r = invoke("check", "tf")
+    assert_usage_error(r, "tf/main.tf:3: a waiver names rule 'TST999', which does not exist")
+
+
 def test_rule_selection(fake):
     fake.rules([rule("TST001", "pass"), rule("TST002", "fail")])
     r = invoke("check", "plan.json", "--rule", "tst001", "--format", "json")
@@ -502,6 +538,33 @@ def test_directory_is_hcl_mode_with_vars(fake, tmp_path):
     r = invoke("check", "tf", "--var", "env=stage", "--var", "image=a=b", "--var-file", "stage.tfvars", "--scope", "root")
     assert r.exit_code == 0, r.stderr
     assert fake.calls == [("load_hcl", "tf", "root", {"env": "stage", "image": "a=b"}, ("stage.tfvars",))]
+
+
+def test_directory_without_sources_points_at_terraform_below(fake):
+    os.makedirs("repo/terraform")
+    os.makedirs("repo/docs")
+    Path("repo/terraform/main.tf").write_text("")
+    Path("repo/README.md").write_text("")
+    r = invoke("check", "repo")
+    assert_usage_error(
+        r, "repo: no .tf files in this directory, but repo/terraform has them", "give that directory as PATH"
+    )
+    assert fake.calls == []
+
+
+def test_directory_without_sources_points_at_a_nested_terraform_root(fake):
+    os.makedirs("repo/terraform/envs/stage")  # the root is deeper: name terraform/ anyway
+    r = invoke("check", "repo")
+    assert_usage_error(r, "repo: no .tf files in this directory; is the Terraform root below repo/terraform?")
+    assert fake.calls == []
+
+
+def test_directory_with_sources_goes_to_hcl_mode(fake):
+    os.makedirs("tf/terraform")
+    Path("tf/main.tf").write_text("")
+    Path("tf/terraform/x.tf").write_text("")
+    assert invoke("check", "tf").exit_code == 0
+    assert fake.calls[0][:2] == ("load_hcl", "tf")
 
 
 def test_source_dir_applies_sources(fake):
@@ -796,28 +859,113 @@ def test_e2e_legacy_plan_fails(tmp_path):
     assert "\x1b[" not in text
 
 
+def _marked_sensitive(value, marks, found: list) -> None:
+    """Collect the strings of ``value`` that ``after_sensitive`` marks (walked side by side)."""
+    if marks is True:
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, dict):
+            for v in value.values():
+                _marked_sensitive(v, True, found)
+        elif isinstance(value, list):
+            for v in value:
+                _marked_sensitive(v, True, found)
+    elif isinstance(marks, dict) and isinstance(value, dict):
+        for key, m in marks.items():
+            _marked_sensitive(value.get(key), m, found)
+    elif isinstance(marks, list) and isinstance(value, list):
+        for v, m in zip(value, marks):  # noqa: B905 (after_sensitive may be shorter than the list)
+            _marked_sensitive(v, m, found)
+
+
 @needs_legacy
 def test_e2e_legacy_secret_not_printed():
-    # the legacy shape puts random_password.cookie_key's result in plaintext SECRET_KEY
+    """No value the plan marks sensitive, and no secret-named env value, appears in any format.
+
+    The walk is checked first: it must reach the legacy shape's secrets (the
+    cookie_key random_password's result, and the SECRET_KEY env value that
+    carries it in plaintext), and the report must really talk about that env
+    entry, so redaction is what keeps the value out.
+    """
     doc = json.loads(LEGACY.read_text("utf-8"))
-    secrets = set()
+    marked: dict[str, list[str]] = {}
+    for rc in doc["resource_changes"]:
+        change = rc.get("change") or {}
+        found: list[str] = []
+        _marked_sensitive(change.get("after"), change.get("after_sensitive"), found)
+        if found:
+            marked[rc["address"]] = found
+    cookie = "module.civic-tech-jobs.random_password.cookie_key"
+    assert cookie in marked, sorted(marked)
+    assert len(marked) >= 3, sorted(marked)  # cookie_key, the database module's password, its secret version
+    env_secrets = {}
+    for rc in doc["resource_changes"]:
+        if rc["type"] == "aws_ecs_task_definition" and rc["address"].startswith("module.civic-tech-jobs."):
+            for container in json.loads(rc["change"]["after"]["container_definitions"]):
+                for env in container.get("environment") or []:
+                    if env["name"] in ("SECRET_KEY", "SQL_PASSWORD", "DJANGO_SECRET_KEY"):
+                        env_secrets[env["name"]] = env["value"]
+    assert set(env_secrets) == {"SECRET_KEY"}, env_secrets
+    plaintext = env_secrets["SECRET_KEY"]
+    assert plaintext in marked[cookie] and len(plaintext) >= 16  # SECRET_KEY carries the cookie_key result
+    secrets = {v for values in marked.values() for v in values if len(v) >= 8} | set(env_secrets.values())
+    assert len(secrets) >= 3
 
-    def walk(node):
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "result" and isinstance(value, str) and len(value) >= 8:
-                    secrets.add(value)
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(doc)
     for fmt in sorted(FORMATS):
         p = run_cli("check", str(LEGACY), "--format", fmt)
+        assert p.returncode == 1, (fmt, p.stderr)
         out = p.stdout.decode("utf-8", "replace") + p.stderr.decode("utf-8", "replace")
+        if fmt in ("text", "json", "github"):
+            assert "SECRET_KEY" in out, fmt  # the finding about the secret-bearing env entry is there
         for secret in secrets:
             assert secret not in out, fmt
+
+
+@pytest.mark.parametrize(
+    "name, needle",
+    [
+        ("main.tf", "main.tf: a Terraform source file, not a plan: to check the sources give their directory as "
+                    "PATH (terraform)"),
+        ("main.tf.json", "a Terraform source file, not a plan"),
+        ("stage.tfvars", "a Terraform variables file, not a plan: give the directory of .tf files as PATH and this "
+                         "file with --var-file"),
+        ("terragrunt.hcl", "an HCL file, not a plan"),
+    ],
+)
+def test_e2e_terraform_file_as_path_says_what_to_pass(tmp_path, name, needle):
+    """SPEC section 9: `ctj-policy check terraform/main.tf` advises the directory, not "invalid JSON"."""
+    (tmp_path / "terraform").mkdir()
+    body = '{"resource": {"aws_s3_bucket": {"b": {}}}}' if name.endswith(".json") else 'variable "x" {}\n'
+    (tmp_path / "terraform" / name).write_text(body)
+    p = run_cli("check", f"terraform/{name}", cwd=tmp_path)
+    assert p.returncode == 2
+    err = p.stderr.decode()
+    assert len(err.splitlines()) == 1 and needle in err and "invalid JSON" not in err, err
+
+
+def test_e2e_repository_root_as_path_points_at_terraform(tmp_path):
+    import shutil
+
+    shutil.copytree(STAGE1, tmp_path / "repo" / "terraform")
+    p = run_cli("check", "repo", cwd=tmp_path)
+    assert p.returncode == 2
+    assert p.stderr.decode().strip() == (
+        "ctj-policy: error: repo: no .tf files in this directory, but repo/terraform has them: "
+        "give that directory as PATH"
+    )
+    assert run_cli("check", "repo/terraform", cwd=tmp_path).returncode == 0
+
+
+def test_e2e_waiver_for_unknown_rule_is_exit_2_and_case_is_ignored(tmp_path):
+    cfg = tmp_path / ".ctj-policy.toml"
+    cfg.write_text('[[waivers]]\nrule = "CTJ999"\nreason = "typo"\n')
+    p = run_cli("check", str(WHOLE), "--config", str(cfg))
+    assert p.returncode == 2
+    assert "a waiver names rule 'CTJ999', which does not exist" in p.stderr.decode()
+    cfg.write_text('[[waivers]]\nrule = "ctj001"\nreason = "migration"\n')
+    doc = json.loads(run_cli("check", str(LEGACY), "--config", str(cfg), "--format", "json").stdout)
+    ctj001 = {r["status"] for r in doc["results"] if r["rule_id"] == "CTJ001"}
+    assert ctj001 == {"waived"}, ctj001
 
 
 @needs_legacy
