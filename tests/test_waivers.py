@@ -201,3 +201,34 @@ def test_waiver_syntax_error_is_an_input_error():
     with pytest.raises(InputError):
         parse_comment(" CTJ026", "f.tf:1")
 
+
+HEREDOC = [
+    'resource "aws_ecs_task_definition" "task" {',
+    "  family = \"x\"",
+    "  container_definitions = <<-EOT",
+    "    # ctj-policy:ignore CTJ026 reason=\"inside a string\"",
+    "    not a block",
+    "  EOT",
+    "}",
+    "locals {",
+    "  script = <<EOT",
+    "#!/bin/sh",
+    "# ctj-policy:ignore CTJ026 reason=\"inside a string\"",
+    'module "m" {',
+    "EOT",
+    "}",
+]
+
+
+def test_heredoc_lines_are_not_waivers():
+    """Issue 13 point 12: text inside a heredoc that starts with # ctj-policy:ignore is string content."""
+    assert scan_text(HEREDOC, "main.tf") == []
+    # and after the heredoc ends, waivers work again
+    lines = [*HEREDOC, '# ctj-policy:ignore CTJ026 reason="real"', 'module "svc" {', "}"]
+    found = scan_text(lines, "main.tf")
+    assert [(w.rules, w.line, w.block_line) for w in found] == [(("CTJ026",), len(HEREDOC) + 1, len(HEREDOC) + 2)]
+
+
+def test_a_comment_that_mentions_a_heredoc_does_not_open_one():
+    lines = ['# x = <<EOT', '# ctj-policy:ignore CTJ026 reason="real"', 'module "svc" {', "}"]
+    assert [w.block_line for w in scan_text(lines, "main.tf")] == [3]
