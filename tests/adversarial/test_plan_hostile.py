@@ -188,7 +188,7 @@ def test_hostile_value_in_the_plan(tmp_path, name, slot, value):
     assert_contract(run("check", str(plan), "--format", "json"), f"{name} at slot {slot}")
 
 
-@pytest.mark.parametrize("where", ["port", "env", "image", "cpu", "essential"])
+@pytest.mark.parametrize("where", ["port", "env", "image"])
 @pytest.mark.parametrize(
     "name", ["int-5000-digits", "nested-3000", "float-1e999", "nan", "lone-surrogate", "control-characters"]
 )
