@@ -14,7 +14,7 @@ it to show the traceback.  Error lines never echo input file contents.
 
 from __future__ import annotations
 
-import errno
+import fnmatch
 import importlib
 import importlib.util
 import json
@@ -26,22 +26,23 @@ from typing import Any, Sequence
 import click
 
 from . import __version__
-from .config import ConfigError
-from .loaders import InputError
+from .cli_output import (  # write_atomic, pair_outputs and CliError are part of this module's interface too
+    ORDER_KEY,
+    USAGE_EXIT,
+    CliError,
+    PairedOptionsCommand,
+    _encode,
+    _write_stdout,
+    pair_outputs,
+    write_atomic,
+)
+from .errors import CtjPolicyError
 
 PROG = "ctj-policy"
-USAGE_EXIT = 2
 DEBUG_ENV = "CTJ_POLICY_DEBUG"
 ISSUES_HINT = "please report it with the command you ran"
 
-_ORDER_KEY = "ctj_policy.param_order"
 _VAR_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
-
-
-class CliError(click.ClickException):
-    """A usage or input problem found by the CLI itself (exit 2, one line)."""
-
-    exit_code = USAGE_EXIT
 
 
 class _NoCommand(click.UsageError):
@@ -135,8 +136,15 @@ class CtjGroup(click.Group):
             return _error(exc.format_message())
         except click.Abort:
             return _error("aborted")
-        except (InputError, ConfigError) as exc:
+        except CtjPolicyError as exc:  # InputError, ConfigError, LimitError, WaiverSyntaxError
             return _error(str(exc))
+        except MemoryError:
+            if _debug():
+                raise
+            return _error(
+                "out of memory while checking; the input is too large for this machine "
+                "(CTJ_POLICY_MAX_INPUT_MB bounds how much is read)"
+            )
         except OSError as exc:
             if _debug():
                 raise
@@ -148,149 +156,6 @@ class CtjGroup(click.Group):
         if isinstance(rv, int) and not isinstance(rv, bool):
             return rv
         return 0
-
-
-# --------------------------------------------------------------------------
-# --format / --output pairing
-# --------------------------------------------------------------------------
-
-
-class PairedOptionsCommand(click.Command):
-    """Records the command-line order of options so --format/--output can be paired.
-
-    click's parser already returns the options in the order they appear on the
-    command line (repeats included); we keep that list in ``ctx.meta``.
-    """
-
-    def make_parser(self, ctx: click.Context):  # type: ignore[override]
-        parser = super().make_parser(ctx)
-        original = parser.parse_args
-
-        def parse_args(args):
-            opts, largs, order = original(args)
-            ctx.meta[_ORDER_KEY] = [getattr(p, "name", None) for p in order]
-            return opts, largs, order
-
-        parser.parse_args = parse_args  # type: ignore[method-assign]
-        return parser
-
-
-def pair_outputs(order: Sequence[str | None], formats: Sequence[str], outputs: Sequence[str]) -> list[tuple[str, str | None]]:
-    """Pair each ``--output`` with the ``--format`` before it.
-
-    Returns ``[(format, path or None for stdout), ...]`` in command-line order.
-    With no ``--format`` at all the format is ``text``; a lone ``--output FILE``
-    then writes the text report to FILE.
-    """
-    pairs: list[list[Any]] = []
-    fi = oi = 0
-    for name in order:
-        if name == "formats":
-            if fi >= len(formats):
-                break
-            pairs.append([formats[fi], None])
-            fi += 1
-        elif name == "outputs":
-            if oi >= len(outputs):
-                break
-            path = outputs[oi]
-            oi += 1
-            if not pairs:
-                if formats:
-                    raise CliError(f"--output {path} comes before any --format; put each --output right after the --format it belongs to")
-                pairs.append(["text", path])
-            elif pairs[-1][1] is not None:
-                raise CliError(f"--output {path}: the --format {pairs[-1][0]} before it already writes to {pairs[-1][1]}; give each --output its own --format")
-            else:
-                pairs[-1][1] = path
-    if fi != len(formats) or oi != len(outputs):
-        raise CliError("could not pair --format and --output options; give them as --format FMT [--output FILE] pairs")
-    if not pairs:
-        pairs = [["text", None]]
-    out = [(fmt, None if path in (None, "-") else path) for fmt, path in pairs]
-    to_stdout = [fmt for fmt, path in out if path is None]
-    if len(to_stdout) > 1:
-        raise CliError(
-            f"at most one format can go to stdout, got {len(to_stdout)} ({', '.join(to_stdout)}); give the others an --output FILE"
-        )
-    seen: dict[str, str] = {}
-    for fmt, path in out:
-        if path is None:
-            continue
-        key = os.path.normcase(os.path.abspath(path))
-        if key in seen:
-            raise CliError(f"--output {path} is given twice (for {seen[key]} and {fmt})")
-        seen[key] = fmt
-    return out
-
-
-# --------------------------------------------------------------------------
-# writing
-# --------------------------------------------------------------------------
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def write_atomic(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically: a temp file beside it, then os.replace.
-
-    Readers never see a partial file, and a failure leaves any previous file
-    untouched and no temp file behind.
-    """
-    target = os.path.abspath(path)
-    directory = os.path.dirname(target)
-    if os.path.isdir(target):
-        raise OSError(errno.EISDIR, "is a directory", path)
-    try:
-        mode = os.stat(target).st_mode & 0o7777
-    except OSError:
-        mode = 0o666 & ~_umask()
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            try:
-                os.fsync(fh.fileno())
-            except OSError:  # pragma: no cover - filesystems without fsync
-                pass
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def _encode(text: str) -> bytes:
-    return text.encode("utf-8", errors="backslashreplace")
-
-
-def _write_stdout(data: bytes) -> None:
-    stream = getattr(sys.stdout, "buffer", None)
-    try:
-        if stream is None:  # a text-only stdout (embedding)
-            sys.stdout.write(data.decode("utf-8"))
-            sys.stdout.flush()
-        else:
-            sys.stdout.flush()
-            stream.write(data)
-            stream.flush()
-    except BrokenPipeError:
-        # the reader went away (`| head`): stop writing, keep the exit code
-        try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-        except (OSError, ValueError, AttributeError):
-            pass
 
 
 def _stdout_is_tty() -> bool:
@@ -390,7 +255,8 @@ def _parse_vars(pairs: Sequence[str]) -> dict[str, str]:
 @click.option("-f", "--format", "formats", multiple=True, type=_format_choice(), metavar="FMT",
               help="Report format: text (default), json, sarif, junit, github, markdown. Repeatable.")
 @click.option("-o", "--output", "outputs", multiple=True, metavar="FILE",
-              help="Write the report of the --format before it to FILE (atomically). Repeatable.")
+              help="Write the report of the --format just before it to FILE (atomically; an existing FIFO or device "
+                   "such as /dev/null is written in place). Repeatable.")
 @click.option("--scope", default=None, metavar="auto|root|module.NAME",
               help="Which part of the input is CTJ's (default: the config's scope, normally auto).")
 @click.option("--config", "config_path", default=None, metavar="FILE",
@@ -431,10 +297,7 @@ def check(
     """
     # 1. everything that needs no input: options, outputs, rule selection, config
     formats = tuple(f.lower() for f in formats)
-    order = ctx.meta.get(_ORDER_KEY)
-    if order is None:  # pragma: no cover - click always parses through make_parser
-        raise CliError("could not read the order of --format/--output")
-    pairs = pair_outputs(order, formats, outputs)
+    pairs = pair_outputs(ctx.meta.get(ORDER_KEY), formats, outputs)
     if len(paths) > 1:
         streamable = {"text", "github"}
         if any(out is not None or fmt not in streamable for fmt, out in pairs):
@@ -449,6 +312,7 @@ def check(
     var_values = _parse_vars(variables)
 
     rules = _all_rules()
+    rule_catalog = [r.id for r in rules]
     if rule_ids:
         known = {r.id: r for r in rules}
         wanted = []
@@ -463,21 +327,31 @@ def check(
     from .config import load_config
 
     config = load_config(config_path)
+    check_waiver_rules(config.waivers, rule_catalog)
 
     exit_code = 0
     for path in paths:
         exit_code = max(
             exit_code,
-            _check_one(path, pairs, config, rules, scope, source_dir, var_values, var_files, allow_unknown, fail_on, no_color, verbose),
+            _check_one(
+                path, pairs, config, rules, rule_catalog, scope, source_dir, var_values, var_files,
+                allow_unknown, fail_on, no_color, verbose,
+            ),
         )
     ctx.exit(exit_code)
 
 
-def _check_one(path, pairs, config, rules, scope, source_dir, var_values, var_files, allow_unknown, fail_on, no_color, verbose) -> int:
+def _check_one(
+    path, pairs, config, rules, rule_catalog, scope, source_dir, var_values, var_files,
+    allow_unknown, fail_on, no_color, verbose,
+) -> int:
     """Load, evaluate and report one input; returns its exit code."""
     hcl_mode = path != "-" and os.path.isdir(path)
     # 2. load the input into the model
     if hcl_mode:
+        from .loaders import check_source_directory
+
+        check_source_directory(path)
         hcl = _import_loader("hcl", "HCL mode (a directory PATH)")
         loaded = hcl.load_hcl(path, config, scope=scope, variables=var_values, var_files=tuple(var_files))
     else:
@@ -487,6 +361,7 @@ def _check_one(path, pairs, config, rules, scope, source_dir, var_values, var_fi
             hcl = _import_loader("hcl", "--source-dir")
             hcl.apply_sources(loaded, source_dir, config, variables=var_values, var_files=tuple(var_files))
     deployment, info = loaded
+    check_waiver_rules(deployment.waivers, rule_catalog)  # inline waivers in the .tf sources
 
     # 3. rules -> waivers -> redaction (engine), exit code
     from .engine import evaluate
@@ -515,6 +390,29 @@ def _check_one(path, pairs, config, rules, scope, source_dir, var_values, var_fi
         if out_path is None:
             _write_stdout(data)
     return exit_code
+
+
+def check_waiver_rules(waivers: Sequence, rule_catalog: Sequence[str]) -> None:
+    """Every waiver names a rule that exists (a glob: at least one); else exit 2 naming it.
+
+    Done here, where the rule catalog is known: the config and the loaders
+    that read waivers never import the rules.
+    """
+    known = set(rule_catalog)
+    for waiver in waivers:
+        rule_id = str(waiver.rule)
+        if rule_id in known:
+            continue
+        if any(c in rule_id for c in "*?[") and any(fnmatch.fnmatchcase(k, rule_id) for k in known):
+            continue
+        import difflib
+
+        close = difflib.get_close_matches(rule_id, sorted(known), n=3, cutoff=0.6)
+        hint = f"; did you mean {' or '.join(close)}?" if close else ""
+        where = f"{waiver.origin}: " if getattr(waiver, "origin", "") else ""
+        raise CliError(
+            f"{where}a waiver names rule {rule_id!r}, which does not exist{hint} ('{PROG} rules' lists them)"
+        )
 
 
 def _import_loader(name: str, what: str):

@@ -4,6 +4,10 @@ Read from ``[tool.ctj-policy]`` in a ``pyproject.toml`` or from a
 ``.ctj-policy.toml`` (top-level keys), found upward from the current
 directory, or named with ``--config``.  Standard library only (tomllib; tomli
 on Python 3.10, imported only when a file is read).
+
+Waiver rule IDs are upper-cased here (``ctj026`` means CTJ026); whether such a
+rule exists is checked where the rule catalog is known (the CLI), so this module
+never imports the rules.
 """
 
 from __future__ import annotations
@@ -16,9 +20,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-
-class ConfigError(Exception):
-    """A configuration file is unreadable or holds a bad value (exit 2)."""
+from .errors import ConfigError  # re-exported: ``from ctj_policy.config import ConfigError`` keeps working
 
 
 @dataclass(frozen=True)
@@ -113,13 +115,25 @@ def _tomllib():
 
 def _load_toml(path: Path) -> dict:
     tomllib = _tomllib()
+    from .errors import InputError
+    from .limits import MAX_CONFIG_BYTES, read_regular_file
+
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        raw = read_regular_file(str(path), limit=MAX_CONFIG_BYTES, what="a configuration file", env=False)
     except OSError as exc:
-        raise ConfigError(f"cannot read config {path}: {exc.strerror}") from None
+        raise ConfigError(f"cannot read config {path}: {exc.strerror or type(exc).__name__}") from None
+    except InputError as exc:
+        raise ConfigError(f"cannot read config {exc}") from None
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"invalid TOML in {path}: not UTF-8 text (undecodable byte at offset {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"invalid TOML in {path}: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"invalid TOML in {path}: nested too deeply") from None
+    except ValueError:  # tomllib's int(): more digits than Python converts (sys.get_int_max_str_digits)
+        raise ConfigError(f"invalid TOML in {path}: a number too long to read") from None
 
 
 def find_config(start: Path | None = None) -> Path | None:
@@ -150,7 +164,7 @@ def load_config(path: str | os.PathLike | None = None, *, search: bool = True) -
             return DEFAULT
         path = found
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise ConfigError(f"config file not found: {path}")
     data = _load_toml(path)
     if path.name == "pyproject.toml":
@@ -166,8 +180,12 @@ def config_from_table(table: dict, origin: str = "<config>") -> Config:
     if not isinstance(table, dict):
         raise ConfigError(f"{origin}: [tool.ctj-policy] must be a table")
     changes: dict[str, Any] = {}
+    spelled: dict[str, str] = {}
     for key, value in table.items():
         name = key.replace("-", "_")
+        if name in spelled:
+            raise ConfigError(f"{origin}: {spelled[name]!r} and {key!r} are the same key; keep one")
+        spelled[name] = key
         if name == "waivers":
             changes["waivers"] = tuple(_parse_waivers(value, origin))
         elif name in _TUPLE_FIELDS:
@@ -202,8 +220,11 @@ def _parse_waivers(value: Any, origin: str) -> list[WaiverSpec]:
         if unknown:
             raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
         rule = entry.get("rule")
-        if not isinstance(rule, str) or not rule:
+        if not isinstance(rule, str) or not rule.strip():
             raise ConfigError(f"{where}: 'rule' is required")
+        rule = rule.strip().upper()  # rule IDs are case-insensitive: ctj026 is CTJ026
+        if not _RULE_RE.fullmatch(rule):
+            raise ConfigError(f"{where}: rule {rule!r} is not a rule ID (CTJnnn, or a glob such as CTJ02*)")
         reason = entry.get("reason")
         if not isinstance(reason, str) or not reason.strip():
             raise ConfigError(f"{where} ({rule}): a waiver needs a non-empty 'reason'")
@@ -219,6 +240,8 @@ def _parse_waivers(value: Any, origin: str) -> list[WaiverSpec]:
 
 
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# a rule ID, or an fnmatch glob over rule IDs ("CTJ02*", "*"); which IDs exist is the CLI's check
+_RULE_RE = re.compile(r"[A-Z0-9*?\[\]!-]+")
 
 
 def parse_expiry(text: str) -> datetime.date | None:

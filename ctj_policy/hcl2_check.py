@@ -5,7 +5,9 @@ named ``hcl2`` too: installing Checkov into ctj-policy's environment silently
 replaces python-hcl2 8.x's files with the fork's 0.4.x ones (or leaves a mix).
 HCL mode then fails in confusing ways, so the HCL parser calls
 :func:`ensure_python_hcl2` first.  Standard library only; nothing is imported
-from ``hcl2`` (the check reads package metadata and files).
+from ``hcl2`` (the check reads package metadata and files), and nothing from
+ctj_policy but :mod:`ctj_policy.errors`: the loaders import this module, never
+the other way round.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import os
 import re
 from pathlib import Path
 
-from .loaders import InputError
+from .errors import InputError
 
 REQUIREMENT = "python-hcl2>=8.1.4,<9"  # as in pyproject.toml
 FIX = (

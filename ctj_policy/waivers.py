@@ -18,16 +18,19 @@ import re
 from dataclasses import dataclass
 
 from .config import WaiverSpec, parse_expiry
+from .errors import InputError
 
 MARKER = "ctj-policy:ignore"
 _COMMENT_RE = re.compile(r"^\s*(?:#|//)\s*ctj-policy:ignore\b(?P<rest>.*)$")
 _BLOCK_RE = re.compile(r"^\s*(resource|data|module)\b")
+# a heredoc opener ends its line: `x = <<EOT`, `<<-EOT` (after =, (, [, , or :); its text is a string, not comments
+_HEREDOC_RE = re.compile(r"(?:^|[=(\[,:])\s*<<-?([A-Za-z_][A-Za-z0-9_-]*)\s*$")
 _RULE_RE = re.compile(r"^(CTJ\d{3}|\*|CTJ\*)$")
 _KV_RE = re.compile(r'\s*(?P<key>[a-zA-Z_]+)\s*=\s*(?:"(?P<q>(?:[^"\\]|\\.)*)"|(?P<bare>\S+))')
 
 
-class WaiverSyntaxError(ValueError):
-    """A malformed inline waiver; the message starts with ``file:line``."""
+class WaiverSyntaxError(InputError, ValueError):
+    """A malformed inline waiver (exit 2); the message starts with ``file:line``."""
 
 
 @dataclass(frozen=True)
@@ -75,10 +78,23 @@ def parse_comment(rest: str, where: str) -> tuple[tuple[str, ...], str, str | No
 
 
 def scan_text(text_lines: list[str], file: str) -> list[InlineWaiver]:
-    """Every inline waiver of one file, attached to the block below it."""
+    """Every inline waiver of one file, attached to the block below it.
+
+    Lines inside a heredoc (``<<EOT`` ... ``EOT``) are string text: a line
+    there that looks like a waiver comment is not one.
+    """
     out: list[InlineWaiver] = []
     pending: list[tuple[int, tuple, str, str | None]] = []
+    heredoc: str | None = None
     for i, line in enumerate(text_lines, 1):
+        if heredoc is not None:
+            if line.strip() == heredoc:
+                heredoc = None
+            continue
+        if "<<" in line and not line.lstrip().startswith(("#", "//", "/*")):
+            opener = _HEREDOC_RE.search(line)
+            if opener:
+                heredoc = opener.group(1)
         m = _COMMENT_RE.match(line)
         if m:
             rules, reason, expires = parse_comment(m.group("rest"), f"{file}:{i}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.machinery
 import json
 import os
+import stat
 import sys
 import types
 from importlib import resources
@@ -232,6 +233,77 @@ def test_bad_pairing_is_a_usage_error(fake, args, needle):
     assert os.listdir(".") == []
 
 
+def test_option_order_comes_from_clicks_hook_not_a_patched_parser(fake, monkeypatch):
+    """The order is read through Command.parse_args (click's hook), never by replacing a method of click's parser."""
+    from ctj_policy.cli import PairedOptionsCommand
+
+    assert "make_parser" not in PairedOptionsCommand.__dict__
+    assert "parse_args" in PairedOptionsCommand.__dict__
+    parsers = []
+    real = click.Command.make_parser
+
+    def make_parser(self, ctx):
+        parser = real(self, ctx)
+        parsers.append(parser)
+        return parser
+
+    monkeypatch.setattr(click.Command, "make_parser", make_parser)
+    r = invoke("check", "plan.json", "--format", "text", "--format", "json", "--output", "r.json")
+    assert r.exit_code == 0, r.stderr
+    assert parsers and all("parse_args" not in vars(p) for p in parsers)  # no instance attribute patched in
+    assert r.stdout.startswith("ctj-policy ") and json.loads(Path("r.json").read_text())["schema_version"] == 1
+
+
+@pytest.mark.parametrize(
+    "args, stdout_kind, files",
+    [
+        (["-f", "sarif", "-o", "a.sarif", "-f", "json", "-o", "b.json"], "", {"a.sarif": "sarif", "b.json": "json"}),
+        (["-f", "json"], "json", {}),
+        (["-o", "r.txt"], "", {"r.txt": "text"}),
+        (["-f", "json", "-o", "-"], "json", {}),
+    ],
+)
+def test_pairing_by_position_when_click_gives_no_order(fake, monkeypatch, args, stdout_kind, files):
+    """A click that does not report the option order: unambiguous pairs still work, the same way."""
+    from ctj_policy.cli import PairedOptionsCommand
+
+    monkeypatch.setattr(PairedOptionsCommand, "option_order", lambda self, ctx, args: None)
+    r = invoke("check", "plan.json", *args)
+    assert r.exit_code == 0, r.stderr
+    assert (json.loads(r.stdout)["schema_version"] == 1) if stdout_kind == "json" else (r.stdout == "")
+    for name, kind in files.items():
+        text = Path(name).read_text()
+        assert {"sarif": '"version": "2.1.0"', "json": '"schema_version": 1', "text": "1 passed"}[kind] in text, name
+
+
+@pytest.mark.parametrize(
+    "args", [["-f", "text", "-f", "sarif", "-o", "a.sarif"], ["-f", "sarif", "-o", "a.sarif", "-f", "text"]]
+)
+def test_ambiguous_pairing_without_click_order_is_exit_2(fake, monkeypatch, args):
+    from ctj_policy.cli import PairedOptionsCommand
+
+    monkeypatch.setattr(PairedOptionsCommand, "option_order", lambda self, ctx, args: None)
+    r = invoke("check", "plan.json", *args)
+    assert_usage_error(r, "cannot tell which --output belongs to which --format")
+    assert fake.calls == [] and os.listdir(".") == []
+
+
+def test_same_file_through_a_symlink_is_caught(fake):
+    Path("a.json").write_text("old")
+    os.symlink("a.json", "alink.json")
+    r = invoke("check", "plan.json", "-f", "json", "-o", "a.json", "-f", "sarif", "-o", "alink.json")
+    assert_usage_error(r, "--output alink.json is the same file as --output a.json (for json and sarif)")
+    assert Path("a.json").read_text() == "old" and fake.calls == []
+    # not yet existing: the same resolved path
+    os.symlink("new.json", "newlink.json")
+    r = invoke("check", "plan.json", "-f", "json", "-o", "newlink.json", "-f", "sarif", "-o", "new.json")
+    assert_usage_error(r, "is the same file as --output newlink.json")
+    # a hard link is the same file too
+    os.link("a.json", "hard.json")
+    r = invoke("check", "plan.json", "-f", "json", "-o", "a.json", "-f", "sarif", "-o", "hard.json")
+    assert_usage_error(r, "is the same file as --output a.json")
+
+
 # --------------------------------------------------------------------------
 # atomic writes
 # --------------------------------------------------------------------------
@@ -272,6 +344,66 @@ def test_output_onto_a_directory_is_exit_2(fake):
     r = invoke("check", "plan.json", "--output", "adir")
     assert_usage_error(r, "cannot write adir")
     assert os.listdir("adir") == []
+
+
+def test_output_through_a_symlink_writes_the_file_it_points_to(fake):
+    os.mkdir("reports")
+    Path("reports/r.json").write_text("old")
+    os.symlink("reports/r.json", "r.json")
+    r = invoke("check", "plan.json", "-f", "json", "-o", "r.json")
+    assert r.exit_code == 0, r.stderr
+    assert os.path.islink("r.json")  # the link stays a link
+    assert json.loads(Path("reports/r.json").read_text())["schema_version"] == 1
+    assert sorted(os.listdir("reports")) == ["r.json"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_output_onto_a_fifo_writes_into_it(fake):
+    """An existing FIFO (a process substitution, a named pipe) is written in place, not replaced by a file."""
+    os.mkfifo("pipe")
+    reader = os.open("pipe", os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        r = invoke("check", "plan.json", "-f", "json", "-o", "pipe")
+        assert r.exit_code == 0, r.stderr
+        assert stat.S_ISFIFO(os.stat("pipe").st_mode)
+        data = os.read(reader, 1 << 20)
+    finally:
+        os.close(reader)
+    assert json.loads(data)["schema_version"] == 1
+    assert os.listdir(".") == ["pipe"]  # no temp file left behind
+
+
+def _char_device(path: str) -> None:
+    try:
+        os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, 3))  # a second /dev/null, made here
+    except (OSError, AttributeError) as exc:
+        pytest.skip(f"cannot create a character device here ({exc}); needs root with CAP_MKNOD")
+
+
+def test_output_onto_a_character_device_writes_into_it(fake):
+    """`--output /dev/null` as root (CI containers) must not replace the device with a regular file."""
+    _char_device("null")
+    before = os.stat("null")
+    r = invoke("check", "plan.json", "-f", "json", "-o", "null")
+    assert r.exit_code == 0, r.stderr
+    after = os.stat("null")
+    assert stat.S_ISCHR(after.st_mode) and after.st_rdev == before.st_rdev and after.st_ino == before.st_ino
+    assert os.listdir(".") == ["null"]
+
+
+def test_write_atomic_onto_a_character_device(tmp_path):
+    target = str(tmp_path / "null")
+    _char_device(target)
+    write_atomic(target, b"report")
+    assert stat.S_ISCHR(os.stat(target).st_mode)
+    assert os.listdir(tmp_path) == ["null"]
+
+
+def test_output_onto_a_directory_is_refused_before_loading(fake):
+    os.mkdir("adir")
+    r = invoke("check", "plan.json", "-f", "json", "-o", "adir")
+    assert_usage_error(r, "cannot write adir: is a directory")
+    assert fake.calls == [] and os.listdir("adir") == []
 
 
 def test_render_failure_writes_no_file(fake, monkeypatch):
@@ -338,6 +470,42 @@ def test_config_waiver_turns_a_fail_into_waived(fake):
     assert doc["summary"] == {"pass": 1, "fail": 0, "unknown": 0, "waived": 1, "exit_code": 0}
 
 
+@pytest.mark.parametrize("rule_id", ["tst002", "Tst002", " TST002 ", "tst00*"])
+def test_config_waiver_rule_ids_are_case_insensitive(fake, rule_id):
+    Path(".ctj-policy.toml").write_text(f'[[waivers]]\nrule = "{rule_id}"\nreason = "migration in progress"\n')
+    fake.rules([rule("TST001", "pass"), rule("TST002", "fail")])
+    r = invoke("check", "plan.json", "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["summary"]["waived"] == 1
+
+
+@pytest.mark.parametrize(
+    "rule_id, needle", [("TST999", "'TST999'"), ("tst999", "'TST999'"), ("XYZ*", "'XYZ*'"), ("TST01", "did you mean")]
+)
+def test_config_waiver_for_a_rule_that_does_not_exist_is_exit_2(fake, rule_id, needle):
+    Path(".ctj-policy.toml").write_text(f'[[waivers]]\nrule = "{rule_id}"\nreason = "x"\n')
+    fake.rules([rule("TST001", "pass"), rule("TST002", "fail")])
+    r = invoke("check", "plan.json")
+    assert_usage_error(r, ".ctj-policy.toml: a waiver names rule", needle, "which does not exist")
+    assert fake.calls == []  # refused before the input is read
+
+
+def test_inline_waiver_for_a_rule_that_does_not_exist_is_exit_2(fake, monkeypatch):
+    from ctj_policy.config import WaiverSpec
+
+    real = fake._loaded
+
+    def loaded(kind, path, scope):
+        out = real(kind, path, scope)
+        out.deployment.waivers.append(WaiverSpec(rule="TST999", address="x", reason="r", origin="tf/main.tf:3"))
+        return out
+
+    monkeypatch.setattr(fake, "_loaded", loaded)
+    os.mkdir("tf")
+    r = invoke("check", "tf")
+    assert_usage_error(r, "tf/main.tf:3: a waiver names rule 'TST999', which does not exist")
+
+
 def test_rule_selection(fake):
     fake.rules([rule("TST001", "pass"), rule("TST002", "fail")])
     r = invoke("check", "plan.json", "--rule", "tst001", "--format", "json")
@@ -370,6 +538,33 @@ def test_directory_is_hcl_mode_with_vars(fake, tmp_path):
     r = invoke("check", "tf", "--var", "env=stage", "--var", "image=a=b", "--var-file", "stage.tfvars", "--scope", "root")
     assert r.exit_code == 0, r.stderr
     assert fake.calls == [("load_hcl", "tf", "root", {"env": "stage", "image": "a=b"}, ("stage.tfvars",))]
+
+
+def test_directory_without_sources_points_at_terraform_below(fake):
+    os.makedirs("repo/terraform")
+    os.makedirs("repo/docs")
+    Path("repo/terraform/main.tf").write_text("")
+    Path("repo/README.md").write_text("")
+    r = invoke("check", "repo")
+    assert_usage_error(
+        r, "repo: no .tf files in this directory, but repo/terraform has them", "give that directory as PATH"
+    )
+    assert fake.calls == []
+
+
+def test_directory_without_sources_points_at_a_nested_terraform_root(fake):
+    os.makedirs("repo/terraform/envs/stage")  # the root is deeper: name terraform/ anyway
+    r = invoke("check", "repo")
+    assert_usage_error(r, "repo: no .tf files in this directory; is the Terraform root below repo/terraform?")
+    assert fake.calls == []
+
+
+def test_directory_with_sources_goes_to_hcl_mode(fake):
+    os.makedirs("tf/terraform")
+    Path("tf/main.tf").write_text("")
+    Path("tf/terraform/x.tf").write_text("")
+    assert invoke("check", "tf").exit_code == 0
+    assert fake.calls[0][:2] == ("load_hcl", "tf")
 
 
 def test_source_dir_applies_sources(fake):
@@ -664,28 +859,113 @@ def test_e2e_legacy_plan_fails(tmp_path):
     assert "\x1b[" not in text
 
 
+def _marked_sensitive(value, marks, found: list) -> None:
+    """Collect the strings of ``value`` that ``after_sensitive`` marks (walked side by side)."""
+    if marks is True:
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, dict):
+            for v in value.values():
+                _marked_sensitive(v, True, found)
+        elif isinstance(value, list):
+            for v in value:
+                _marked_sensitive(v, True, found)
+    elif isinstance(marks, dict) and isinstance(value, dict):
+        for key, m in marks.items():
+            _marked_sensitive(value.get(key), m, found)
+    elif isinstance(marks, list) and isinstance(value, list):
+        for v, m in zip(value, marks):  # noqa: B905 (after_sensitive may be shorter than the list)
+            _marked_sensitive(v, m, found)
+
+
 @needs_legacy
 def test_e2e_legacy_secret_not_printed():
-    # the legacy shape puts random_password.cookie_key's result in plaintext SECRET_KEY
+    """No value the plan marks sensitive, and no secret-named env value, appears in any format.
+
+    The walk is checked first: it must reach the legacy shape's secrets (the
+    cookie_key random_password's result, and the SECRET_KEY env value that
+    carries it in plaintext), and the report must really talk about that env
+    entry, so redaction is what keeps the value out.
+    """
     doc = json.loads(LEGACY.read_text("utf-8"))
-    secrets = set()
+    marked: dict[str, list[str]] = {}
+    for rc in doc["resource_changes"]:
+        change = rc.get("change") or {}
+        found: list[str] = []
+        _marked_sensitive(change.get("after"), change.get("after_sensitive"), found)
+        if found:
+            marked[rc["address"]] = found
+    cookie = "module.civic-tech-jobs.random_password.cookie_key"
+    assert cookie in marked, sorted(marked)
+    assert len(marked) >= 3, sorted(marked)  # cookie_key, the database module's password, its secret version
+    env_secrets = {}
+    for rc in doc["resource_changes"]:
+        if rc["type"] == "aws_ecs_task_definition" and rc["address"].startswith("module.civic-tech-jobs."):
+            for container in json.loads(rc["change"]["after"]["container_definitions"]):
+                for env in container.get("environment") or []:
+                    if env["name"] in ("SECRET_KEY", "SQL_PASSWORD", "DJANGO_SECRET_KEY"):
+                        env_secrets[env["name"]] = env["value"]
+    assert set(env_secrets) == {"SECRET_KEY"}, env_secrets
+    plaintext = env_secrets["SECRET_KEY"]
+    assert plaintext in marked[cookie] and len(plaintext) >= 16  # SECRET_KEY carries the cookie_key result
+    secrets = {v for values in marked.values() for v in values if len(v) >= 8} | set(env_secrets.values())
+    assert len(secrets) >= 3
 
-    def walk(node):
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "result" and isinstance(value, str) and len(value) >= 8:
-                    secrets.add(value)
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(doc)
     for fmt in sorted(FORMATS):
         p = run_cli("check", str(LEGACY), "--format", fmt)
+        assert p.returncode == 1, (fmt, p.stderr)
         out = p.stdout.decode("utf-8", "replace") + p.stderr.decode("utf-8", "replace")
+        if fmt in ("text", "json", "github"):
+            assert "SECRET_KEY" in out, fmt  # the finding about the secret-bearing env entry is there
         for secret in secrets:
             assert secret not in out, fmt
+
+
+@pytest.mark.parametrize(
+    "name, needle",
+    [
+        ("main.tf", "main.tf: a Terraform source file, not a plan: to check the sources give their directory as "
+                    "PATH (terraform)"),
+        ("main.tf.json", "a Terraform source file, not a plan"),
+        ("stage.tfvars", "a Terraform variables file, not a plan: give the directory of .tf files as PATH and this "
+                         "file with --var-file"),
+        ("terragrunt.hcl", "an HCL file, not a plan"),
+    ],
+)
+def test_e2e_terraform_file_as_path_says_what_to_pass(tmp_path, name, needle):
+    """SPEC section 9: `ctj-policy check terraform/main.tf` advises the directory, not "invalid JSON"."""
+    (tmp_path / "terraform").mkdir()
+    body = '{"resource": {"aws_s3_bucket": {"b": {}}}}' if name.endswith(".json") else 'variable "x" {}\n'
+    (tmp_path / "terraform" / name).write_text(body)
+    p = run_cli("check", f"terraform/{name}", cwd=tmp_path)
+    assert p.returncode == 2
+    err = p.stderr.decode()
+    assert len(err.splitlines()) == 1 and needle in err and "invalid JSON" not in err, err
+
+
+def test_e2e_repository_root_as_path_points_at_terraform(tmp_path):
+    import shutil
+
+    shutil.copytree(STAGE1, tmp_path / "repo" / "terraform")
+    p = run_cli("check", "repo", cwd=tmp_path)
+    assert p.returncode == 2
+    assert p.stderr.decode().strip() == (
+        "ctj-policy: error: repo: no .tf files in this directory, but repo/terraform has them: "
+        "give that directory as PATH"
+    )
+    assert run_cli("check", "repo/terraform", cwd=tmp_path).returncode == 0
+
+
+def test_e2e_waiver_for_unknown_rule_is_exit_2_and_case_is_ignored(tmp_path):
+    cfg = tmp_path / ".ctj-policy.toml"
+    cfg.write_text('[[waivers]]\nrule = "CTJ999"\nreason = "typo"\n')
+    p = run_cli("check", str(WHOLE), "--config", str(cfg))
+    assert p.returncode == 2
+    assert "a waiver names rule 'CTJ999', which does not exist" in p.stderr.decode()
+    cfg.write_text('[[waivers]]\nrule = "ctj001"\nreason = "migration"\n')
+    doc = json.loads(run_cli("check", str(LEGACY), "--config", str(cfg), "--format", "json").stdout)
+    ctj001 = {r["status"] for r in doc["results"] if r["rule_id"] == "CTJ001"}
+    assert ctj001 == {"waived"}, ctj001
 
 
 @needs_legacy

@@ -82,3 +82,86 @@ def test_missing_config_file_is_exit_2(tmp_path):
     proc = run_cli("check", str(PLANS / "whole-account.json"), "--config", str(tmp_path / "nope.toml"))
     assert proc.returncode == 2
     assert len(proc.stderr.decode().strip().splitlines()) == 1
+
+
+# --- hostile and ambiguous configuration (issue 13 points 10-12) -------------------------
+
+
+def test_both_spellings_of_a_key_are_an_error():
+    with pytest.raises(ConfigError, match="'postgres-major' and 'postgres_major' are the same key; keep one"):
+        config_from_table({"postgres-major": 17, "postgres_major": 16}, "t.toml")
+    assert config_from_table({"postgres_major": 16}, "t.toml").postgres_major == 16
+
+
+def test_both_spellings_in_one_file_end_to_end(tmp_path):
+    cfg = tmp_path / ".ctj-policy.toml"
+    cfg.write_text("postgres-major = 17\npostgres_major = 16\n")
+    proc = run_cli("check", str(PLANS / "whole-account.json"), "--config", str(cfg))
+    assert proc.returncode == 2
+    assert proc.stderr.decode().strip().endswith("'postgres-major' and 'postgres_major' are the same key; keep one")
+
+
+@pytest.mark.parametrize(
+    "rule, expected", [("ctj026", "CTJ026"), (" Ctj026 ", "CTJ026"), ("ctj02*", "CTJ02*"), ("*", "*")]
+)
+def test_waiver_rule_ids_are_case_insensitive(rule, expected):
+    cfg = config_from_table({"waivers": [{"rule": rule, "reason": "x"}]}, "t.toml")
+    assert cfg.waivers[0].rule == expected
+
+
+@pytest.mark.parametrize("rule", ["CTJ 026", "CTJ026;rm", "\x1b[31mCTJ026", "CTJ026,CTJ027"])
+def test_waiver_rule_that_is_no_rule_id_is_an_error(rule):
+    with pytest.raises(ConfigError, match="is not a rule ID") as info:
+        config_from_table({"waivers": [{"rule": rule, "reason": "x"}]}, "t.toml")
+    assert "\x1b" not in str(info.value)  # repr() escapes it
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "scope = " + "[" * 3000 + "]" * 3000 + "\n",
+        "scope = " + "{a = " * 3000 + "1" + "}" * 3000 + "\n",
+        "[tool.ctj-policy]\nscope = " + "[" * 3000 + "]" * 3000 + "\n",
+    ],
+)
+def test_toml_nested_3000_deep_is_a_config_error(tmp_path, text):
+    cfg = tmp_path / ("pyproject.toml" if text.startswith("[tool") else ".ctj-policy.toml")
+    cfg.write_text(text)
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        load_config(cfg)
+
+
+def test_toml_integer_longer_than_python_converts_is_a_config_error(tmp_path):
+    cfg = tmp_path / ".ctj-policy.toml"
+    cfg.write_text("postgres-major = " + "9" * 5000 + "\n")
+    with pytest.raises(ConfigError, match="a number too long to read"):
+        load_config(cfg)
+
+
+def test_config_that_is_not_a_regular_file(tmp_path):
+    import os
+
+    if hasattr(os, "mkfifo"):
+        fifo = tmp_path / "fifo.toml"
+        os.mkfifo(fifo)
+        with pytest.raises(ConfigError, match="a FIFO"):
+            load_config(fifo)
+    with pytest.raises(ConfigError, match="a directory"):
+        load_config(tmp_path)
+    if os.path.exists("/dev/zero"):
+        with pytest.raises(ConfigError, match="a character device"):
+            load_config("/dev/zero")
+
+
+def test_huge_config_is_refused(tmp_path):
+    cfg = tmp_path / ".ctj-policy.toml"
+    cfg.write_text("# padding\n" * 500_000)  # 5 MB of comments
+    with pytest.raises(ConfigError, match="larger than 4 MB"):
+        load_config(cfg)
+
+
+def test_config_not_utf8(tmp_path):
+    cfg = tmp_path / ".ctj-policy.toml"
+    cfg.write_bytes(b"scope = '\xff'\n")
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_config(cfg)

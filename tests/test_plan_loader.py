@@ -484,3 +484,94 @@ def test_set_blocks_are_matched_through_variables_not_position():
     by_container = {lb.container_name: lb.target_group.address for lb in dep.services[0].load_balancers}
     assert by_container["django"].endswith("aws_lb_target_group.backend")
     assert by_container["nextjs"].endswith("aws_lb_target_group.frontend")
+
+
+# ------------------------------------------------ hostile inputs (issue 13 points 10-11, SPEC 9)
+
+
+def test_an_integer_longer_than_python_converts_is_an_input_error(tmp_path):
+    doc = _nested_plan()
+    text = json.dumps(doc).replace('"format_version": "1.2"', '"format_version": "1.2", "x": ' + "8" * 5000, 1)
+    path = _write(tmp_path, "plan.json", text.encode())
+    with pytest.raises(InputError) as info:
+        load_plan(path, DEFAULT)
+    message = str(info.value)
+    assert "has 5000 digits" in message and "line 1 column" in message and "8888" not in message
+
+
+def test_an_integer_at_the_limit_still_loads(tmp_path):
+    at_limit = '"format_version": "1.2", "x": ' + "8" * 4300
+    text = json.dumps(_nested_plan()).replace('"format_version": "1.2"', at_limit, 1)
+    assert load_plan(_write(tmp_path, "plan.json", text.encode()), DEFAULT).info.scope == "module.civic-tech-jobs"
+
+
+def test_a_plan_nested_too_deeply_is_an_input_error(tmp_path):
+    path = _write(tmp_path, "plan.json", b"[" * 200_000 + b"]" * 200_000)
+    with pytest.raises(InputError, match="nested too deeply"):
+        load_plan(path, DEFAULT)
+
+
+@pytest.mark.skipif(not __import__("os").path.exists("/dev/zero"), reason="no /dev/zero on this system")
+def test_dev_zero_is_refused_without_reading():
+    with pytest.raises(InputError, match=r"^/dev/zero: a character device, not a file; .*give - as the path"):
+        load_plan("/dev/zero", DEFAULT)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no FIFOs on this system")
+def test_fifo_is_refused_without_waiting_for_a_writer(tmp_path):
+    import os
+
+    fifo = tmp_path / "plan.json"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="a FIFO"):
+        load_plan(str(fifo), DEFAULT)
+
+
+def test_input_size_limit_for_files_and_stdin(tmp_path, monkeypatch):
+    import io
+    import sys
+
+    text = json.dumps(_nested_plan()).encode()
+    padded = text + b" " * (1024 * 1024 + 1 - len(text))  # one byte over 1 MB
+    path = _write(tmp_path, "plan.json", padded)
+    monkeypatch.setenv("CTJ_POLICY_MAX_INPUT_MB", "1")
+    with pytest.raises(InputError, match=r"plan.json: larger than 1 MB.*set CTJ_POLICY_MAX_INPUT_MB"):
+        load_plan(path, DEFAULT)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(padded)))
+    with pytest.raises(InputError, match="<stdin>: larger than 1 MB"):
+        load_plan("-", DEFAULT)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(padded[:-1])))  # exactly 1 MB: fine
+    assert load_plan("-", DEFAULT).info.path == "<stdin>"
+    monkeypatch.setenv("CTJ_POLICY_MAX_INPUT_MB", "2")
+    assert load_plan(path, DEFAULT).info.scope == "module.civic-tech-jobs"
+    monkeypatch.setenv("CTJ_POLICY_MAX_INPUT_MB", "many")
+    with pytest.raises(InputError, match="CTJ_POLICY_MAX_INPUT_MB must be a whole number"):
+        load_plan(path, DEFAULT)
+
+
+@pytest.mark.parametrize(
+    "name, body, needle",
+    [
+        ("main.tf", b'resource "aws_s3_bucket" "b" {}\n',
+         "main.tf: a Terraform source file, not a plan: to check the sources give their directory"),
+        ("main.tf.json", b'{"resource": {"aws_s3_bucket": {"b": {}}}}', "a Terraform source file, not a plan"),
+        ("stage.tfvars", b'env = "stage"\n',
+         "a Terraform variables file, not a plan: give the directory of .tf files as PATH and this file with "
+         "--var-file"),
+        ("prod.tfvars.json", b'{"env": "prod"}', "a Terraform variables file"),
+        (".terraform.lock.hcl", b'provider "x" {}\n', "an HCL file, not a plan"),
+        ("empty.tf", b"", "a Terraform source file"),
+    ],
+)
+def test_terraform_files_given_as_the_plan_get_advice(tmp_path, name, body, needle):
+    path = _write(tmp_path, name, body)
+    with pytest.raises(InputError) as info:
+        load_plan(path, DEFAULT)
+    assert needle in str(info.value) and "invalid JSON" not in str(info.value)
+    assert f"({tmp_path})" in str(info.value) or "tfvars" in name
+
+
+def test_a_plan_with_a_terraform_suffix_still_loads(tmp_path):
+    # the hint replaces only the "not a plan" error: a real plan loads whatever its name
+    path = _write(tmp_path, "odd-name.tf.json", json.dumps(_nested_plan()).encode())
+    assert load_plan(path, DEFAULT).info.scope == "module.civic-tech-jobs"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 import shutil
 
 import pytest
@@ -166,3 +167,68 @@ def test_cli_json_reports_waived(tmp_path):
     assert out.returncode == 0, out.stdout.decode() + out.stderr.decode()
     doc = json.loads(out.stdout)
     assert doc["summary"]["waived"] >= 1
+
+
+# --- waivers for rules that do not exist (issue 13 point 12) ------------------------------
+
+
+def test_inline_waiver_for_a_rule_that_does_not_exist_is_exit_2(tmp_path):
+    root = _tree(tmp_path, '# ctj-policy:ignore CTJ999 reason="typo for CTJ026"')
+    out = run_cli("check", str(root))
+    assert out.returncode == 2, out.stdout.decode()
+    err = out.stderr.decode().strip()
+    assert len(err.splitlines()) == 1
+    assert re.search(r"environment-stage\.tf:\d+: a waiver names rule 'CTJ999', which does not exist", err), err
+
+
+def test_inline_waiver_ids_are_case_insensitive(tmp_path):
+    root = _tree(tmp_path, '# ctj-policy:ignore ctj026 reason="one writer by design"')
+    out = run_cli("check", str(root), "--format", "json")
+    assert out.returncode == 0, out.stdout.decode() + out.stderr.decode()
+    assert {r["status"] for r in json.loads(out.stdout)["results"] if r["rule_id"] == "CTJ026"} == {"waived"}
+
+
+def test_config_waiver_for_a_rule_that_does_not_exist_is_exit_2(tmp_path):
+    root = _tree(tmp_path, "# nothing inline")
+    cfg = tmp_path / ".ctj-policy.toml"
+    cfg.write_text('[[waivers]]\nrule = "ctj999"\naddress = "module.civic-tech-jobs.*"\nreason = "x"\n')
+    out = run_cli("check", str(root), "--config", str(cfg))
+    assert out.returncode == 2
+    assert "a waiver names rule 'CTJ999', which does not exist" in out.stderr.decode()
+
+
+def test_waiver_syntax_error_is_an_input_error():
+    with pytest.raises(InputError):
+        parse_comment(" CTJ026", "f.tf:1")
+
+
+HEREDOC = [
+    'resource "aws_ecs_task_definition" "task" {',
+    "  family = \"x\"",
+    "  container_definitions = <<-EOT",
+    "    # ctj-policy:ignore CTJ026 reason=\"inside a string\"",
+    "    not a block",
+    "  EOT",
+    "}",
+    "locals {",
+    "  script = <<EOT",
+    "#!/bin/sh",
+    "# ctj-policy:ignore CTJ026 reason=\"inside a string\"",
+    'module "m" {',
+    "EOT",
+    "}",
+]
+
+
+def test_heredoc_lines_are_not_waivers():
+    """Issue 13 point 12: text inside a heredoc that starts with # ctj-policy:ignore is string content."""
+    assert scan_text(HEREDOC, "main.tf") == []
+    # and after the heredoc ends, waivers work again
+    lines = [*HEREDOC, '# ctj-policy:ignore CTJ026 reason="real"', 'module "svc" {', "}"]
+    found = scan_text(lines, "main.tf")
+    assert [(w.rules, w.line, w.block_line) for w in found] == [(("CTJ026",), len(HEREDOC) + 1, len(HEREDOC) + 2)]
+
+
+def test_a_comment_that_mentions_a_heredoc_does_not_open_one():
+    lines = ['# x = <<EOT', '# ctj-policy:ignore CTJ026 reason="real"', 'module "svc" {', "}"]
+    assert [w.block_line for w in scan_text(lines, "main.tf")] == [3]

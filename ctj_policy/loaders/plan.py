@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import codecs
 import json
+import os
 import re
 import sys
 from json.decoder import scanstring
-from pathlib import Path
 from typing import Any
 
 from ..config import Config
+from ..errors import InputError, LimitError
+from ..limits import max_input_bytes, read_regular_file, read_stdin
 from ..model import KNOWN_AFTER_APPLY, DatabaseResource, Deployment, InputInfo, ModuleCall, Unknown
-from . import InputError, Loaded
+from . import Loaded
 from .build import DEFAULTED, FOR_MESSAGES, PLAIN, add_resource, known_or_ref, secret_env_values, strings
 from .containers import parse_container_definitions
 from .references import MISSING, ConfigIndex, module_path_of, split_address
@@ -35,18 +37,56 @@ MAX_REASON = 160
 
 
 def read_input(path: str) -> tuple[bytes, str]:
-    """Bytes of the input and the name to show for it."""
+    """Bytes of the input and the name to show for it.
+
+    Only a regular file or stdin (``-``), at most :func:`~ctj_policy.limits.max_input_bytes`
+    of it: a FIFO or ``/dev/zero`` as the path is refused before anything is read.
+    """
+    limit = max_input_bytes()
     if path == "-":
-        return sys.stdin.buffer.read(), "<stdin>"
-    p = Path(path)
+        return read_stdin(limit), "<stdin>"
     try:
-        return p.read_bytes(), path
+        return read_regular_file(path, limit=limit, hint=_NOT_A_FILE_HINT), path
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory") from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+        raise InputError(f"{path}: cannot read ({exc.strerror or type(exc).__name__})") from None
+
+
+_NOT_A_FILE_HINT = "; to read a plan from a pipe, give - as the path and pipe it to stdin"
+# names of Terraform sources and other HCL files: given as the plan, they get advice, not a JSON error
+_SOURCE_SUFFIXES = (
+    (".tf", "a Terraform source file"),
+    (".tf.json", "a Terraform source file"),
+    (".tfvars", "a Terraform variables file"),
+    (".tfvars.json", "a Terraform variables file"),
+    (".hcl", "an HCL file"),
+)
+
+
+def source_file_hint(name: str) -> str | None:
+    """The advice for a Terraform source/variables/HCL file given where a plan belongs, else None."""
+    lowered = name.lower()
+    what = next((kind for suffix, kind in _SOURCE_SUFFIXES if lowered.endswith(suffix)), None)
+    if what is None:
+        return None
+    directory = os.path.dirname(name) or "."
+    if what == "a Terraform variables file":
+        return (
+            f"{name}: {what}, not a plan: give the directory of .tf files as PATH and this file with "
+            f"--var-file {name}, or a plan JSON (terraform show -json tfplan > plan.json)"
+        )
+    return (
+        f"{name}: {what}, not a plan: to check the sources give their directory as PATH ({directory}), "
+        "or a plan JSON (terraform show -json tfplan > plan.json)"
+    )
+
+
+def _with_source_hint(exc: InputError, name: str) -> InputError:
+    hint = source_file_hint(name)
+    return InputError(hint) if hint else exc
 
 
 def decode(raw: bytes, name: str) -> str:
@@ -80,7 +120,24 @@ def parse_json(text: str, name: str) -> Any:
         hint = " (the file looks truncated)" if exc.pos >= len(text.rstrip()) else ""
         raise InputError(f"{name}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}{hint}") from None
     except RecursionError:
-        raise InputError(f"{name}: JSON nested too deeply") from None
+        raise LimitError(f"{name}: JSON nested too deeply") from None
+    except ValueError:
+        # json's only other ValueError: an integer longer than Python converts (sys.get_int_max_str_digits)
+        raise _long_number(text, name) from None
+
+
+def _long_number(text: str, name: str) -> InputError:
+    """The error for a number too long to convert: where it is, never its digits."""
+    limit = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 0
+    m = re.search(rf"-?\d{{{limit + 1},}}", text) if limit else None
+    if m is None:
+        return InputError(f"{name}: JSON holds a value Python cannot read")
+    line = text.count("\n", 0, m.start()) + 1
+    column = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
+    return LimitError(
+        f"{name}: the number at line {line} column {column} has {len(m.group().lstrip('-'))} digits, "
+        f"more than the {limit} ctj-policy reads"
+    )
 
 
 _SCHEMA_CACHE: dict[str, Any] = {}
@@ -294,32 +351,45 @@ def load_plan(path: str, config: Config, scope: str | None = None, *, validate: 
     (jsonschema is not needed): the Checkov adapter uses it inside Checkov's
     environment on a file Checkov has already parsed as a plan."""
     raw, name = read_input(path)
-    text = decode(raw, name)
+    try:
+        text = decode(raw, name)
+    except InputError as exc:
+        raise _with_source_hint(exc, name) from None
     del raw  # keep one copy of the input in memory, not two
     try:
-        streamed = _stream(text, config)
-    except (_NotStreamable, ValueError, IndexError, RecursionError):
-        streamed = None
-    if streamed is None:
-        # not a well-formed plan object: the whole-document parse says why
-        doc = parse_json(text, name)
+        try:
+            streamed = _stream(text, config)
+        except (_NotStreamable, ValueError, IndexError, RecursionError):
+            streamed = None
+        if streamed is None:
+            # not a well-formed plan object: the whole-document parse says why
+            try:
+                doc = parse_json(text, name)
+                del text
+                if validate or not isinstance(doc, dict):
+                    classify_document(doc, name)
+            except InputError as exc:
+                raise _with_source_hint(exc, name) from None
+            return build(doc, config, scope=scope, name=name, validate=validate)
+        doc, spans, top_spans, redact = streamed
+        if validate:
+            try:
+                classify_document(doc, name)
+            except InputError as exc:
+                raise _with_source_hint(exc, name) from None
+        index = ConfigIndex(doc.get("configuration") or {}, doc.get("variables") or {})
+        prefix = resolve_scope(scope if scope is not None else config.scope, index, config)
+        decoder = json.JSONDecoder()
+        doc["resource_changes"] = [
+            decoder.raw_decode(text, start)[0] for address, start in spans if _under(address, prefix)
+        ]
+        if not spans and "planned_values" in top_spans:
+            doc["planned_values"] = decoder.raw_decode(text, top_spans["planned_values"])[0]
         del text
-        if validate or not isinstance(doc, dict):
-            classify_document(doc, name)
-        return build(doc, config, scope=scope, name=name, validate=validate)
-    doc, spans, top_spans, redact = streamed
-    if validate:
-        classify_document(doc, name)
-    index = ConfigIndex(doc.get("configuration") or {}, doc.get("variables") or {})
-    prefix = resolve_scope(scope if scope is not None else config.scope, index, config)
-    decoder = json.JSONDecoder()
-    doc["resource_changes"] = [
-        decoder.raw_decode(text, start)[0] for address, start in spans if _under(address, prefix)
-    ]
-    if not spans and "planned_values" in top_spans:
-        doc["planned_values"] = decoder.raw_decode(text, top_spans["planned_values"])[0]
-    del text
-    return build(doc, config, scope=prefix or "root", name=name, redact=redact, validate=validate)
+        return build(doc, config, scope=prefix or "root", name=name, redact=redact, validate=validate)
+    except RecursionError:
+        # a document nested deeper than the checks below can walk (Python's recursion limit)
+        raise LimitError(f"{name}: the plan is nested too deeply to check") from None
 
 
 class _NotStreamable(Exception):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from ..config import Config
+from ..errors import InputError
 from ..model import DATABASE_RESOURCE_TYPES
-from . import InputError
 
 _DATA_PREFIXES = ("aws_db_", "aws_rds_")
 
