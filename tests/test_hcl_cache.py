@@ -1,8 +1,8 @@
-"""HCL mode's two caches: the pickled parser object and the per-file parse cache.
+"""HCL mode's caches: the pickled parser object, Lark's serialized parser and the per-file parse trees.
 
-Both live in ``$XDG_CACHE_HOME/ctj-policy``.  A cache may only make a run
-faster: a damaged or stale entry is rebuilt, never trusted, and a cached run
-gives exactly the trees a fresh parse gives.
+All live in the private ``$XDG_CACHE_HOME/ctj-policy`` (ctj_policy.cache).  A
+cache may only make a run faster: a damaged or stale entry is rebuilt, never
+trusted, and a cached run gives exactly the trees a fresh parse gives.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from ctj_policy import cache
 from ctj_policy.loaders import hcl_parse
 
 from conftest import TERRAFORM
@@ -31,33 +32,35 @@ def grammar_cache(tmp_path_factory) -> Path:
         hcl_parse.get_parser()
     finally:
         mp.undo()
-    grammar = list((home / "ctj-policy").glob("hcl2-grammar-*.bin"))
+    grammar = list((home / "ctj-policy").glob("grammar-*.lark"))
     assert len(grammar) == 1
     return home
 
 
+@pytest.fixture(autouse=True)
+def _fresh_directory_check(monkeypatch):
+    """Each test checks its cache directory anew (the module remembers the check per process)."""
+    monkeypatch.setattr(cache, "_checked", {})
+
+
 @pytest.fixture
 def cache_home(grammar_cache, monkeypatch) -> Path:
-    """The module's cache directory with only Lark's grammar cache left in it; the module state reset.
-
-    (Lark keys its grammar cache by the cache file's path too, so the
-    directory is reused rather than copied.)
-    """
-    cache = grammar_cache / "ctj-policy"
-    for entry in cache.iterdir():
+    """The module's cache directory with only Lark's serialized parser left in it; the module state reset."""
+    directory = grammar_cache / "ctj-policy"
+    for entry in directory.iterdir():
         if entry.is_dir():
             shutil.rmtree(entry)
-        elif not entry.name.startswith("hcl2-grammar-"):
+        elif not entry.name.startswith("grammar-"):
             entry.unlink()
     monkeypatch.setenv("XDG_CACHE_HOME", str(grammar_cache))
     monkeypatch.delenv("CTJ_POLICY_NO_CACHE", raising=False)
     monkeypatch.setattr(hcl_parse, "_PARSER", None)
     monkeypatch.setattr(hcl_parse, "_CACHE", {})
-    return cache
+    return directory
 
 
-def _pickles(cache: Path) -> list[Path]:
-    return list(cache.glob("hcl2-parser-*.pickle"))
+def _pickles(directory: Path) -> list[Path]:
+    return list(directory.glob("parser-*.pickle"))
 
 
 def _forbid_building(monkeypatch):
@@ -105,11 +108,11 @@ def test_parser_pickle_key_follows_the_grammar_file(tmp_path):
     grammar, postlexer = tmp_path / "hcl2.lark", tmp_path / "postlexer.py"
     grammar.write_text("start: x\n")
     postlexer.write_text("")
-    first = hcl_parse._parser_pickle_path(grammar, postlexer, "1.3.1")
-    assert first == hcl_parse._parser_pickle_path(grammar, postlexer, "1.3.1")
-    assert first != hcl_parse._parser_pickle_path(grammar, postlexer, "1.3.2")
+    first = hcl_parse._parser_key(grammar, postlexer, "1.3.1")
+    assert first == hcl_parse._parser_key(grammar, postlexer, "1.3.1")
+    assert first != hcl_parse._parser_key(grammar, postlexer, "1.3.2")
     grammar.write_text("start: x y\n")
-    assert first != hcl_parse._parser_pickle_path(grammar, postlexer, "1.3.1")
+    assert first != hcl_parse._parser_key(grammar, postlexer, "1.3.1")
 
 
 def _snapshot(tf):
@@ -117,16 +120,23 @@ def _snapshot(tf):
 
 
 def cached_tree(src: Path):
-    path, tree = hcl_parse._cached_tree(src.read_bytes())
-    assert path is not None and tree is not None
+    raw = src.read_bytes()
+    tree = hcl_parse._cached_tree(hcl_parse._tree_entry(raw), raw.decode() + "\n")
+    assert tree is not None
     return tree
+
+
+def _dump(node) -> tuple:
+    if isinstance(node, hcl_parse.T):
+        return (node.type, str(node), node.line)
+    return (node.data, tuple(_dump(c) for c in node.children))
 
 
 def test_parse_cache_round_trip_and_damage(cache_home, tmp_path, monkeypatch):
     src = tmp_path / "main.tf"
     shutil.copy(TERRAFORM / "stage1" / "projects" / "civic-tech-jobs" / "civic-tech-jobs.tf", src)
     fresh = hcl_parse.parse_file(src, "main.tf")
-    entries = list((cache_home / "parsed").rglob("*.marshal"))
+    entries = list(cache_home.glob("tree-*"))
     assert len(entries) == 1
 
     def no_parsing(text, file):
@@ -137,7 +147,7 @@ def test_parse_cache_round_trip_and_damage(cache_home, tmp_path, monkeypatch):
         m.setattr(hcl_parse, "parse_tree", no_parsing)
         cached = hcl_parse.parse_file(src, "main.tf")
     assert _snapshot(cached) == _snapshot(fresh)
-    assert hcl_parse._dump(cached_tree(src)) == hcl_parse._dump(hcl_parse.parse_tree(src.read_text(), "main.tf"))
+    assert _dump(cached_tree(src)) == _dump(hcl_parse.parse_tree(src.read_text(), "main.tf"))
 
     monkeypatch.setattr(hcl_parse, "_CACHE", {})
     entries[0].write_bytes(b"garbage")
@@ -145,13 +155,24 @@ def test_parse_cache_round_trip_and_damage(cache_home, tmp_path, monkeypatch):
     assert _snapshot(again) == _snapshot(fresh)
 
 
-def test_no_cache_env_writes_no_parse_cache(cache_home, tmp_path, monkeypatch):
-    monkeypatch.setenv("CTJ_POLICY_NO_CACHE", "1")
+@pytest.mark.parametrize("switch", ["1", "trees", "parser,trees"])
+def test_no_cache_env_writes_no_parse_cache(cache_home, tmp_path, monkeypatch, switch):
+    monkeypatch.setenv("CTJ_POLICY_NO_CACHE", switch)
     src = tmp_path / "main.tf"
     src.write_text('resource "aws_s3_bucket" "b" {\n  bucket = "x"\n}\n')
     tf = hcl_parse.parse_file(src, "main.tf")
     assert [(b.type, b.labels, b.line) for b in tf.blocks] == [("resource", ["aws_s3_bucket", "b"], 1)]
-    assert not (cache_home / "parsed").exists()
+    assert not list(cache_home.glob("tree-*"))
+
+
+def test_no_cache_env_turns_every_cache_off(cache_home, monkeypatch):
+    """One switch: CTJ_POLICY_NO_CACHE=1 reads and writes nothing (the parser is built from the grammar)."""
+    monkeypatch.setenv("CTJ_POLICY_NO_CACHE", "1")
+    before = sorted(p.name for p in cache_home.iterdir())
+    loads = []
+    monkeypatch.setattr(cache, "load", lambda *a: loads.append(a))
+    assert hcl_parse.get_parser().parse('a = "b"\n') is not None
+    assert loads == [] and sorted(p.name for p in cache_home.iterdir()) == before
 
 
 def test_symlinked_file_keeps_the_name_it_was_read_under(tmp_path):
@@ -189,7 +210,11 @@ def test_parser_pickle_is_private_whatever_the_umask(cache_home):
         os.umask(old)
     [pickle_file] = _pickles(cache_home)
     assert pickle_file.stat().st_mode & 0o077 == 0
-    assert hcl_parse._read_parser_pickle(pickle_file) is not None
+    assert hcl_parse._read_parser_pickle(_key()) is not None
+
+
+def _key() -> str:
+    return hcl_parse._parser_key(*_grammar_files(), __import__("lark").__version__)
 
 
 def test_parser_pickle_writable_by_others_is_not_loaded(cache_home, monkeypatch):
@@ -198,12 +223,12 @@ def test_parser_pickle_writable_by_others_is_not_loaded(cache_home, monkeypatch)
     [pickle_file] = _pickles(cache_home)
     pickle_file.chmod(0o666)
     monkeypatch.setattr(hcl_parse, "_PARSER", None)
-    path = hcl_parse._parser_pickle_path(*_grammar_files(), __import__("lark").__version__)
-    assert path == pickle_file
-    assert hcl_parse._read_parser_pickle(pickle_file) is None
+    assert pickle_file.name == hcl_parse._parser_pickle_name(_key())
+    assert hcl_parse._read_parser_pickle(_key()) is None
     hcl_parse.get_parser()  # rebuilt and written again, privately
+    [pickle_file] = _pickles(cache_home)
     assert pickle_file.stat().st_mode & 0o077 == 0
-    assert hcl_parse._read_parser_pickle(pickle_file) is not None
+    assert hcl_parse._read_parser_pickle(_key()) is not None
 
 
 def _grammar_files():
