@@ -1,0 +1,261 @@
+"""Runtime values of the HCL evaluator: symbolic values, string conversion, templates, references.
+
+Values are plain Python values (str, int/float, bool, None, list, dict) when
+known at plan time; what needs a provider stays SYMBOLIC (a
+:class:`~ctj_policy.model.Ref`, a :class:`~ctj_policy.model.Template`, an
+:class:`~ctj_policy.model.Unknown`, or :class:`JsonEncoded`).  References to
+``var``/``local``/``module``/resources are small runtime objects resolved
+against a module instance (:mod:`hcl_eval`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..model import KNOWN_AFTER_APPLY, NOT_EVALUATED, Ref, Template, Unknown
+from .hcl_parse import N as Tree
+from .hcl_parse import T as Token
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .hcl_eval import ModuleInst, ResourceInst
+    from .hcl_expr import Evaluator
+
+class EvalError(Exception):
+    """An expression is invalid (Terraform would refuse it); ``try`` catches it."""
+
+
+@dataclass(frozen=True)
+class JsonEncoded:
+    """``jsonencode(x)`` where ``x`` holds symbolic values: the string is known only after apply."""
+
+    value: Any
+
+    def describe(self) -> str:
+        return "jsonencode(...)"
+
+    def __bool__(self) -> bool:  # pragma: no cover - guard
+        raise TypeError("JsonEncoded has no truth value")
+
+
+SYMBOLIC = (Unknown, Ref, Template, JsonEncoded)
+
+
+def is_symbolic(value: Any) -> bool:
+    return isinstance(value, SYMBOLIC)
+
+
+def deep_known(value: Any) -> bool:
+    if isinstance(value, SYMBOLIC) or isinstance(value, (ResourceValue, ModuleValue)):
+        return False
+    if isinstance(value, list):
+        return all(deep_known(v) for v in value)
+    if isinstance(value, dict):
+        return all(deep_known(v) for v in value.values())
+    return True
+
+
+def unknown_of(value: Any, where: str = "") -> Unknown:
+    """An Unknown standing for an operation on a symbolic value."""
+    if isinstance(value, Unknown):
+        return value
+    if isinstance(value, (Ref, Template, JsonEncoded)):
+        return Unknown(KNOWN_AFTER_APPLY, where or value.describe())
+    return Unknown(NOT_EVALUATED, where)
+
+
+# --------------------------------------------------------------------------
+# syntax tree helpers
+# --------------------------------------------------------------------------
+
+
+def _trees(node) -> list:
+    return [c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+
+
+def _tok(node) -> str:
+    for c in node.children:
+        if isinstance(c, Token):
+            return str(c)
+    return ""
+
+
+def source_text(node) -> str:
+    """A rough, single-line rendering of an expression (for messages)."""
+    out = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Token):
+            if n.type != "NL_OR_COMMENT":
+                out.append(str(n))
+                if n.type in ("NAME", "STRING_CHARS") and out[-1].isidentifier():
+                    pass
+        else:
+            stack.extend(reversed(n.children))
+    return "".join(out).strip()[:120]
+
+
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+_ESC_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)")
+
+
+def _unescape(text: str) -> str:
+    def sub(m: re.Match) -> str:
+        s = m.group(1)
+        if s[0] in "uU" and len(s) > 1:
+            return chr(int(s[1:], 16))
+        return _ESCAPES.get(s, "\\" + s)
+
+    return _ESC_RE.sub(sub, text) if "\\" in text else text
+
+
+def render_address(base: str, key: Any) -> str:
+    if key is None:
+        return base
+    if isinstance(key, int) and not isinstance(key, bool):
+        return f"{base}[{key}]"
+    return f"{base}[{json.dumps(str(key))}]"
+
+
+def to_str(value: Any, where: str = "") -> Any:
+    """Terraform's string conversion for interpolation (symbolic stays symbolic)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, (Ref, Template, Unknown)):
+        return value
+    if isinstance(value, JsonEncoded):
+        return Unknown(KNOWN_AFTER_APPLY, where or "jsonencode(...)")
+    if value is None:
+        raise EvalError("null value in a string template")
+    if isinstance(value, ResourceValue):
+        return Ref(value.inst.address, "id")
+    raise EvalError(f"cannot convert {type(value).__name__} to string")
+
+
+def make_template(parts: list) -> Any:
+    flat: list = []
+    for p in parts:
+        if isinstance(p, Template):
+            flat.extend(p.parts)
+        else:
+            flat.append(p)
+    merged: list = []
+    for p in flat:
+        if isinstance(p, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += p
+        elif p != "" or not isinstance(p, str):
+            merged.append(p)
+    if not merged:
+        return ""
+    if len(merged) == 1:
+        return merged[0]
+    if all(isinstance(p, str) for p in merged):
+        return "".join(merged)
+    return Template(tuple(merged))
+
+
+def tf_jsonencode(value: Any) -> Any:
+    if not deep_known(value):
+        return JsonEncoded(value)
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+# --------------------------------------------------------------------------
+# runtime objects for references
+# --------------------------------------------------------------------------
+
+
+class Namespace:
+    """``var``, ``local``, ``module``, ``data``, a resource type, ``count``, ``each``, ``path``."""
+
+    def __init__(self, kind: str, module: "ModuleInst", extra: Any = None):
+        self.kind = kind
+        self.module = module
+        self.extra = extra
+
+    def attr(self, name: str, ev: "Evaluator") -> Any:
+        m = self.module
+        if self.kind == "var":
+            return m.var(name)
+        if self.kind == "local":
+            return m.local(name)
+        if self.kind == "module":
+            return m.child_value(name)
+        if self.kind == "data":
+            return Namespace("data_type", m, name)
+        if self.kind == "data_type":
+            return m.resource_value("data", self.extra, name)
+        if self.kind == "resource_type":
+            return m.resource_value("managed", self.extra, name)
+        if self.kind == "path":
+            if name == "module":
+                return m.display_dir
+            if name in ("root", "cwd"):
+                return m.loader.root_display
+            raise EvalError(f"path.{name} is not a path attribute")
+        if self.kind == "terraform":
+            if name == "workspace":
+                return "default"
+            raise EvalError(f"terraform.{name} is not supported")
+        raise EvalError(f"{self.kind}.{name}: unsupported reference")
+
+
+class ResourceValue:
+    """One resource instance seen through a reference: configured attributes evaluate,
+    everything else is a Ref to that attribute of that instance."""
+
+    __slots__ = ("inst",)
+
+    def __init__(self, inst: "ResourceInst"):
+        self.inst = inst
+
+    def attr(self, name: str, ev: "Evaluator") -> Any:
+        inst = self.inst
+        if name in inst.block.attrs and name not in ("count", "for_each", "depends_on", "provider", "lifecycle"):
+            return inst.view().get(name)
+        return Ref(inst.address, name)
+
+
+class ModuleValue:
+    __slots__ = ("inst",)
+
+    def __init__(self, inst: "ModuleInst"):
+        self.inst = inst
+
+    def attr(self, name: str, ev: "Evaluator") -> Any:
+        return self.inst.output(name)
+
+
+@dataclass
+class RemoteModuleValue:
+    address: str
+    source: str
+
+    def attr(self, name: str, ev: "Evaluator") -> Any:
+        return Unknown(
+            NOT_EVALUATED,
+            f"{self.address}.{name}",
+            f"module source {self.source!r} is not local; only local module sources are followed",
+        )
+
+
+
+def _plain(value: Any) -> Any:
+    """A value as data (a resource/module object used as a whole becomes a Ref)."""
+    if isinstance(value, ResourceValue):
+        return Ref(value.inst.address, "")
+    if isinstance(value, ModuleValue):
+        return Unknown(NOT_EVALUATED, value.inst.address, "a whole module used as a value")
+    if isinstance(value, (Namespace, RemoteModuleValue)):
+        return Unknown(NOT_EVALUATED, "reference", "a namespace used as a value")
+    return value
