@@ -17,15 +17,22 @@ the other projects.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from ..model import NOT_EVALUATED, UNRESOLVED, Location, Unknown
+from . import InputError
 from .hcl_expr import Evaluator
 from .hcl_functions import _tobool, _tonumber
-from .hcl_parse import Attr, Block, TfFile, display_path, parse_dir
+from .hcl_parse import Attr, Block, ParseBudget, TfFile, display_path, parse_dir
 from .hcl_values import (
+    MAX_INSTANCES,
+    MAX_INSTANCES_PER_BLOCK,
+    MAX_MODULE_DEPTH,
+    Budget,
     EvalError,
+    LimitExceeded,
     ModuleValue,
     RemoteModuleValue,
     ResourceValue,
@@ -77,7 +84,10 @@ class BlockView:
             return Unknown(UNRESOLVED, name, "self-referencing configuration")
         loader.evaluating.add(guard)
         try:
-            value = _plain(self.ev.value(attr.expr, name))
+            # charged by size: a large value shared by many blocks is copied into each
+            value = loader.budget.check(_plain(self.ev.value(attr.expr, name)), name)
+        except LimitExceeded as exc:
+            raise exc.at(attr.file, attr.line) from None
         finally:
             loader.evaluating.discard(guard)
         self._cache[name] = value
@@ -106,7 +116,13 @@ class BlockView:
             # unknown number of blocks: one block whose every value is unknown
             unknown = unknown_of(coll, f"dynamic {type_}")
             return [BlockView(content, self.ev.with_bindings({iterator: {"key": unknown, "value": unknown}}))]
-        items = [(k, coll[k]) for k in sorted(coll)] if isinstance(coll, dict) else list(enumerate(coll or []))
+        if not isinstance(coll, (dict, list)):
+            return []
+        if len(coll) > MAX_INSTANCES_PER_BLOCK:
+            raise LimitExceeded(
+                f"{b.file}:{b.line}: dynamic {type_}: {len(coll):,} blocks, over the limit of {MAX_INSTANCES_PER_BLOCK:,}"
+            )
+        items = [(k, coll[k]) for k in sorted(coll)] if isinstance(coll, dict) else list(enumerate(coll))
         out = []
         for k, v in items:
             out.append(BlockView(content, self.ev.with_bindings({iterator: {"key": k, "value": v}})))
@@ -178,7 +194,7 @@ class ModuleInst:
     def _index(self) -> None:
         if self._files is not None:
             return
-        self._files = parse_dir(self.directory)
+        self._files = parse_dir(self.directory, self.loader.parse_budget)
         self.variables: dict[str, Block] = {}
         self.local_attrs: dict[str, Attr] = {}
         self.resources: dict[tuple, Block] = {}
@@ -219,11 +235,12 @@ class ModuleInst:
         if self.call is not None and self.call_ev is not None:
             attr = self.call.attrs.get(name)
             if attr is not None:
-                value = _plain(self.call_ev.value(attr.expr, where))
+                value = _located(lambda: _plain(self.call_ev.value(attr.expr, where)), attr)
         elif self.parent is None:
             value = self.loader.root_value(name, decl)
         if value is _MISSING and "default" in decl.attrs:
-            value = _plain(Evaluator(self).value(decl.attrs["default"].expr, where))
+            default = decl.attrs["default"]
+            value = _located(lambda: _plain(Evaluator(self).value(default.expr, where)), default)
         if value is _MISSING:
             value = Unknown(
                 UNRESOLVED,
@@ -245,7 +262,7 @@ class ModuleInst:
         if attr is None:
             raise EvalError(f"local.{name} is not defined in {self.display_dir}")
         self._locals[name] = Unknown(UNRESOLVED, f"local.{name}", "circular reference")
-        value = _plain(Evaluator(self).value(attr.expr, f"local.{name}"))
+        value = _located(lambda: _plain(Evaluator(self).value(attr.expr, f"local.{name}")), attr)
         self._locals[name] = value
         return value
 
@@ -258,7 +275,8 @@ class ModuleInst:
             raise EvalError(f"{self.address}: no output {name!r}")
         where = f"{self.address}.{name}"
         self._outputs[name] = Unknown(UNRESOLVED, where, "circular reference")
-        value = _plain(Evaluator(self).value(block.attrs["value"].expr, where))
+        attr = block.attrs["value"]
+        value = _located(lambda: _plain(Evaluator(self).value(attr.expr, where)), attr)
         sens = block.attrs.get("sensitive")
         if sens is not None and Evaluator(self).value(sens.expr) is True:
             self.loader.mark_sensitive(value)
@@ -274,29 +292,54 @@ class ModuleInst:
     def for_each_collection(self, block: Block, ev: Evaluator) -> Any:
         cached = self._each_cache.get(id(block))
         if cached is None:
-            cached = _plain(ev.value(block.attrs["for_each"].expr, "for_each"))
+            attr = block.attrs["for_each"]
+            cached = _located(lambda: _plain(ev.value(attr.expr, "for_each")), attr)
             if isinstance(cached, list):
-                cached = {to_str(x): x for x in cached if not is_symbolic(x)} if all(
-                    not is_symbolic(x) for x in cached
-                ) else unknown_of(next(x for x in cached if is_symbolic(x)))
+                try:
+                    cached = {to_str(x): x for x in cached if not is_symbolic(x)} if all(
+                        not is_symbolic(x) for x in cached
+                    ) else unknown_of(next(x for x in cached if is_symbolic(x)))
+                except EvalError as exc:
+                    cached = Unknown(UNRESOLVED, "for_each", str(exc))
+            elif not isinstance(cached, dict) and not is_symbolic(cached):
+                cached = Unknown(UNRESOLVED, "for_each", "not a map or a set of strings")
             self._each_cache[id(block)] = cached
         return cached
 
     def instance_keys(self, block: Block, ev: Evaluator, what: str) -> list:
         """[None] for a single instance; the count indices or for_each keys."""
         if "count" in block.attrs:
-            n = _plain(ev.value(block.attrs["count"].expr, f"{what} count"))
+            attr = block.attrs["count"]
+            n = _located(lambda: _plain(ev.value(attr.expr, f"{what} count")), attr)
             if isinstance(n, bool) or not isinstance(n, (int, float)):
                 self.loader.note(f"{what}: count could not be evaluated; assumed one instance")
                 return [0]
+            if n > MAX_INSTANCES_PER_BLOCK:
+                raise LimitExceeded(
+                    f"{attr.file}:{attr.line}: {what}: count = {int(n):,}, over the limit of {MAX_INSTANCES_PER_BLOCK:,} instances"
+                )
             return list(range(int(n)))
         if "for_each" in block.attrs:
             coll = self.for_each_collection(block, ev)
             if not isinstance(coll, dict):
                 self.loader.note(f"{what}: for_each could not be evaluated; assumed one instance")
                 return ["?"]
+            if len(coll) > MAX_INSTANCES_PER_BLOCK:
+                attr = block.attrs["for_each"]
+                raise LimitExceeded(
+                    f"{attr.file}:{attr.line}: {what}: for_each of {len(coll):,} elements, "
+                    f"over the limit of {MAX_INSTANCES_PER_BLOCK:,} instances"
+                )
             return sorted(coll)
         return [None]
+
+    def _count_instances(self, n: int, block: Block, what: str) -> None:
+        budget = self.loader.budget
+        budget.instances += n
+        if budget.instances > MAX_INSTANCES:
+            raise LimitExceeded(
+                f"{block.file}:{block.line}: {what}: more than {MAX_INSTANCES:,} resource and module instances in all (the limit)"
+            )
 
     # resources ---------------------------------------------------------------
 
@@ -310,6 +353,7 @@ class ModuleInst:
             raise EvalError(f"{'data.' if mode == 'data' else ''}{type_}.{name} is not declared in {self.display_dir}")
         self._instances[key] = []
         keys = self.instance_keys(block, Evaluator(self), f"{type_}.{name}")
+        self._count_instances(len(keys), block, f"{type_}.{name}")
         insts = [ResourceInst(self, mode, type_, name, block, k) for k in keys]
         self._instances[key] = insts
         return insts
@@ -359,13 +403,16 @@ class ModuleInst:
         source = self.module_source(name)
         base = f"{self.address + '.' if self.address else ''}module.{name}"
         keys = self.instance_keys(block, Evaluator(self), f"module.{name}")
+        self._count_instances(len(keys), block, f"module.{name}")
         out: list = []
         loc = Location(block.file, block.line, self.call_location)
+        local_dir, reason = self.loader.local_module_dir(self, source)
+        if local_dir is not None:
+            self._check_call(local_dir, block, name)
         for k in keys:
             addr = render_address(base, k)
-            local_dir = self.loader.local_module_dir(self, source)
             if local_dir is None:
-                out.append(RemoteModuleValue(addr, str(source)))
+                out.append(RemoteModuleValue(addr, safe_source(source)[0], reason))
                 continue
             bindings: dict = {}
             if isinstance(k, int) and "count" in block.attrs:
@@ -376,6 +423,24 @@ class ModuleInst:
             out.append(ModuleInst(self.loader, local_dir, addr, self, block, Evaluator(self, bindings), loc))
         self._children[name] = out
         return out
+
+    def _check_call(self, directory: Path, block: Block, name: str) -> None:
+        """Terraform rejects a module that calls itself, directly or through others."""
+        depth = 0
+        mod: ModuleInst | None = self
+        while mod is not None:
+            if mod.directory == directory:
+                where = f"{mod.address} ({mod.display_dir})" if mod.address else f"the root module ({mod.display_dir})"
+                raise InputError(
+                    f"{block.file}:{block.line}: module.{name} calls {where} again: "
+                    "a module cycle, which Terraform rejects"
+                )
+            depth += 1
+            mod = mod.parent
+        if depth >= MAX_MODULE_DEPTH:
+            raise LimitExceeded(
+                f"{block.file}:{block.line}: module.{name}: module calls nested deeper than {MAX_MODULE_DEPTH} levels (the limit)"
+            )
 
     def child_value(self, name: str) -> Any:
         insts = self.children(name)
@@ -430,6 +495,8 @@ class Loader:
         self.notes: list[str] = []
         self.sensitive: set[str] = set()
         self.evaluating: set = set()
+        self.budget = Budget()
+        self.parse_budget = ParseBudget()
 
     def note(self, text: str) -> None:
         if text not in self.notes:
@@ -452,18 +519,45 @@ class Loader:
         raw = self.root_values[name]
         return raw
 
-    def local_module_dir(self, module: ModuleInst, source: Any) -> Path | None:
+    def local_module_dir(self, module: ModuleInst, source: Any) -> tuple[Path | None, str]:
+        """The directory of a local module source, or None and why it cannot be read."""
         if not isinstance(source, str):
-            return None
+            return None, "its source could not be evaluated"
+        shown, secrets = safe_source(source)
+        self.sensitive.update(secrets)
         if not (source.startswith("./") or source.startswith("../") or source in (".", "..")):
-            if source.startswith(_REMOTE_PREFIXES) or "::" in source or source.count("/") >= 2:
-                self.note(f"module source {source!r} is not local: its outputs are unknown")
-            return None
+            if source.startswith(_REMOTE_PREFIXES) or "::" in source:
+                return None, f"module source {shown!r} is not local (only local paths are read)"
+            if source.count("/") >= 2:
+                return None, f"module source {shown!r} is a registry module, not local (only local paths are read)"
+            return None, f"module source {shown!r} is not a local path (local paths start with ./ or ../)"
         path = (module.directory / source).resolve()
         if not path.is_dir():
-            self.note(f"module source {source!r} ({display_path(path)}) does not exist: its outputs are unknown")
-            return None
-        return path
+            return None, f"module source {shown!r} ({display_path(path)}) does not exist"
+        return path, ""
+
+
+_USERINFO_RE = re.compile(r"(?<=://)([^/@\s]+)@")
+_SECRET_PARAM_RE = re.compile(r"(?i)([?&](?:sshkey|token|access_token|password|secret|sig|signature)=)([^&]*)")
+
+
+def safe_source(source: Any) -> tuple[str, list[str]]:
+    """A module source fit to print (a URL's user:password and key/token parameters masked),
+    and the masked parts (to redact wherever else they appear)."""
+    text = str(source)
+    secrets = [m.group(1) for m in _USERINFO_RE.finditer(text)]
+    secrets += [p for m in _SECRET_PARAM_RE.finditer(text) for p in [m.group(2)] if p]
+    text = _USERINFO_RE.sub("***@", text)
+    text = _SECRET_PARAM_RE.sub(r"\1***", text)
+    return text, [s for s in secrets if len(s) >= 4]
+
+
+def _located(compute, attr: Attr) -> Any:
+    """``compute()``, a limit error located at ``attr`` (the innermost location wins)."""
+    try:
+        return compute()
+    except LimitExceeded as exc:
+        raise exc.at(attr.file, attr.line) from None
 
 
 def eval_constant(expr, where: str) -> Any:

@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any
 from ..model import KNOWN_AFTER_APPLY, NOT_EVALUATED, UNRESOLVED, Ref, Template, Unknown, same_value
 from .hcl_functions import SCALAR, STRUCTURAL, _need_known, _tonumber
 from .hcl_values import (
+    MAX_EVAL_DEPTH,
     JsonEncoded,
+    LimitExceeded,
     ModuleValue,
     Namespace,
     RemoteModuleValue,
@@ -23,6 +25,7 @@ from .hcl_values import (
     deep_known,
     is_symbolic,
     make_template,
+    number,
     source_text,
     to_str,
     unknown_of,
@@ -54,14 +57,23 @@ class Evaluator:
             return self.eval(node)
         except EvalError as exc:
             return Unknown(UNRESOLVED, where or source_text(node), str(exc))
-        except RecursionError:  # pragma: no cover - absurdly deep expressions
-            return Unknown(NOT_EVALUATED, where or "expression", "too deeply nested")
 
     def eval(self, node) -> Any:
+        budget = self.module.loader.budget
+        budget.charge(1)
+        if budget.depth >= MAX_EVAL_DEPTH:
+            raise LimitExceeded(f"evaluation nested deeper than {MAX_EVAL_DEPTH} levels (the limit)")
         method = getattr(self, "_e_" + node.data, None)
         if method is None:
             return Unknown(NOT_EVALUATED, source_text(node), f"unsupported expression ({node.data})")
-        return method(node)
+        budget.depth += 1
+        try:
+            return method(node)
+        finally:
+            budget.depth -= 1
+
+    def checked(self, value: Any, what: str) -> Any:
+        return self.module.loader.budget.check(value, what)
 
     # literals ------------------------------------------------------------
 
@@ -72,10 +84,16 @@ class Evaluator:
         return self.eval(inner[0])
 
     def _e_int_lit(self, node):
-        return int(_tok(node))
+        try:
+            return number(int(_tok(node)))
+        except ValueError:  # more digits than Python converts
+            raise EvalError("number out of range") from None
 
     def _e_float_lit(self, node):
-        return float(_tok(node))
+        try:
+            return number(float(_tok(node)))
+        except ValueError:  # pragma: no cover - the grammar admits only numbers
+            raise EvalError("number out of range") from None
 
     def _e_literal_value(self, node):
         t = _tok(node)
@@ -139,7 +157,7 @@ class Evaluator:
         return self._heredoc(node, True)
 
     def _e_tuple(self, node):
-        return [self.eval(c) for c in _trees(node)]
+        return self.checked([self.eval(c) for c in _trees(node)], "list")
 
     def _e_object(self, node):
         out: dict = {}
@@ -149,7 +167,7 @@ class Evaluator:
             if is_symbolic(key):
                 return unknown_of(key, "object key")
             out[to_str(key)] = self.eval(val_node)
-        return out
+        return self.checked(out, "object")
 
     def _object_key(self, key_node):
         inner = _trees(key_node)
@@ -189,7 +207,7 @@ class Evaluator:
             if not isinstance(v, bool):
                 raise EvalError("! needs a bool")
             return not v
-        return -_tonumber(v)
+        return number(-_tonumber(v))
 
     def _e_binary_op(self, node):
         left, term = _trees(node)[:2]
@@ -203,6 +221,8 @@ class Evaluator:
                 return True
         b = self.eval(right)
         if op in ("==", "!="):
+            self.checked(a, op)
+            self.checked(b, op)
             r = same_value(_plain(a), _plain(b))
             if r is None:
                 return Unknown(KNOWN_AFTER_APPLY, source_text(node))
@@ -214,19 +234,28 @@ class Evaluator:
                 raise EvalError(f"{op} needs bools")
             return (a and b) if op == "&&" else (a or b)
         x, y = _tonumber(a), _tonumber(b)
+        if x is None or y is None:
+            raise EvalError(f"null operand of {op}")
         if op == "+":
-            return x + y
+            return number(x + y)
         if op == "-":
-            return x - y
+            return number(x - y)
         if op == "*":
-            return x * y
-        if op == "/":
-            if y == 0:
-                raise EvalError("division by zero")
-            r = x / y
-            return int(r) if r.is_integer() else r
-        if op == "%":
-            return x % y
+            if isinstance(x, int) and isinstance(y, int) and x.bit_length() + y.bit_length() > 2 * 1024:
+                raise EvalError("number out of range")
+            return number(x * y)
+        if op in ("/", "%") and y == 0:
+            raise EvalError("division by zero")
+        try:
+            if op == "/":
+                r = x / y
+                return number(int(r) if r.is_integer() else r)
+            if op == "%":
+                return number(x % y)
+        except OverflowError:
+            raise EvalError("number out of range") from None
+        if op not in ("<", ">", "<=", ">="):  # pragma: no cover - the grammar's operators
+            raise EvalError(f"unsupported operator {op}")
         return {"<": x < y, ">": x > y, "<=": x <= y, ">=": x >= y}[op]
 
     # references ------------------------------------------------------------
@@ -334,7 +363,7 @@ class Evaluator:
             for s in steps:
                 item = self._step(item, s)
             out.append(item)
-        return out
+        return self.checked(out, "splat expression")
 
     _e_attr_splat_expr_term = _splat
     _e_full_splat_expr_term = _splat
@@ -385,7 +414,7 @@ class Evaluator:
                     out_map[key] = val
             else:
                 out_list.append(ev.eval(body[0]))
-        return out_map if is_object else out_list
+        return self.checked(out_map if is_object else out_list, "for expression")
 
     def _e_for_tuple_expr(self, node):
         return self._for(node, False)
@@ -413,6 +442,8 @@ class Evaluator:
                     last = exc
             raise EvalError(f"try: no argument could be evaluated ({last})")
         if name == "can":
+            if len(arg_nodes) != 1:
+                raise EvalError("can: expects one argument")
             try:
                 v = self.eval(arg_nodes[0])
             except EvalError:
@@ -423,8 +454,13 @@ class Evaluator:
             last_arg = args.pop()
             if is_symbolic(last_arg):
                 return unknown_of(last_arg)
+            if not isinstance(last_arg, list):
+                raise EvalError(f"{name}(): the argument expanded with ... is not a list")
             args.extend(last_arg)
         args = [_plain(a) for a in args]
+        budget = self.module.loader.budget
+        for a in args:  # every function walks at most what it is given: charge it
+            budget.check(a, f"{name}()")
         if name == "sensitive":
             self.module.loader.mark_sensitive(args[0] if args else None)
             return args[0] if args else None
@@ -437,8 +473,20 @@ class Evaluator:
             if missing is not None:
                 return missing
         try:
-            return fn(*args)
-        except EvalError:
+            result = fn(*args)
+        except (EvalError, LimitExceeded):
             raise
-        except (TypeError, ValueError, AttributeError, IndexError, KeyError) as exc:
-            raise EvalError(f"{name}(): {exc}") from None
+        except (TypeError, ValueError, AttributeError, IndexError, KeyError, ArithmeticError, RecursionError) as exc:
+            raise EvalError(f"{name}(): {_reason(exc)}") from None
+        return budget.check(number(result), f"{name}()")
+
+
+def _reason(exc: Exception) -> str:
+    """Why a function failed, without echoing argument values (they may be secrets)."""
+    if isinstance(exc, (KeyError, IndexError)):
+        return "no such element"
+    if isinstance(exc, ArithmeticError):
+        return "number out of range"
+    if isinstance(exc, RecursionError):
+        return "value nested too deeply"
+    return type(exc).__name__

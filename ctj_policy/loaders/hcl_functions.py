@@ -11,8 +11,20 @@ import math
 import re
 from typing import Any, Callable
 
-from ..model import KNOWN_AFTER_APPLY, Unknown, same_value
-from .hcl_values import EvalError, JsonEncoded, deep_known, is_symbolic, tf_jsonencode, to_str, unknown_of
+from ..model import KNOWN_AFTER_APPLY, NOT_EVALUATED, Unknown, same_value
+from .hcl_values import (
+    EvalError,
+    JsonEncoded,
+    check_size,
+    deep_known,
+    is_symbolic,
+    number,
+    tf_jsonencode,
+    to_str,
+    unknown_of,
+)
+
+_NUMBER_RE = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?", re.ASCII)
 
 # --------------------------------------------------------------------------
 # functions
@@ -33,13 +45,13 @@ def _tonumber(v: Any) -> Any:
     if isinstance(v, (int, float)):
         return v
     if isinstance(v, str):
+        # Terraform's number syntax only: no "nan", "inf", "1_000", " 5" or other digits than 0-9
+        if len(v) > 400 or not _NUMBER_RE.fullmatch(v):
+            raise EvalError("cannot convert this string to a number")
         try:
-            return int(v)
-        except ValueError:
-            try:
-                return float(v)
-            except ValueError:
-                raise EvalError(f"cannot convert {v!r} to number") from None
+            return number(int(v) if v.lstrip("-").isdigit() else float(v))
+        except (ValueError, OverflowError):
+            raise EvalError("number out of range") from None
     if v is None:
         return None
     raise EvalError("cannot convert to number")
@@ -60,6 +72,7 @@ def _format(fmt: str, *args: Any) -> str:
             raise EvalError(f"bad format verb in {fmt!r}")
         flags, width, prec, verb = m.groups()
         i = m.end()
+        check_size(int(width or 0) + int(prec or 0), "format()")
         if verb == "%":
             out.append("%")
             continue
@@ -142,6 +155,7 @@ def _concat(*lists: Any) -> Any:
             return unknown_of(x, "concat(...)")
         if not isinstance(x, list):
             raise EvalError("concat: arguments must be lists")
+        check_size(len(out) + len(x), "concat()")
         out.extend(x)
     return out
 
@@ -163,10 +177,27 @@ def _element(lst: Any, idx: Any) -> Any:
 
 
 def _replace(s: Any, old: Any, new: Any) -> Any:
+    if not all(isinstance(x, str) for x in (s, old, new)):
+        raise EvalError("replace: arguments must be strings")
     if len(old) > 1 and old.startswith("/") and old.endswith("/"):
-        pattern = old[1:-1]
-        repl = re.sub(r"\$(\d+)", r"\\\1", new)
-        return re.sub(pattern, repl, s)
+        try:
+            compiled = _compile(old[1:-1])
+        except _NoRE2:  # pragma: no cover
+            return Unknown(NOT_EVALUATED, "replace(...)", "google-re2 is not installed")
+        out = []
+        size = 0
+        pos = 0
+        for m in _matches(compiled, s):
+            piece = s[pos : m.start()] + _expand(new, m, compiled)
+            size += len(piece)
+            check_size(size, "replace()")
+            out.append(piece)
+            pos = m.end()
+        out.append(s[pos:])
+        check_size(size + len(s) - pos, "replace()")
+        return "".join(out)
+    count = len(s) + 1 if old == "" else s.count(old)
+    check_size(len(s) + count * max(0, len(new) - len(old)), "replace()")
     return s.replace(old, new)
 
 
@@ -193,12 +224,25 @@ def _toset(v: Any) -> Any:
         return v
     if not isinstance(v, list):
         raise EvalError("toset: not a list")
-    out: list = []
-    for x in v:
-        if not any(same_value(x, y) is True for y in out):
-            out.append(x)
+    out = _unique(v)
     if all(isinstance(x, str) for x in out):
         out.sort()
+    return out
+
+
+def _unique(v: list) -> list:
+    """The distinct elements of ``v`` in order (scalars by hashing: a long list stays linear)."""
+    seen: set = set()
+    out: list = []
+    for x in v:
+        if isinstance(x, (str, int, float)) and not isinstance(x, bool):
+            key = (type(x) is str, x)
+            if key in seen:
+                continue
+            seen.add(key)
+        elif any(same_value(x, y) is True for y in out):
+            continue
+        out.append(x)
     return out
 
 
@@ -220,9 +264,13 @@ def _jsondecode(s: Any) -> Any:
     if is_symbolic(s):
         return unknown_of(s)
     try:
-        return json.loads(s)
-    except ValueError:
+        return json.loads(s, parse_constant=_no_constant)
+    except (ValueError, RecursionError):
         raise EvalError("jsondecode: invalid JSON") from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def _tostring(v: Any) -> Any:
@@ -284,11 +332,7 @@ STRUCTURAL = {
 
 
 def _toset_keep_order(v: list) -> list:
-    out: list = []
-    for x in v:
-        if x not in out:
-            out.append(x)
-    return out
+    return _unique(v)
 
 
 # functions of known scalars (any symbolic argument makes the result unknown)
@@ -304,7 +348,7 @@ SCALAR: dict[str, Callable] = {
     "trimsuffix": lambda s, p: s[: -len(p)] if p and s.endswith(p) else s,
     "startswith": lambda s, p: s.startswith(p),
     "endswith": lambda s, p: s.endswith(p),
-    "join": lambda sep, *ls: sep.join(to_str(x) for lst in ls for x in lst),
+    "join": lambda sep, *ls: _join(sep, ls),
     "split": lambda sep, s: s.split(sep),
     "replace": _replace,
     "substr": lambda s, off, n: s[int(off) :] if int(n) < 0 else s[int(off) : int(off) + int(n)],
@@ -314,15 +358,139 @@ SCALAR: dict[str, Callable] = {
     "ceil": math.ceil,
     "floor": math.floor,
     "sort": lambda v: sorted(v),
-    "range": lambda *a: list(range(*(int(x) for x in a))),
+    "range": lambda *a: _range(*a),
     "index": lambda lst, v: lst.index(v),
     "formatlist": lambda fmt, *ls: [_format(fmt, *row) for row in zip(*ls)],
+    "regexall": lambda p, s: _regexall(p, s),
     "strrev": lambda s: s[::-1],
-    "regex": lambda p, s: (re.search(p, s) or _raise(EvalError("regex: no match"))).group(0),
-    "can_regex": None,
+    "regex": lambda p, s: _regex(p, s),
 }
-SCALAR.pop("can_regex")
 
 
-def _raise(exc: Exception):
-    raise exc
+def _join(sep: str, lists: tuple) -> str:
+    items = [to_str(x) for lst in lists for x in lst]
+    if any(not isinstance(x, str) for x in items):
+        raise EvalError("join: an element is not a string")
+    check_size(sum(len(x) for x in items) + len(sep) * len(items), "join()")
+    return sep.join(items)
+
+
+def _range(*args: Any) -> list:
+    if not 1 <= len(args) <= 3 or any(isinstance(a, bool) or not isinstance(a, (int, float)) for a in args):
+        raise EvalError("range: expects one to three numbers")
+    start, stop, step = (0, args[0], 1) if len(args) == 1 else (args[0], args[1], args[2] if len(args) == 3 else 1)
+    if step == 0:
+        raise EvalError("range: step must not be zero")
+    try:
+        steps = range(int(start), int(stop), int(step))
+    except OverflowError:
+        raise EvalError("number out of range") from None
+    if int(step) == 0:
+        raise EvalError("range: step must not be zero")
+    check_size(len(steps), "range()")
+    return list(steps)
+
+
+# --------------------------------------------------------------------------
+# regular expressions: RE2 (Terraform's syntax and semantics, linear time)
+# --------------------------------------------------------------------------
+
+
+class _NoRE2(Exception):
+    pass
+
+
+def _compile(pattern: Any):
+    try:
+        import re2
+    except ImportError:  # pragma: no cover - google-re2 is a dependency
+        raise _NoRE2 from None
+    if not isinstance(pattern, str):
+        raise EvalError("a regular expression must be a string")
+    options = re2.Options()
+    options.log_errors = False
+    try:
+        return re2.compile(pattern, options=options)
+    except re2.error:
+        raise EvalError("invalid regular expression (RE2 syntax)") from None
+
+
+def _match_value(m, compiled) -> Any:
+    """Terraform's result for one match: the whole match without capture groups, a map of
+    named groups, or a list of unnamed ones (never both kinds)."""
+    groups = compiled.groups
+    if groups == 0:
+        return m.group(0)
+    names = compiled.groupindex
+    if names:
+        if len(names) != groups:
+            raise EvalError("regex: named and unnamed capture groups cannot be mixed")
+        return {name: m.group(i) for name, i in names.items()}
+    return [m.group(i) for i in range(1, groups + 1)]
+
+
+def _regex(pattern: Any, s: Any) -> Any:
+    try:
+        compiled = _compile(pattern)
+    except _NoRE2:  # pragma: no cover
+        return Unknown(NOT_EVALUATED, "regex(...)", "google-re2 is not installed")
+    m = compiled.search(s)
+    if m is None:
+        raise EvalError("regex: no match")
+    return _match_value(m, compiled)
+
+
+def _regexall(pattern: Any, s: Any) -> Any:
+    try:
+        compiled = _compile(pattern)
+    except _NoRE2:  # pragma: no cover
+        return Unknown(NOT_EVALUATED, "regexall(...)", "google-re2 is not installed")
+    return [_match_value(m, compiled) for m in _matches(compiled, s)]
+
+
+def _matches(compiled, s: str) -> list:
+    """Successive non-overlapping matches; an empty match right after a match is skipped (Go's rule)."""
+    out = []
+    last_end = -1
+    for m in compiled.finditer(s):
+        if m.start() == m.end() == last_end:
+            continue
+        out.append(m)
+        last_end = m.end()
+    return out
+
+
+def _expand(template: str, m, compiled) -> str:
+    """Go's regexp Expand: ``$1``, ``${1}``, ``$name``, ``${name}``, ``$$``."""
+    out = []
+    i = 0
+    n = len(template)
+    while i < n:
+        c = template[i]
+        if c != "$" or i + 1 == n:
+            out.append(c)
+            i += 1
+            continue
+        if template[i + 1] == "$":
+            out.append("$")
+            i += 2
+            continue
+        if template[i + 1] == "{":
+            j = template.find("}", i + 2)
+            name = template[i + 2 : j] if j > 0 else ""
+            end = j + 1
+        else:
+            j = i + 1
+            while j < n and (template[j].isalnum() or template[j] == "_"):
+                j += 1
+            name = template[i + 1 : j]
+            end = j
+        if not name or not all(ch.isalnum() or ch == "_" for ch in name):
+            out.append("$")
+            i += 1
+            continue
+        i = end
+        index = int(name) if name.isdigit() else compiled.groupindex.get(name)
+        if index is not None and 0 <= index <= compiled.groups:
+            out.append(m.group(index) or "")
+    return "".join(out)

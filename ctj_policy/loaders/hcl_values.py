@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..model import KNOWN_AFTER_APPLY, NOT_EVALUATED, Ref, Template, Unknown
+from . import InputError
 from .hcl_parse import N as Tree
 from .hcl_parse import T as Token
 
@@ -23,8 +24,101 @@ if TYPE_CHECKING:  # pragma: no cover
     from .hcl_eval import ModuleInst, ResourceInst
     from .hcl_expr import Evaluator
 
+
 class EvalError(Exception):
     """An expression is invalid (Terraform would refuse it); ``try`` catches it."""
+
+
+# --------------------------------------------------------------------------
+# limits: far above what a real configuration needs (evaluating the whole
+# incubator, --scope root, takes ~9,500 steps, 25 levels deep, 320 resource
+# and module instances; its largest value has ~1,000 elements and characters,
+# 5 levels deep); hostile input above them stops the run with one line
+# (exit 2) instead of hanging or exhausting memory.  ``try()`` and ``can()``
+# do not catch these.
+# --------------------------------------------------------------------------
+
+MAX_STEPS = 3_000_000  # expression evaluations plus elements walked by functions
+MAX_EVAL_DEPTH = 300  # nested evaluations (expression nesting and chains of references)
+MAX_VALUE_SIZE = 1_000_000  # elements plus characters of one value
+MAX_VALUE_DEPTH = 64  # nesting of one value
+MAX_INSTANCES_PER_BLOCK = 10_000  # count / for_each
+MAX_INSTANCES = 20_000  # resource and module instances of one evaluation
+MAX_MODULE_DEPTH = 32  # nested module calls
+MAX_NUMBER_BITS = 1024  # integers beyond are out of range (Terraform's are arbitrary precision)
+
+
+class LimitExceeded(InputError):
+    """The input goes beyond one of the limits above: exit 2 with one line."""
+
+    def __init__(self, message: str, located: bool = False):
+        super().__init__(message)
+        self.located = located
+
+    def at(self, file: str, line: int) -> "LimitExceeded":
+        """This error with the source location where it happened (the innermost one)."""
+        if self.located or not file:
+            return self
+        return LimitExceeded(f"{file}:{line}: {self}", located=True)
+
+
+class Budget:
+    """What one evaluation has used of the limits."""
+
+    __slots__ = ("steps", "depth", "instances")
+
+    def __init__(self) -> None:
+        self.steps = 0
+        self.depth = 0
+        self.instances = 0
+
+    def charge(self, steps: int) -> None:
+        self.steps += steps
+        if self.steps > MAX_STEPS:
+            raise LimitExceeded(f"evaluation takes more than {MAX_STEPS:,} steps (the limit)")
+
+    def check(self, value: Any, what: str) -> Any:
+        """``value`` when within the size and depth limits (the walk is charged as steps)."""
+        size = 0
+        stack = [(value, 1)]
+        while stack:
+            v, depth = stack.pop()
+            if isinstance(v, str):
+                size += len(v) + 1
+            elif isinstance(v, (list, dict)):
+                size += 1
+                if depth > MAX_VALUE_DEPTH:
+                    raise LimitExceeded(f"{what}: a value nested deeper than {MAX_VALUE_DEPTH} levels (the limit)")
+                if isinstance(v, dict):
+                    size += sum(len(k) for k in v)
+                    v = v.values()
+                stack.extend((x, depth + 1) for x in v)
+            elif isinstance(v, JsonEncoded):
+                stack.append((v.value, depth + 1))
+            elif isinstance(v, Template):
+                size += sum(len(p) if isinstance(p, str) else 1 for p in v.parts)
+            else:
+                size += 1
+            if size > MAX_VALUE_SIZE:
+                raise LimitExceeded(f"{what}: a value of more than {MAX_VALUE_SIZE:,} elements and characters (the limit)")
+        self.charge(size // 16)
+        return value
+
+
+def check_size(length: int, what: str) -> None:
+    """Refuse, before building it, a string or collection longer than the limit."""
+    if length > MAX_VALUE_SIZE:
+        raise LimitExceeded(f"{what}: a value of more than {MAX_VALUE_SIZE:,} elements and characters (the limit)")
+
+
+def number(value: Any) -> Any:
+    """A number result within range: no infinities or NaN, integers of bounded size."""
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise EvalError("number out of range")
+    elif isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_NUMBER_BITS:
+        raise EvalError("number out of range")
+    return value
 
 
 @dataclass(frozen=True)
@@ -148,6 +242,7 @@ def make_template(parts: list) -> Any:
             flat.extend(p.parts)
         else:
             flat.append(p)
+    check_size(len(flat) + sum(len(p) for p in flat if isinstance(p, str)), "string template")
     merged: list = []
     for p in flat:
         if isinstance(p, str) and merged and isinstance(merged[-1], str):
@@ -238,14 +333,17 @@ class ModuleValue:
 
 @dataclass
 class RemoteModuleValue:
+    """A module call whose source cannot be read (remote, registry, missing): its outputs are unknown."""
+
     address: str
-    source: str
+    source: str  # fit to print (credentials masked)
+    reason: str = ""
 
     def attr(self, name: str, ev: "Evaluator") -> Any:
         return Unknown(
             NOT_EVALUATED,
             f"{self.address}.{name}",
-            f"module source {self.source!r} is not local; only local module sources are followed",
+            self.reason or f"module source {self.source!r} is not local; only local module sources are followed",
         )
 
 

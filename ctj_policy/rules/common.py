@@ -160,7 +160,7 @@ def as_int(value: Any) -> int | None:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+    if isinstance(value, str) and value.strip().lstrip("+-").isdigit() and value.isascii() and len(value) < 100:  # not "²"
         return int(value.strip())
     return None
 
