@@ -587,21 +587,29 @@ def _mark_sensitive_refs(container):
     )
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
 def _model(value: Any) -> Any:
     """Deep-convert evaluator runtime objects into model values."""
-    from .hcl_eval import JsonEncoded, ModuleValue, Namespace, RemoteModuleValue, ResourceValue
+    from .hcl_values import JsonEncoded, ModuleValue, Namespace, RemoteModuleValue, ResourceValue
 
-    if isinstance(value, list):
-        return [_model(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _model(v) for k, v in value.items()}
-    if isinstance(value, ResourceValue):
-        return Ref(value.inst.address, "")
-    if isinstance(value, JsonEncoded):
-        return Unknown(KNOWN_AFTER_APPLY, "jsonencode(...)", "encodes values known only after apply")
-    if isinstance(value, (ModuleValue, Namespace, RemoteModuleValue)):
-        return Unknown(NOT_EVALUATED, "reference")
-    return value
+    def convert(v: Any) -> Any:
+        if type(v) in _PLAIN:
+            return v
+        if isinstance(v, list):
+            return [x if type(x) in _PLAIN else convert(x) for x in v]
+        if isinstance(v, dict):
+            return {k: x if type(x) in _PLAIN else convert(x) for k, x in v.items()}
+        if isinstance(v, ResourceValue):
+            return Ref(v.inst.address, "")
+        if isinstance(v, JsonEncoded):
+            return Unknown(KNOWN_AFTER_APPLY, "jsonencode(...)", "encodes values known only after apply")
+        if isinstance(v, (ModuleValue, Namespace, RemoteModuleValue)):
+            return Unknown(NOT_EVALUATED, "reference")
+        return v
+
+    return convert(value)
 
 
 def _tuple(value: Any) -> Any:

@@ -194,7 +194,7 @@ class ModuleInst:
     def _index(self) -> None:
         if self._files is not None:
             return
-        self._files = parse_dir(self.directory, self.loader.parse_budget)
+        self._files = self.loader.files_of(self.directory)
         self.variables: dict[str, Block] = {}
         self.local_attrs: dict[str, Attr] = {}
         self.resources: dict[tuple, Block] = {}
@@ -497,6 +497,14 @@ class Loader:
         self.evaluating: set = set()
         self.budget = Budget()
         self.parse_budget = ParseBudget()
+        self._dir_files: dict[Path, list[TfFile]] = {}
+
+    def files_of(self, directory: Path) -> list[TfFile]:
+        """The parsed files of a module directory (read once however many instances it has)."""
+        files = self._dir_files.get(directory)
+        if files is None:
+            files = self._dir_files[directory] = parse_dir(directory, self.parse_budget)
+        return files
 
     def note(self, text: str) -> None:
         if text not in self.notes:

@@ -34,8 +34,9 @@ _NUMBER_RE = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?", re.ASCII)
 def _need_known(name: str, args: list) -> Unknown | None:
     for a in args:
         if not deep_known(a):
-            found = a if isinstance(a, Unknown) else None
-            return found or Unknown(KNOWN_AFTER_APPLY, f"{name}(...)", "an argument is known only after apply")
+            if isinstance(a, Unknown):
+                return a
+            return Unknown(KNOWN_AFTER_APPLY, f"{name}(...)", "an argument is known only after apply")
     return None
 
 

@@ -38,12 +38,12 @@ class EvalError(Exception):
 # do not catch these.
 # --------------------------------------------------------------------------
 
-MAX_STEPS = 3_000_000  # expression evaluations plus elements walked by functions
+MAX_STEPS = 1_000_000  # expression evaluations plus elements of the values they make and read
 MAX_EVAL_DEPTH = 300  # nested evaluations (expression nesting and chains of references)
-MAX_VALUE_SIZE = 1_000_000  # elements plus characters of one value
+MAX_VALUE_SIZE = 200_000  # elements plus characters of one value
 MAX_VALUE_DEPTH = 64  # nesting of one value
 MAX_INSTANCES_PER_BLOCK = 10_000  # count / for_each
-MAX_INSTANCES = 20_000  # resource and module instances of one evaluation
+MAX_INSTANCES = 10_000  # resource and module instances of one evaluation
 MAX_MODULE_DEPTH = 32  # nested module calls
 MAX_NUMBER_BITS = 1024  # integers beyond are out of range (Terraform's are arbitrary precision)
 
@@ -83,25 +83,38 @@ class Budget:
         stack = [(value, 1)]
         while stack:
             v, depth = stack.pop()
-            if isinstance(v, str):
+            t = type(v)
+            if t is str:
                 size += len(v) + 1
-            elif isinstance(v, (list, dict)):
-                size += 1
-                if depth > MAX_VALUE_DEPTH:
-                    raise LimitExceeded(f"{what}: a value nested deeper than {MAX_VALUE_DEPTH} levels (the limit)")
-                if isinstance(v, dict):
-                    size += sum(len(k) for k in v)
-                    v = v.values()
-                stack.extend((x, depth + 1) for x in v)
-            elif isinstance(v, JsonEncoded):
+                continue
+            if t is JsonEncoded:
                 stack.append((v.value, depth + 1))
-            elif isinstance(v, Template):
-                size += sum(len(p) if isinstance(p, str) else 1 for p in v.parts)
-            else:
+                continue
+            if t is Template:
+                size += sum(len(p) if type(p) is str else 1 for p in v.parts)
+                continue
+            if t is not list and t is not dict:
                 size += 1
+                continue
+            if depth > MAX_VALUE_DEPTH:
+                raise LimitExceeded(f"{what}: a value nested deeper than {MAX_VALUE_DEPTH} levels (the limit)")
+            size += 1
+            if t is dict:
+                size += sum(len(k) for k in v)
+                v = v.values()
+            for x in v:
+                tx = type(x)
+                if tx is str:
+                    size += len(x) + 1
+                elif tx is list or tx is dict or tx is JsonEncoded or tx is Template:
+                    stack.append((x, depth + 1))
+                else:
+                    size += 1
             if size > MAX_VALUE_SIZE:
                 raise LimitExceeded(f"{what}: a value of more than {MAX_VALUE_SIZE:,} elements and characters (the limit)")
-        self.charge(size // 16)
+        if size > MAX_VALUE_SIZE:
+            raise LimitExceeded(f"{what}: a value of more than {MAX_VALUE_SIZE:,} elements and characters (the limit)")
+        self.charge(size)
         return value
 
 
