@@ -103,8 +103,10 @@ def apply_sources(
                 res.volumes = twin.volumes
     dep.redact.update(src.redact)
     dep.waivers.extend(src.waivers)
+    # a module the sources could not read is in the plan all the same: its notes concern HCL mode only
+    unread = tuple(f"{m.address}:" for m in src.unevaluated_modules)
     for note in src.notes:
-        if note not in dep.notes:
+        if note not in dep.notes and not note.startswith(unread):
             dep.notes.append(note)
 
 
