@@ -120,7 +120,8 @@ class BlockView:
             return []
         if len(coll) > MAX_INSTANCES_PER_BLOCK:
             raise LimitExceeded(
-                f"{b.file}:{b.line}: dynamic {type_}: {len(coll):,} blocks, over the limit of {MAX_INSTANCES_PER_BLOCK:,}"
+                f"{b.file}:{b.line}: dynamic {type_}: {len(coll):,} blocks, "
+                f"over the limit of {MAX_INSTANCES_PER_BLOCK:,}"
             )
         items = [(k, coll[k]) for k in sorted(coll)] if isinstance(coll, dict) else list(enumerate(coll))
         out = []
@@ -316,7 +317,8 @@ class ModuleInst:
                 return [0]
             if n > MAX_INSTANCES_PER_BLOCK:
                 raise LimitExceeded(
-                    f"{attr.file}:{attr.line}: {what}: count = {int(n):,}, over the limit of {MAX_INSTANCES_PER_BLOCK:,} instances"
+                    f"{attr.file}:{attr.line}: {what}: count = {int(n):,}, "
+                    f"over the limit of {MAX_INSTANCES_PER_BLOCK:,} instances"
                 )
             return list(range(int(n)))
         if "for_each" in block.attrs:
@@ -338,7 +340,8 @@ class ModuleInst:
         budget.instances += n
         if budget.instances > MAX_INSTANCES:
             raise LimitExceeded(
-                f"{block.file}:{block.line}: {what}: more than {MAX_INSTANCES:,} resource and module instances in all (the limit)"
+                f"{block.file}:{block.line}: {what}: "
+                f"more than {MAX_INSTANCES:,} resource and module instances in all (the limit)"
             )
 
     # resources ---------------------------------------------------------------
@@ -439,7 +442,8 @@ class ModuleInst:
             mod = mod.parent
         if depth >= MAX_MODULE_DEPTH:
             raise LimitExceeded(
-                f"{block.file}:{block.line}: module.{name}: module calls nested deeper than {MAX_MODULE_DEPTH} levels (the limit)"
+                f"{block.file}:{block.line}: module.{name}: "
+                f"module calls nested deeper than {MAX_MODULE_DEPTH} levels (the limit)"
             )
 
     def child_value(self, name: str) -> Any:

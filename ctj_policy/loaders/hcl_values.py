@@ -111,9 +111,8 @@ class Budget:
                 else:
                     size += 1
             if size > MAX_VALUE_SIZE:
-                raise LimitExceeded(f"{what}: a value of more than {MAX_VALUE_SIZE:,} elements and characters (the limit)")
-        if size > MAX_VALUE_SIZE:
-            raise LimitExceeded(f"{what}: a value of more than {MAX_VALUE_SIZE:,} elements and characters (the limit)")
+                check_size(size, what)
+        check_size(size, what)
         self.charge(size)
         return value
 
