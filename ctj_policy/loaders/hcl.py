@@ -283,13 +283,15 @@ def _evaluate_in(path, config, scope, variables, var_files, prefix, allow_missin
 
 def _cli_value(text: str, decl, name: str, origin: str = "--var") -> Any:
     from .hcl_eval import eval_constant, source_text
-    from .hcl_parse import parse_text
+    from .hcl_parse import MAX_FILE_BYTES, parse_text
 
     t = decl.attrs.get("type")
     tname = source_text(t.expr) if t is not None else ""
     if tname in ("", "string", "number", "bool"):
         return text
     shown = origin if origin != "--var" else f"--var {name}"
+    if len(text) > MAX_FILE_BYTES:
+        raise InputError(f"{shown}: {len(text):,} characters, over the limit of {MAX_FILE_BYTES:,}")
     parsed = parse_text(f"v = {text}\n", shown)
     return eval_constant(parsed.attrs["v"].expr, shown)
 
