@@ -488,6 +488,18 @@ class ModuleCall(Resource):
     source: Any = None
 
 
+@dataclass(frozen=True)
+class UnevaluatedModule:
+    """A module call in scope whose source the loader could not read (a remote or registry
+    source, a missing local path, a source it could not evaluate): what it deploys is not
+    in the model, so a rule about what it might deploy cannot pass."""
+
+    address: str  # module.civic-tech-jobs.module.db
+    reason: str  # one line, fit to print: "module source 'git::https://...' is not local (...)"
+    source: str = ""  # fit to print (credentials masked)
+    location: Location | None = None
+
+
 @dataclass
 class Deployment:
     """Everything in scope that the rules look at."""
@@ -507,6 +519,8 @@ class Deployment:
     redact: set[str] = field(default_factory=set)
     # free-form notes from the loader (e.g. unresolved module sources)
     notes: list[str] = field(default_factory=list)
+    # module calls in scope whose resources are not in the model (HCL mode: sources not read)
+    unevaluated_modules: list[UnevaluatedModule] = field(default_factory=list)
     # inline waivers found by a loader (objects shaped like config.WaiverSpec)
     waivers: list = field(default_factory=list)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
@@ -75,6 +76,23 @@ TABLE = [
     ('upper(substr("postgres", 0, 4))', "POST"),
     ('element(["a", "b"], 3)', "b"),
     ('can(local.missing)', False),
+    # regular expressions: Terraform's RE2 syntax and result shapes
+    ('regex("[a-z]+", "53abc9")', "abc"),
+    ('regex("(\\\\d+)-(\\\\d+)", "port 80-8080")', ["80", "8080"]),
+    ('regex("(?P<major>\\\\d+)\\\\.(?P<minor>\\\\d+)", "v16.4")', {"major": "16", "minor": "4"}),
+    ('regexall("[0-9]+", "a1b22c333")', ["1", "22", "333"]),
+    ('length(regexall("x", "abc"))', 0),
+    ('replace("postgres:16.4", "/:(\\\\d+)\\\\..*/", ":$1")', "postgres:16"),
+    ('replace("a-b", "/(?P<l>a)-(?P<r>b)/", "$${r}-$${l}$$")', "b-a$"),  # $${ is HCL for a literal ${
+    # what used to stop with an internal error is an ordinary evaluation error
+    ('try(5 % 0, "fallback")', "fallback"),
+    ('try(tonumber("nan"), "fallback")', "fallback"),
+    ('try(tonumber("²"), "fallback")', "fallback"),
+    ('try(1e999, "fallback")', "fallback"),
+    ('try(range(1e999), "fallback")', "fallback"),
+    ('tonumber("-1.5e2")', -150.0),
+    ("toset([3, 1, 3])", [3, 1]),
+    ('distinct(["b", "a", "b"])', ["b", "a"]),
 ]
 
 
@@ -113,7 +131,7 @@ def test_symbolic_equality(tmp_path):
     c = ev(tmp_path / "c", '"${aws_secretsmanager_secret.other.arn}:password::"', extra)
     d = ev(tmp_path / "d", "aws_secretsmanager_secret.db.arn", extra)
     assert same_value(a, b) is True
-    assert same_value(a, c) is not True
+    assert same_value(a, c) is False  # different secrets: decided, not unknown
     assert same_value(d, Ref("aws_secretsmanager_secret.db", "arn")) is True
     assert same_value(d, Ref("aws_secretsmanager_secret.db", "id")) is False
     # random_password results and data sources stay symbolic too
@@ -230,6 +248,8 @@ def test_sensitive_variable_values_are_redacted(tmp_path):
         },
     )
     out = run_cli("check", str(root), "--format", "json")
+    assert out.returncode in (0, 1), out.stderr  # a run that failed early would print nothing, secret or not
+    assert json.loads(out.stdout)["results"]
     assert b"hunter2-very-secret" not in out.stdout + out.stderr
     dep = load_hcl(root, DEFAULT).deployment
     assert "hunter2-very-secret" in dep.redact
@@ -290,3 +310,252 @@ def test_missing_local_module_is_unknown_not_a_crash(tmp_path):
     root = _root(tmp_path, {"main.tf": 'module "m" {\n  source = "./nope"\n}\nresource "aws_ecr_repository" "r" {\n  name = module.m.x\n}\n'})
     dep = load_hcl(root, DEFAULT).deployment
     assert isinstance(dep.ecr_repositories[0].name, Unknown)
+
+
+def _loaded(tmp_path: Path, files: dict[str, str], **kw):
+    return load_hcl(_root(tmp_path, files), DEFAULT, **kw)
+
+
+# --------------------------------------------------------------------------
+# issue 13, point 6: module calls whose source cannot be read are in the model
+# --------------------------------------------------------------------------
+
+
+def test_unreadable_module_sources_are_listed_in_the_model(tmp_path):
+    dep = _loaded(
+        tmp_path,
+        {
+            "main.tf": """
+            module "git" {
+              source = "git::https://deploy:s3cr3t-token@example.com/mods.git//db"
+            }
+            module "registry" {
+              source  = "terraform-aws-modules/rds/aws"
+              version = "6.0.0"
+            }
+            module "missing" {
+              source = "./nope"
+            }
+            module "local" {
+              source = "./here"
+            }
+            """,
+            "here/main.tf": 'resource "aws_ecr_repository" "r" {\n  name = "x"\n}\n',
+        },
+    ).deployment
+    found = {m.address: m for m in dep.unevaluated_modules}
+    assert sorted(found) == ["module.git", "module.missing", "module.registry"]
+    assert "not local" in found["module.git"].reason
+    assert "registry" in found["module.registry"].reason
+    assert "does not exist" in found["module.missing"].reason
+    assert found["module.git"].location.file.endswith("main.tf") and found["module.git"].location.line == 2
+    for m in found.values():
+        assert any(n.startswith(m.address + ":") and "not checked" in n for n in dep.notes)
+    # credentials in a source URL are never shown, and redacted wherever else they appear
+    assert "s3cr3t-token" not in found["module.git"].source + found["module.git"].reason + " ".join(dep.notes)
+    assert "deploy:s3cr3t-token" in dep.redact
+
+
+def test_unreadable_module_source_note_reaches_the_output(tmp_path):
+    root = _root(tmp_path, {"main.tf": 'module "db" {\n  source = "git::https://example.com/db.git"\n}\n'})
+    out = run_cli("check", str(root), "--format", "json")
+    assert out.returncode in (0, 1), out.stderr
+    assert load_hcl(root, DEFAULT).deployment.unevaluated_modules[0].address == "module.db"
+
+
+# --------------------------------------------------------------------------
+# issue 13, point 8: module cycles, which Terraform rejects
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"main.tf": 'module "me" {\n  source = "./"\n}\n'},
+        {"main.tf": 'module "me" {\n  source = "."\n}\n'},
+        {
+            "main.tf": 'module "a" {\n  source = "./a"\n}\n',
+            "a/main.tf": 'module "b" {\n  source = "../b"\n}\n',
+            "b/main.tf": 'module "a" {\n  source = "../a"\n}\n',
+        },
+        {
+            "main.tf": 'module "civic-tech-jobs" {\n  source = "./projects/civic-tech-jobs"\n}\n',
+            "projects/civic-tech-jobs/main.tf": 'module "self" {\n  source = "./"\n}\n',
+        },
+    ],
+    ids=["./", ".", "A-B-A", "self-calling CTJ project"],
+)
+def test_module_cycles_are_one_line_input_errors(tmp_path, files):
+    root = _root(tmp_path, files)
+    with pytest.raises(InputError, match="module cycle"):
+        load_hcl(root, DEFAULT)
+    out = run_cli("check", str(root))
+    assert out.returncode == 2 and len(out.stderr.splitlines()) == 1 and b"module cycle" in out.stderr
+
+
+def test_module_cycle_through_a_symlink(tmp_path):
+    _root(tmp_path, {"main.tf": 'module "me" {\n  source = "./link"\n}\n'})
+    (tmp_path / "link").symlink_to(".")
+    with pytest.raises(InputError, match="module cycle"):
+        load_hcl(tmp_path, DEFAULT)
+
+
+def test_the_same_module_called_twice_is_no_cycle(tmp_path):
+    dep = _loaded(
+        tmp_path,
+        {
+            "main.tf": 'module "a" {\n  source = "./m"\n}\nmodule "b" {\n  source = "./m"\n}\n',
+            "m/main.tf": 'resource "aws_ecr_repository" "r" {\n  name = "x"\n}\n',
+        },
+    ).deployment
+    assert sorted(r.address for r in dep.ecr_repositories) == ["module.a.aws_ecr_repository.r", "module.b.aws_ecr_repository.r"]
+
+
+# --------------------------------------------------------------------------
+# issue 13, point 12: a heredoc line is text, not an inline waiver
+# --------------------------------------------------------------------------
+
+
+def test_heredoc_line_is_not_a_waiver(tmp_path):
+    files = {
+        "main.tf": """
+        resource "aws_ecs_service" "s" {
+          name          = "s"
+          desired_count = 2
+          tags = {
+            note = <<EOT
+        # ctj-policy:ignore CTJ026 reason="only text inside a heredoc"
+        EOT
+          }
+        }
+        # ctj-policy:ignore CTJ002 reason="a real waiver, below the heredoc"
+        resource "aws_ecr_repository" "r" {
+          name = "x"
+        }
+        """
+    }
+    dep = _loaded(tmp_path, files).deployment
+    assert [(w.rule, w.origin.rsplit("/", 1)[-1]) for w in dep.waivers] == [("CTJ002", "main.tf:11")]
+
+
+# --------------------------------------------------------------------------
+# issue 11: TF_VAR_ environment variables, as Terraform reads them
+# --------------------------------------------------------------------------
+
+_VAR_ROOT = {
+    "main.tf": """
+    variable "name" {
+      type = string
+    }
+    variable "ports" {
+      type = list(number)
+    }
+    resource "aws_lb_target_group" "t" {
+      name = var.name
+      port = var.ports[0]
+    }
+    """,
+}
+
+
+def test_tf_var_environment_values_are_read(tmp_path, monkeypatch):
+    monkeypatch.setenv("TF_VAR_name", "from-env")
+    monkeypatch.setenv("TF_VAR_ports", "[8000, 3000]")
+    monkeypatch.setenv("TF_VAR_undeclared", "ignored, as Terraform does")
+    tg = _loaded(tmp_path, _VAR_ROOT).deployment.target_groups[0]
+    assert (tg.name, tg.port) == ("from-env", 8000)
+
+
+def test_tf_var_has_the_lowest_precedence(tmp_path, monkeypatch):
+    monkeypatch.setenv("TF_VAR_name", "from-env")
+    monkeypatch.setenv("TF_VAR_ports", "[1]")
+    files = {**_VAR_ROOT, "terraform.tfvars": 'name = "from-tfvars"\n', "x.tfvars": "ports = [2]\n"}
+    tg = _loaded(tmp_path / "a", files).deployment.target_groups[0]
+    assert (tg.name, tg.port) == ("from-tfvars", 1)
+    tg = _loaded(tmp_path / "b", files, var_files=[tmp_path / "b" / "x.tfvars"]).deployment.target_groups[0]
+    assert (tg.name, tg.port) == ("from-tfvars", 2)
+    tg = _loaded(tmp_path / "c", files, variables={"name": "cli"}).deployment.target_groups[0]
+    assert tg.name == "cli"
+
+
+def test_tf_var_syntax_error_names_the_variable_not_its_value(tmp_path, monkeypatch):
+    monkeypatch.setenv("TF_VAR_ports", "[1, hunter2-secret")
+    with pytest.raises(InputError) as info:
+        _loaded(tmp_path, _VAR_ROOT)
+    assert "TF_VAR_ports" in str(info.value) and "hunter2" not in str(info.value)
+
+
+def test_secret_looking_variable_values_from_the_user_are_redacted(tmp_path):
+    root = _root(
+        tmp_path,
+        {
+            "main.tf": """
+            variable "db_password" {
+              type = string
+            }
+            variable "api_token" {
+              type = string
+            }
+            resource "aws_ecs_task_definition" "t" {
+              family                = "f"
+              container_definitions = jsonencode([{ name = "django", image = "x", environment = [
+                { name = "HINT", value = var.db_password },
+                { name = "OTHER", value = var.api_token },
+              ] }])
+            }
+            """,
+            "terraform.tfvars": 'api_token = "tfvars-secret-9876"\n',
+        },
+    )
+    env = {"TF_VAR_db_password": "env-secret-12345"}
+    for fmt in ("json", "text"):
+        out = run_cli("check", str(root), "--format", fmt, env=env)
+        assert out.returncode in (0, 1), out.stderr
+        assert b"env-secret-12345" not in out.stdout + out.stderr
+        assert b"tfvars-secret-9876" not in out.stdout + out.stderr
+    import os
+
+    old = os.environ.get("TF_VAR_db_password")
+    os.environ["TF_VAR_db_password"] = "env-secret-12345"
+    try:
+        dep = load_hcl(root, DEFAULT).deployment
+    finally:
+        if old is None:
+            del os.environ["TF_VAR_db_password"]
+        else:
+            os.environ["TF_VAR_db_password"] = old
+    assert {"env-secret-12345", "tfvars-secret-9876"} <= dep.redact
+
+
+# --------------------------------------------------------------------------
+# issue 13, points 9-11 in process (the subprocess cases are tests/adversarial/test_hcl_hostile.py)
+# --------------------------------------------------------------------------
+
+
+def test_catastrophic_regex_returns_at_once(tmp_path):
+    import time
+
+    start = time.perf_counter()
+    v = ev(tmp_path, f'regex("^(a+)+$", "{"a" * 50_000}b")')
+    assert time.perf_counter() - start < 5
+    assert isinstance(v, Unknown) and "no match" in v.detail
+
+
+@pytest.mark.parametrize(
+    "expr, phrase",
+    [
+        ("range(1e12)", "limit"),
+        ("[" * 300 + "]" * 300, "nested deeper"),
+        ('format("%0999999999d", 1)', "limit"),
+    ],
+)
+def test_limits_are_input_errors_that_try_does_not_hide(tmp_path, expr, phrase):
+    with pytest.raises(InputError, match=phrase):
+        ev(tmp_path / "a", expr)
+    with pytest.raises(InputError, match=phrase):
+        ev(tmp_path / "b", f"try({expr}, 1)")
+
+
+def test_count_over_the_limit_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match=r"main.tf:2: aws_ecr_repository.r: count = 100,000,000, over the limit"):
+        _loaded(tmp_path, {"main.tf": 'resource "aws_ecr_repository" "r" {\n  count = 100000000\n  name = "x"\n}\n'})

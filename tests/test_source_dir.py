@@ -78,3 +78,31 @@ def test_hcl_mode_findings_all_carry_locations():
     for r in results:
         if r["address"]:
             assert r["location"] and r["location"]["line"] > 0, r
+
+
+def test_tf_var_environment_values_fill_the_sources(tmp_path, monkeypatch):
+    """Issue 11: --source-dir evaluates the sources with TF_VAR_name values, as Terraform would."""
+    import shutil
+
+    from ctj_policy.model import Unknown
+
+    tree = tmp_path / "stage1"
+    shutil.copytree(TERRAFORM / "stage1", tree, symlinks=True)
+    project = tree / "projects" / "civic-tech-jobs"
+    stage = project / "environment-stage.tf"
+    text = stage.read_text()
+    assert '{ name = "SQL_HOST", value = "localhost" }' in text
+    stage.write_text(text.replace('{ name = "SQL_HOST", value = "localhost" }', '{ name = "SQL_HOST", value = var.sql_host }'))
+    with open(project / "variables.tf", "a") as fh:
+        fh.write('\nvariable "sql_host" {\n  type = string\n}\n')
+
+    def sql_host():
+        loaded = load_plan(str(PLANS / "cutover.json"), DEFAULT)
+        apply_sources(loaded, project, DEFAULT)
+        [value] = [e.value for c in loaded.deployment.task_definitions[0].containers for e in c.environment if e.name == "SQL_HOST"]
+        return value
+
+    monkeypatch.delenv("TF_VAR_sql_host", raising=False)
+    assert isinstance(sql_host(), Unknown)
+    monkeypatch.setenv("TF_VAR_sql_host", "localhost")
+    assert sql_host() == "localhost"

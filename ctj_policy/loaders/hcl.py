@@ -11,6 +11,7 @@ unknown.
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -29,6 +30,7 @@ from ..model import (
     TaskDefinition,
     Template,
     Unknown,
+    UnevaluatedModule,
     strip_index,
 )
 from . import InputError, Loaded
@@ -101,8 +103,10 @@ def apply_sources(
                 res.volumes = twin.volumes
     dep.redact.update(src.redact)
     dep.waivers.extend(src.waivers)
+    # a module the sources could not read is in the plan all the same: its notes concern HCL mode only
+    unread = tuple(f"{m.address}:" for m in src.unevaluated_modules)
     for note in src.notes:
-        if note not in dep.notes:
+        if note not in dep.notes and not note.startswith(unread):
             dep.notes.append(note)
 
 
@@ -134,38 +138,60 @@ def _with_location(container, location):
 
 
 class _CliValue:
-    """A ``--var`` value: a literal string for primitive types, an HCL expression otherwise."""
+    """A ``--var`` or ``TF_VAR_name`` value: a literal string for primitive types, an HCL expression otherwise."""
 
-    __slots__ = ("text",)
+    __slots__ = ("text", "origin")
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, origin: str = "--var"):
         self.text = text
+        self.origin = origin  # "--var" or "TF_VAR_name" (errors name it, never the value)
 
 
-def _read_var_file(path: Path) -> dict[str, Any]:
+ENV_PREFIX = "TF_VAR_"
+
+
+def _env_values() -> dict[str, "_CliValue"]:
+    """``TF_VAR_name`` environment variables, as Terraform reads them (the lowest precedence)."""
+    return {
+        k[len(ENV_PREFIX) :]: _CliValue(v, k)
+        for k, v in sorted(os.environ.items())
+        if k.startswith(ENV_PREFIX) and len(k) > len(ENV_PREFIX)
+    }
+
+
+def _read_var_file(path: Path, budget) -> dict[str, Any]:
     from .hcl_eval import eval_constant
-    from .hcl_parse import display_path, parse_file
+    from .hcl_parse import display_path, parse_file, read_source
+    from .hcl_values import Budget
 
     shown = display_path(path)
     if not path.is_file():
         raise InputError(f"var file not found: {shown}")
     if path.name.endswith(".json"):
+        raw = read_source(path, shown, budget)
         try:
-            data = json.loads(path.read_text(encoding="utf-8-sig"))
-        except (OSError, ValueError) as exc:
+            data = json.loads(raw.decode("utf-8-sig"), parse_constant=_no_json_constant)
+        except (ValueError, RecursionError) as exc:
             raise InputError(f"{shown}: not a valid JSON var file ({exc.__class__.__name__})") from None
         if not isinstance(data, dict):
             raise InputError(f"{shown}: a JSON var file must hold an object")
+        Budget().check(data, shown)
         return data
-    parsed = parse_file(path, shown)
+    parsed = parse_file(path, shown, budget)
     if parsed.blocks:
         b = parsed.blocks[0]
         raise InputError(f"{b.file}:{b.line}: a var file holds only name = value assignments")
     return {name: eval_constant(attr.expr, f"{shown}:{attr.line}") for name, attr in parsed.attrs.items()}
 
 
-def _root_values(root: Path, variables, var_files) -> dict[str, Any]:
-    values: dict[str, Any] = {}
+def _no_json_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _root_values(root: Path, variables, var_files, budget) -> dict[str, Any]:
+    """Root module values in Terraform's order of precedence, lowest first: TF_VAR_name
+    environment variables, terraform.tfvars(.json), *.auto.tfvars(.json), --var-file, --var."""
+    values: dict[str, Any] = dict(_env_values())
     auto = []
     for name in ("terraform.tfvars", "terraform.tfvars.json"):
         if (root / name).is_file():
@@ -175,7 +201,7 @@ def _root_values(root: Path, variables, var_files) -> dict[str, Any]:
     except OSError:
         pass
     for f in [*auto, *(Path(v) for v in var_files)]:
-        values.update(_read_var_file(f))
+        values.update(_read_var_file(f, budget))
     if variables:
         items = variables.items() if isinstance(variables, Mapping) else (_split_var(v) for v in variables)
         for k, v in items:
@@ -206,22 +232,44 @@ def _check_hcl2() -> None:
 
 
 def _evaluate(path, config, scope, variables, var_files, prefix="", allow_missing_scope=False):
-    from . import hcl_eval as he
+    """Evaluate the configuration at ``path``; whatever goes wrong is one InputError line."""
+    import sys
+
+    from .hcl_values import EvalError
 
     _check_hcl2()
+    # the limits (hcl_values) keep evaluation ~1,000 Python frames deep at most: leave it room
+    old_limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old_limit, 4000))
+    try:
+        return _evaluate_in(path, config, scope, variables, var_files, prefix, allow_missing_scope)
+    except EvalError as exc:  # an invalid configuration where no value could stand for it
+        raise InputError(f"{path}: invalid configuration: {exc}") from None
+    except RecursionError:  # pragma: no cover - the limits are meant to prevent it
+        raise InputError(f"{path}: the configuration is nested too deeply to evaluate") from None
+    finally:
+        sys.setrecursionlimit(old_limit)
 
-    root_values = _root_values(path, variables, var_files)
+
+def _evaluate_in(path, config, scope, variables, var_files, prefix, allow_missing_scope):
+    from . import hcl_eval as he
+
     loader = he.Loader(path, {})
+    root_values = _root_values(path, variables, var_files, loader.parse_budget)
     root = he.ModuleInst(loader, path.resolve(), prefix)
     root._index()
     for name, value in root_values.items():
         decl = root.variables.get(name)
         if decl is None:
-            if isinstance(value, _CliValue):
+            if isinstance(value, _CliValue) and value.origin == "--var":
                 raise InputError(f"--var {name}: no variable {name!r} is declared in {path}")
-            continue  # terraform only warns for undeclared tfvars values
+            continue  # terraform only warns for undeclared tfvars values, and ignores TF_VAR_ ones
         if isinstance(value, _CliValue):
-            value = _cli_value(value.text, decl, name)
+            if config.is_secret_name(name):
+                loader.mark_sensitive(value.text)
+            value = _cli_value(value.text, decl, name, value.origin)
+        if config.is_secret_name(name):  # a value the user gave for a secret-looking variable
+            loader.mark_sensitive(value)
         loader.root_values[name] = value
 
     scope_mods, scope_str = _find_scope(root, config, scope, allow_missing_scope)
@@ -233,16 +281,19 @@ def _evaluate(path, config, scope, variables, var_files, prefix="", allow_missin
     return dep, scope_str, builder.locations
 
 
-def _cli_value(text: str, decl, name: str) -> Any:
+def _cli_value(text: str, decl, name: str, origin: str = "--var") -> Any:
     from .hcl_eval import eval_constant, source_text
-    from .hcl_parse import parse_text
+    from .hcl_parse import MAX_FILE_BYTES, parse_text
 
     t = decl.attrs.get("type")
     tname = source_text(t.expr) if t is not None else ""
     if tname in ("", "string", "number", "bool"):
         return text
-    parsed = parse_text(f"v = {text}\n", f"--var {name}")
-    return eval_constant(parsed.attrs["v"].expr, f"--var {name}")
+    shown = origin if origin != "--var" else f"--var {name}"
+    if len(text) > MAX_FILE_BYTES:
+        raise InputError(f"{shown}: {len(text):,} characters, over the limit of {MAX_FILE_BYTES:,}")
+    parsed = parse_text(f"v = {text}\n", shown)
+    return eval_constant(parsed.attrs["v"].expr, shown)
 
 
 _SEG_RE = re.compile(r'^module\.([A-Za-z0-9_-]+)(\[[^\]]+\])?$')
@@ -344,7 +395,8 @@ class _Builder:
                 if isinstance(child, ModuleInst):
                     self.walk(child)
                 elif isinstance(child, RemoteModuleValue):
-                    self.loader.note(f"{addr}: module source {source!r} is not local; its resources are not checked")
+                    self.dep.unevaluated_modules.append(UnevaluatedModule(addr, child.reason, child.source, loc))
+                    self.loader.note(f"{addr}: {child.reason}; its resources are not checked")
 
     def _scan_waivers_later(self, f) -> None:
         if f.path in self.seen_files:
@@ -358,7 +410,7 @@ class _Builder:
 
         for f in getattr(self, "_files", []):
             try:
-                found = scan_text(f.lines, f.path)
+                found = scan_text(_comment_lines(f), f.path)
             except WaiverSyntaxError as exc:
                 raise InputError(str(exc)) from None
             for w in found:
@@ -463,6 +515,28 @@ class _Item:
         return None
 
 
+def _comment_lines(f) -> list[str]:
+    """The file's lines for the inline-waiver scan, heredoc bodies blanked: a heredoc line
+    that reads ``# ctj-policy:ignore ...`` is text, not a comment."""
+    if not any("ctj-policy" in line for line in f.lines):
+        return f.lines
+    inside: set[int] = set()
+    stack: list = [a.expr for a in f.attrs.values()]
+    blocks = list(f.blocks)
+    while blocks:
+        b = blocks.pop()
+        stack.extend(a.expr for a in b.attrs.values())
+        blocks.extend(b.blocks)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):  # a token
+            if getattr(node, "type", "").startswith("HEREDOC"):
+                inside.update(range(node.line + 1, node.line + node.count("\n")))
+            continue
+        stack.extend(node.children)
+    return [("" if i in inside else line) for i, line in enumerate(f.lines, 1)]
+
+
 def _block_base(address: str) -> str:
     return strip_index(address)
 
@@ -517,21 +591,29 @@ def _mark_sensitive_refs(container):
     )
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
 def _model(value: Any) -> Any:
     """Deep-convert evaluator runtime objects into model values."""
-    from .hcl_eval import JsonEncoded, ModuleValue, Namespace, RemoteModuleValue, ResourceValue
+    from .hcl_values import JsonEncoded, ModuleValue, Namespace, RemoteModuleValue, ResourceValue
 
-    if isinstance(value, list):
-        return [_model(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _model(v) for k, v in value.items()}
-    if isinstance(value, ResourceValue):
-        return Ref(value.inst.address, "")
-    if isinstance(value, JsonEncoded):
-        return Unknown(KNOWN_AFTER_APPLY, "jsonencode(...)", "encodes values known only after apply")
-    if isinstance(value, (ModuleValue, Namespace, RemoteModuleValue)):
-        return Unknown(NOT_EVALUATED, "reference")
-    return value
+    def convert(v: Any) -> Any:
+        if type(v) in _PLAIN:
+            return v
+        if isinstance(v, list):
+            return [x if type(x) in _PLAIN else convert(x) for x in v]
+        if isinstance(v, dict):
+            return {k: x if type(x) in _PLAIN else convert(x) for k, x in v.items()}
+        if isinstance(v, ResourceValue):
+            return Ref(v.inst.address, "")
+        if isinstance(v, JsonEncoded):
+            return Unknown(KNOWN_AFTER_APPLY, "jsonencode(...)", "encodes values known only after apply")
+        if isinstance(v, (ModuleValue, Namespace, RemoteModuleValue)):
+            return Unknown(NOT_EVALUATED, "reference")
+        return v
+
+    return convert(value)
 
 
 def _tuple(value: Any) -> Any:

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import cache
 from . import InputError
 
 _PARSER = None
-CACHE_FORMAT = "ctj-hcl-ir-1"
+CACHE_FORMAT = "ctj-hcl-ir-2"
 
 
 class N:
@@ -46,29 +47,9 @@ def _token(type_: str, text: str, line: int) -> T:
     return t
 
 
-def _from_lark(node) -> Any:
-    from lark import Token
-
-    if isinstance(node, Token):
-        return _token(node.type, str(node), node.line or 0)
-    return N(str(node.data), [_from_lark(c) for c in node.children if not _is_nl(c)])
-
-
 def _is_nl(node) -> bool:
     data = getattr(node, "data", None)
     return data == "new_line_or_comment" or getattr(node, "type", None) == "NL_OR_COMMENT"
-
-
-def _dump(node) -> tuple:
-    if isinstance(node, T):
-        return (node.type, str(node), node.line)
-    return (node.data, tuple(_dump(c) for c in node.children))
-
-
-def _load(data: tuple) -> Any:
-    if len(data) == 3:
-        return _token(data[0], data[1], data[2])
-    return N(data[0], [_load(c) for c in data[1]])
 
 
 @dataclass
@@ -98,14 +79,50 @@ class TfFile:
     blocks: list[Block]
     lines: list[str] = field(default_factory=list)
     attrs: dict[str, Attr] = field(default_factory=dict)  # top-level attributes (tfvars files)
+    size: int = 0  # bytes
 
 
-def _user_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "ctj-policy"
+# --------------------------------------------------------------------------
+# limits: far above a real tree (the whole incubator is ~130 KB in 101 files,
+# its largest file 11 KB, its deepest expression 32 tree levels); what is
+# above them is refused with one line (exit 2), so hostile input cannot make a
+# run take minutes or gigabytes
+# --------------------------------------------------------------------------
 
+MAX_FILE_BYTES = 256 * 1024
+MAX_TOTAL_BYTES = 1024 * 1024  # every .tf and var file one evaluation reads
+MAX_FILES = 500
+MAX_TREE_DEPTH = 128  # syntax tree levels (about two per nested bracket)
+
+
+class ParseBudget:
+    """What one evaluation has read so far (files counted once however often they are used)."""
+
+    __slots__ = ("files", "bytes")
+
+    def __init__(self) -> None:
+        self.files: set[str] = set()
+        self.bytes = 0
+
+    def charge(self, key: str, size: int, display: str) -> None:
+        if size > MAX_FILE_BYTES:
+            raise InputError(f"{display}: {size:,} bytes, over the limit of {MAX_FILE_BYTES:,} bytes for one file")
+        if key in self.files:
+            return
+        self.files.add(key)
+        self.bytes += size
+        if len(self.files) > MAX_FILES:
+            raise InputError(f"{display}: more than {MAX_FILES} Terraform files in one evaluation (the limit)")
+        if self.bytes > MAX_TOTAL_BYTES:
+            raise InputError(f"{display}: the files read exceed {MAX_TOTAL_BYTES:,} bytes in all (the limit)")
+
+
+# --------------------------------------------------------------------------
+# the parser: python-hcl2's grammar and post-lexer, built with Lark, cached
+# --------------------------------------------------------------------------
 
 _POSTLEXER_MODULE = "_ctj_hcl2_postlexer"
+_MAX_PARSER_BYTES = 32 * 1024 * 1024
 
 
 def _load_postlexer(path: Path):
@@ -137,8 +154,8 @@ def _file_tag(path: Path) -> str:
     return f"{st.st_size}-{st.st_mtime_ns}"
 
 
-def _parser_pickle_path(grammar: Path, postlexer: Path, lark_version: str) -> Path | None:
-    """Where the ready-built parser object is kept, keyed by everything it depends on."""
+def _parser_key(grammar: Path, postlexer: Path, lark_version: str) -> str | None:
+    """The cache key of the built parser: everything it depends on."""
     import hashlib
     import sys
 
@@ -148,41 +165,45 @@ def _parser_pickle_path(grammar: Path, postlexer: Path, lark_version: str) -> Pa
         )
     except OSError:
         return None
-    digest = hashlib.sha256(key.encode()).hexdigest()[:20]
-    return _user_cache_dir() / f"hcl2-parser-{digest}.pickle"
+    return hashlib.sha256(key.encode()).hexdigest()[:20]
 
 
-def _private(st: os.stat_result) -> bool:
-    """A file only its owner (this user) can write: the only kind of pickle we load."""
-    getuid = getattr(os, "getuid", None)
-    if getuid is None:  # Windows: no POSIX owner/mode to check
-        return True
-    return st.st_uid == getuid() and not st.st_mode & 0o022
+def _parser_pickle_name(key: str) -> str:
+    return f"parser-{key}.pickle"
 
 
-def _read_parser_pickle(path: Path | None):
-    """The parser object pickled by an earlier run, or None (missing, stale or unreadable)."""
-    if path is None:
+def _grammar_name(key: str) -> str:
+    return f"grammar-{key}.lark"
+
+
+def _read_parser_pickle(key: str | None):
+    """The parser object pickled by an earlier run (a validated entry of the private
+    cache directory), or None (missing, stale or damaged: rebuilt)."""
+    if key is None or cache.disabled("parser"):
+        return None
+    payload = cache.load(_parser_pickle_name(key), _MAX_PARSER_BYTES)
+    if payload is None:
         return None
     import pickle
 
     from lark import Lark
 
     try:
-        with open(path, "rb") as fh, _PausedGC():
-            if not _private(os.fstat(fh.fileno())):
-                return None
-            parser = pickle.load(fh)
-    except Exception:  # any damage: rebuild from the grammar cache
-        return None
-    return parser if isinstance(parser, Lark) and parser.options.parser == "lalr" else None
+        with _PausedGC():
+            parser = pickle.loads(payload)
+    except Exception:  # an entry of ours that no longer unpickles (a lark upgrade): rebuild
+        parser = None
+    if isinstance(parser, Lark) and parser.options.parser == "lalr":
+        return parser
+    cache.discard(_parser_pickle_name(key))
+    return None
 
 
-def _write_parser_pickle(path: Path | None, parser) -> None:
+def _write_parser_pickle(key: str | None, parser) -> None:
     """Keep the built parser as one pickle: loading it skips Lark's own
     deserialization (rebuilding ~26,000 grammar and parse-table objects one by
     one in Python), which is most of a cold start's time."""
-    if path is None:
+    if key is None or cache.disabled("parser"):
         return
     import importlib
     import io
@@ -202,14 +223,49 @@ def _write_parser_pickle(path: Path | None, parser) -> None:
     buf = io.BytesIO()
     try:
         _Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(parser)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # private whatever the umask
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(buf.getvalue())
-        os.replace(tmp, path)
-    except Exception:  # an unpicklable lark internals change, a read-only cache: no cache
+    except Exception:  # an unpicklable lark internals change: no parser cache
         return
+    cache.store(_parser_pickle_name(key), buf.getvalue())
+
+
+# Lark options a serialized parser takes at load time (lark's own grammar cache excludes the same)
+_LOAD_OPTIONS = ("postlex", "transformer", "lexer_callbacks", "use_bytes", "debug", "g_regex_flags", "regex",
+                 "propagate_positions", "tree_class", "_plugins")
+
+
+def _read_grammar(key: str | None, postlex):
+    """Lark's serialized form of the parser (the fallback when the pickle cannot be used:
+    Lark rebuilds its objects from it in ~150 ms instead of seconds)."""
+    if key is None or cache.disabled("grammar"):
+        return None
+    payload = cache.load(_grammar_name(key), _MAX_PARSER_BYTES)
+    if payload is None:
+        return None
+    import pickle
+
+    from lark import Lark
+
+    try:
+        data = pickle.loads(payload)
+        parser = Lark.__new__(Lark)
+        parser._load(data, postlex=postlex, propagate_positions=False)
+    except Exception:  # an entry of ours that a lark upgrade no longer reads: rebuild
+        cache.discard(_grammar_name(key))
+        return None
+    return parser
+
+
+def _write_grammar(key: str | None, parser) -> None:
+    if key is None or cache.disabled("grammar"):
+        return
+    import io
+
+    buf = io.BytesIO()
+    try:
+        parser.save(buf, _LOAD_OPTIONS)
+    except Exception:  # pragma: no cover - a lark that cannot save: no fallback cache
+        return
+    cache.store(_grammar_name(key), buf.getvalue())
 
 
 def _import_lark():
@@ -237,18 +293,18 @@ def _import_lark():
 
 
 def get_parser():
-    """A Lark LALR parser for python-hcl2's grammar, loaded from a cache.
+    """A Lark LALR parser for python-hcl2's grammar, loaded from the cache.
 
     We build it ourselves (python-hcl2's grammar file and post-lexer) rather
     than calling ``hcl2.parser.parser()``: without ``propagate_positions``
     parsing is about twice as fast (lines come from the tokens), and importing
     the ``hcl2`` package (its transformer, reconstructor, ...) is not needed.
 
-    Two caches in the user's cache directory: Lark's own grammar cache (so only
-    the very first run pays the grammar build, seconds) and a pickle of the
-    built parser object, keyed by the lark and Python versions and the grammar
-    and post-lexer files (loading it takes ~20 ms where Lark's grammar cache
-    takes ~150 ms).
+    Two entries of the private cache (:mod:`ctj_policy.cache`) keep it fast,
+    both keyed by the lark and Python versions and the grammar and post-lexer
+    files: a pickle of the built parser object (loading it takes ~20 ms) and,
+    should that pickle be unusable, Lark's own serialized form (~150 ms).
+    Without either, building the parser takes seconds.
     """
     global _PARSER
     if _PARSER is not None:
@@ -274,24 +330,19 @@ def get_parser():
     except ImportError as exc:  # pragma: no cover - packaging problem
         raise InputError(f"HCL mode needs python-hcl2 8.x and lark: {exc}") from None
     module = _load_postlexer(postlexer)
-    pickle_path = _parser_pickle_path(grammar, postlexer, lark.__version__)
-    parser = _read_parser_pickle(pickle_path)
+    key = _parser_key(grammar, postlexer, lark.__version__)
+    parser = _read_parser_pickle(key)
     if parser is None:
-        cache_arg: Any = False
-        try:
-            cache_dir = _user_cache_dir()
-            cache_dir.mkdir(parents=True, exist_ok=True)
-            cache_arg = str(cache_dir / f"hcl2-grammar-lark{lark.__version__}.bin")
-        except OSError:
-            pickle_path = None
-        parser = Lark(
-            grammar.read_text(encoding="utf-8"),
-            parser="lalr",
-            cache=cache_arg,
-            propagate_positions=False,
-            postlex=module.PostLexer(),
-        )
-        _write_parser_pickle(pickle_path, parser)
+        parser = _read_grammar(key, module.PostLexer())
+        if parser is None:
+            parser = Lark(
+                grammar.read_text(encoding="utf-8"),
+                parser="lalr",
+                propagate_positions=False,
+                postlex=module.PostLexer(),
+            )
+            _write_grammar(key, parser)
+        _write_parser_pickle(key, parser)
     _PARSER = parser
     return _PARSER
 
@@ -347,13 +398,90 @@ def _convert_body(body, file: str) -> tuple[dict[str, Attr], list[Block]]:
     return attrs, blocks
 
 
-def parse_tree(text: str, file: str) -> N:
-    """Parse HCL text into our syntax tree (InputError with file:line on a syntax error)."""
+class _Invalid(Exception):
+    """A cached tree that does not fit its source: rebuilt."""
+
+
+def _form(node, depth: int, file: str, source: str) -> tuple:
+    """A Lark tree as plain tuples: a node is ``(data, children)``; a token is
+    ``(type, start, end, line)``, its text being the source's ``text[start:end]``
+    (so a cached tree holds none of the source's text, secrets included), or
+    ``(type, text, line)`` for the rare token whose text is not a slice of the
+    source (an operator the post-lexer merged with the newline before it)."""
+    from lark import Token
+
+    if depth > MAX_TREE_DEPTH:
+        raise InputError(f"{file}:{_lark_line(node)}: nested deeper than {MAX_TREE_DEPTH} syntax levels (the limit)")
+    out = []
+    for c in node.children:
+        if _is_nl(c):
+            continue
+        if isinstance(c, Token):
+            start, end, text = c.start_pos, c.end_pos, str(c)
+            if isinstance(start, int) and isinstance(end, int) and start < end and source[start:end] == text:
+                out.append((c.type, start, end, c.line or 0))
+            else:
+                out.append((c.type, text, c.line or 0))
+        else:
+            out.append(_form(c, depth + 1, file, source))
+    return (str(node.data), tuple(out))
+
+
+def _lark_line(node) -> int:
+    from lark import Token
+
+    for tok in node.scan_values(lambda v: isinstance(v, Token)):
+        return tok.line or 0
+    return 0
+
+
+def _build(form: tuple, source: str) -> N:
+    """Our syntax tree from its tuple form, checked: a cached entry must have the
+    shape of a tree of this very source (tokens in order inside it, bounded
+    depth and node count), else :class:`_Invalid`."""
+    state = [0, 16 * len(source) + 256, len(source)]  # end of the last token, nodes left, literal chars left
+
+    def build(x, depth):
+        if type(x) is not tuple or depth > MAX_TREE_DEPTH:
+            raise _Invalid
+        state[1] -= 1
+        if state[1] < 0:
+            raise _Invalid
+        if len(x) == 2:
+            data, kids = x
+            if type(data) is not str or type(kids) is not tuple:
+                raise _Invalid
+            return N(data, [build(k, depth + 1) for k in kids])
+        if len(x) == 4:
+            type_, start, end, line = x
+            if type(start) is not int or type(end) is not int or not state[0] <= start < end <= len(source):
+                raise _Invalid
+            state[0] = end
+            text = source[start:end]
+        elif len(x) == 3:
+            type_, text, line = x
+            if type(text) is not str:
+                raise _Invalid
+            state[2] -= len(text)
+            if state[2] < 0:
+                raise _Invalid
+        else:
+            raise _Invalid
+        if type(type_) is not str or type(line) is not int:
+            raise _Invalid
+        return _token(type_, text, line)
+
+    return build(form, 1)
+
+
+def _fresh_form(text: str, file: str) -> tuple:
+    """Parse ``text`` (InputError with file:line on a syntax error) into the tuple form."""
     parser = get_parser()
     from lark.exceptions import LarkError, UnexpectedInput
 
+    source = text + "\n"
     try:
-        tree = parser.parse(text + "\n")
+        tree = parser.parse(source)
     except UnexpectedInput as exc:
         line = getattr(exc, "line", None) or "?"
         col = getattr(exc, "column", None)
@@ -361,7 +489,12 @@ def parse_tree(text: str, file: str) -> N:
         raise InputError(f"{where}: HCL syntax error") from None
     except LarkError as exc:  # pragma: no cover - defensive
         raise InputError(f"{file}: HCL syntax error ({type(exc).__name__})") from None
-    return _from_lark(tree)
+    return _form(tree, 1, file, source)
+
+
+def parse_tree(text: str, file: str) -> N:
+    """Parse HCL text into our syntax tree (InputError with file:line on a syntax error)."""
+    return _build(_fresh_form(text, file), text + "\n")
 
 
 def _file_from_tree(tree: N, text: str, file: str) -> TfFile:
@@ -388,46 +521,47 @@ def _grammar_tag() -> str:
 
 
 _TAG: str | None = None
+_MAX_TREE_ENTRY = 64 * MAX_FILE_BYTES
 
 
-def _cache_path(raw: bytes) -> Path | None:
+def _tree_entry(raw: bytes) -> str | None:
+    """The cache entry name of the tree of a file's bytes (None: the tree cache is off)."""
     global _TAG
-    if os.environ.get("CTJ_POLICY_NO_CACHE"):
+    if cache.disabled("trees"):
         return None
     import hashlib
 
     if _TAG is None:
         _TAG = _grammar_tag()
-    digest = hashlib.sha256(f"{CACHE_FORMAT}|{_TAG}|".encode() + raw).hexdigest()
-    return _user_cache_dir() / "parsed" / digest[:2] / f"{digest}.marshal"
+    return "tree-" + hashlib.sha256(f"{CACHE_FORMAT}|{_TAG}|".encode() + raw).hexdigest()
 
 
-def _cached_tree(raw: bytes) -> tuple[Path | None, N | None]:
+def _cached_tree(name: str | None, source: str) -> N | None:
+    if name is None:
+        return None
+    payload = cache.load(name, _MAX_TREE_ENTRY)
+    if payload is None:
+        return None
     import marshal
 
-    path = _cache_path(raw)
-    if path is None:
-        return None, None
     try:
-        with open(path, "rb") as fh:
-            return path, _load(marshal.load(fh))
-    except (OSError, ValueError, EOFError, TypeError, IndexError):
-        return path, None
+        return _build(marshal.loads(payload), source)
+    except (_Invalid, ValueError, EOFError, TypeError, RecursionError):
+        cache.discard(name)
+        return None
 
 
-def _store_tree(path: Path | None, tree: N) -> None:
-    if path is None:
+def _store_tree(name: str | None, form: tuple) -> None:
+    if name is None:
         return
     import marshal
 
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            marshal.dump(_dump(tree), fh)
-        os.replace(tmp, path)
-    except (OSError, ValueError):
-        pass
+        payload = marshal.dumps(form)
+    except ValueError:  # pragma: no cover - too deep for marshal (the depth limit is far below)
+        return
+    if len(payload) <= _MAX_TREE_ENTRY:
+        cache.store(name, payload)
 
 
 _CACHE: dict[str, TfFile] = {}
@@ -452,30 +586,56 @@ class _PausedGC:
             gc.enable()
 
 
-def parse_file(path: Path, display: str) -> TfFile:
+def read_source(path: Path, display: str, budget: ParseBudget | None = None) -> bytes:
+    """The bytes of a source file, within the limits (InputError: unreadable, too large, not a file)."""
+    import stat
+
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise InputError(f"cannot read {display}: {exc.strerror}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(f"{display}: not a regular file")
+        (budget or ParseBudget()).charge(str(path.resolve()), st.st_size, display)
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"cannot read {display}: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+    if len(raw) > MAX_FILE_BYTES:  # grew while we read it
+        raise InputError(f"{display}: over the limit of {MAX_FILE_BYTES:,} bytes for one file")
+    return raw
+
+
+def parse_file(path: Path, display: str, budget: ParseBudget | None = None) -> TfFile:
     with _PausedGC():
-        return _parse_file(path, display)
+        return _parse_file(path, display, budget)
 
 
-def _parse_file(path: Path, display: str) -> TfFile:
+def _parse_file(path: Path, display: str, budget: ParseBudget | None) -> TfFile:
     # keyed by the name shown too: a symlinked file read through two trees keeps each tree's name
     key = f"{path.resolve()}\0{display}"
     cached = _CACHE.get(key)
     if cached is not None:
+        if budget is not None:
+            budget.charge(str(path.resolve()), cached.size, display)
         return cached
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {display}: {exc.strerror}") from None
+    raw = read_source(path, display, budget)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(f"{display}: not UTF-8 text") from None
-    cache_path, tree = _cached_tree(raw)
+    entry = _tree_entry(raw)
+    tree = _cached_tree(entry, text + "\n")
     if tree is None:
-        tree = parse_tree(text, display)
-        _store_tree(cache_path, tree)
+        form = _fresh_form(text, display)
+        tree = _build(form, text + "\n")
+        _store_tree(entry, form)
     parsed = _file_from_tree(tree, text, display)
+    parsed.size = len(raw)
     _CACHE[key] = parsed
     return parsed
 
@@ -491,10 +651,10 @@ def display_path(path: Path) -> str:
     return Path(rel).as_posix()
 
 
-def parse_dir(directory: Path) -> list[TfFile]:
+def parse_dir(directory: Path, budget: ParseBudget | None = None) -> list[TfFile]:
     """Every ``*.tf`` file of one module directory (not recursive), sorted."""
     try:
         names = sorted(p for p in directory.iterdir() if p.suffix == ".tf" and p.is_file())
     except OSError as exc:
         raise InputError(f"cannot read directory {display_path(directory)}: {exc.strerror}") from None
-    return [parse_file(p, display_path(p)) for p in names]
+    return [parse_file(p, display_path(p), budget) for p in names]

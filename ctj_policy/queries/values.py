@@ -34,7 +34,8 @@ def as_int(value: Any) -> int | None:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+    text = value.strip().lstrip("+-") if isinstance(value, str) else ""
+    if text.isdigit() and text.isascii() and len(text) < 100:  # ASCII digits only: "²".isdigit() too
         return int(value.strip())
     return None
 
