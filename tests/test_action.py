@@ -120,6 +120,9 @@ while i < len(args):
         paginate = True; i += 1; continue
     assert not a.startswith("-"), f"unexpected option {a}"
     path = a; i += 1
+if db.get("garbage") and method == "GET":
+    sys.stdout.write("<html>rate limited</html>")
+    sys.exit(0)
 if db.get("fail"):
     print("HTTP 403: Resource not accessible by integration", file=sys.stderr)
     sys.exit(1)
@@ -293,6 +296,16 @@ def test_a_comment_the_token_may_not_write_warns_and_the_gate_still_decides(acti
     run = _run(action_dir, workspace, runner_temp, gh, plan="plan.json", comment="true")
     assert run.named("Comment").returncode == 0 and "::warning" in run.named("Comment").stdout
     assert run.named("Gate").returncode == 1
+
+
+def test_an_unreadable_comment_listing_warns_and_posts_nothing(action_dir, runner_temp, workspace, gh):
+    db = json.loads(gh["db"].read_text())
+    db["garbage"] = True
+    gh["db"].write_text(json.dumps(db))
+    run = _run(action_dir, workspace, runner_temp, gh, plan="stage1.json", comment="true")
+    comment = run.named("Comment")
+    assert comment.returncode == 0 and "could not read the PR comment" in comment.stdout
+    assert len(_comments(gh)) == 3 and not run.failed
 
 
 def test_defaults_write_sarif_and_markdown_and_neither_comment_nor_upload(action_dir, runner_temp, workspace, gh):
