@@ -75,7 +75,9 @@ def test_every_step_reference_names_a_step_and_an_output_it_writes():
 
     for sid, out in set(re.findall(r"steps\.([\w-]+)\.outputs\.([\w-]+)", text)):
         assert sid in steps, sid
-        assert f"{out}=" in steps[sid]["run"] or f'"$key=' in steps[sid]["run"], (sid, out)
+        run = steps[sid]["run"]
+        # written as `name=...`, or as a key of the report-files array the step writes out as `$key=path`
+        assert f"{out}=" in run or (f"[{out}]=" in run and '"$key=${files[$key]}"' in run), (sid, out)
 
 
 def test_expression_evaluator():

@@ -303,6 +303,20 @@ def test_example_workflow_passes_the_validator_and_uses_the_action(example, tmp_
         if _ctj_policy_steps(job) and any(s.get("with", {}).get("comment") in (True, "true")
                                           for s in _ctj_policy_steps(job)):
             assert (job.get("permissions") or doc.get("permissions") or {}).get("pull-requests") == "write"
+    [job] = [j for j in doc["jobs"].values() if _ctj_policy_steps(j)]
+    [step] = _ctj_policy_steps(job)
+    assert step["with"]["source-dir"] == "terraform", "the plan's sources: file:line and values known after apply"
+    assert job["permissions"]["id-token"] == "write"  # OIDC to the plan role
+    assert "role/incubator-tf-plan" in str(job["steps"])  # the role the incubator's plan workflow assumes
+    dflook = [s for s in job["steps"] if str(s.get("uses", "")).startswith("dflook/terraform-plan@")]
+    if dflook:
+        assert dflook[0]["with"]["path"] == "terraform"
+        assert step["with"]["plan"] == f"${{{{ steps.{dflook[0]['id']}.outputs.json_plan_path }}}}"
+    else:
+        runs = "\n".join(s.get("run", "") for s in job["steps"])
+        assert "terraform -chdir=terraform show -json tfplan > plan.json" in runs and step["with"]["plan"] == "plan.json"
+        setup = next(s for s in job["steps"] if str(s.get("uses", "")).startswith("hashicorp/setup-terraform@"))
+        assert setup["with"]["terraform_wrapper"] is False  # the wrapper's lines would corrupt the JSON
     on = doc[True]
     for event in on.values():
         globs = (event or {}).get("paths", [])
