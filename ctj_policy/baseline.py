@@ -24,7 +24,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any, Iterable
 
-from .loaders import InputError  # moves to ctj_policy.errors
+from .errors import InputError
 from .model import FAIL, UNKNOWN, Result
 
 SCHEMA_VERSION = 1
