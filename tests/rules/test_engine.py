@@ -11,7 +11,7 @@ import pytest
 
 from ctj_policy.config import WaiverSpec
 from ctj_policy.engine import Evaluation, apply_waivers, evaluate, run_rules
-from ctj_policy.model import Subject, ERROR, WARNING, Finding, Location, Result, Subject
+from ctj_policy.model import ERROR, WARNING, Finding, Location, Result, Subject
 from ctj_policy.rules import ALL_RULES, get_rule
 from ctj_policy.rules.base import Rule
 
@@ -145,7 +145,7 @@ def test_an_expired_waiver_is_itself_a_finding_and_waives_nothing():
             message="waiver for CTJ003 on * expired on 2025-05-31 (pyproject.toml): the finding counts again; renew or remove it",
             address=None, location=None, subject=Subject("waiver", "*"),
         ),
-        Result(rule_id="CTJ003", title=get_rule("CTJ003").title, severity=ERROR, status="fail", message=BRIDGE_MESSAGE, address=TASK, location=loc(1)),
+        Result(rule_id="CTJ003", title=get_rule("CTJ003").title, severity=ERROR, status="fail", message=BRIDGE_MESSAGE, address=TASK, location=loc(1), subject=Subject("task", TASK)),
     ]  # fmt: skip
 
 
