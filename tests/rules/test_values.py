@@ -53,7 +53,7 @@ def test_first_unknown():
 
 
 def test_describe():
-    assert describe("x") == "'x'"
+    assert describe("x") == "x" and describe("x", quote=True) == "'x'"
     assert describe(5432) == "5432"
     assert describe(None) == "None"
     assert describe(U) == "var.x is known after apply"
