@@ -28,7 +28,8 @@ CTJ026: all follow from CTJ001).
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from . import queries
 from .model import FAIL, UNKNOWN, Deployment, Result, Service, Subject, Unknown
@@ -48,7 +49,7 @@ _IMPLIES = {
     NEED_TASK: (),
     NEED_CONTAINERS: (NEED_TASK,),
     NEED_SERVICE: (NEED_TASK,),
-    **{role: (NEED_CONTAINERS, NEED_TASK) for role in ROLE_NEEDS},
+    **dict.fromkeys(ROLE_NEEDS, (NEED_CONTAINERS, NEED_TASK)),
 }
 # the order in which a result's subject is matched against missing prerequisites: the most basic first
 _ORDER = (NEED_TASK, NEED_CONTAINERS, *ROLE_NEEDS, NEED_SERVICE)
@@ -68,7 +69,7 @@ def missing(deployment: Deployment, config: Any) -> dict[str, set[Subject]]:
     task = queries.ctj_task(deployment, config)
     if task is None:
         no_task = {Subject("task", "")}
-        return {need: no_task for need in _ORDER}
+        return dict.fromkeys(_ORDER, no_task)
     whole_task = Subject("task", task.address)
     out: dict[str, set[Subject]] = {}
     service = queries.ctj_service(deployment, config, task)

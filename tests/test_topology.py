@@ -96,5 +96,5 @@ def test_real_incubator_tree_whole_root_stays_bounded(shared_path, tmp_path, sco
     report = build_report(deployment, info, evaluation.results, evaluation.exit_code(), False, config)
     (diagram,) = mermaid_blocks(render("markdown", report))
     nodes = check_readable(report, diagram)
-    blocks = {a for a in (t.address for t in deployment.task_definitions)}
+    blocks = {t.address for t in deployment.task_definitions}
     assert len(nodes) <= 80 and diagram.count("subgraph") <= len(blocks)

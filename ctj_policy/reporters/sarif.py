@@ -225,7 +225,7 @@ def _group_consequences(results: list[Result], out: list[dict]) -> None:
     ``properties.causedBy`` and a message saying so; its cause's message names what follows from it."""
     problems = [r for r in results if r.status != PASS]  # the order of ``out``
     _, under = grouped(sorted(problems, key=Result.sort_key))
-    for r, sarif in zip(problems, out):
+    for r, sarif in zip(problems, out, strict=True):
         if r.caused_by:
             sarif["properties"]["causedBy"] = r.caused_by
             sarif["message"]["text"] = f"Follows from {r.caused_by} (fix that first): {sarif['message']['text']}"

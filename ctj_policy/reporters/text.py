@@ -78,9 +78,8 @@ def consequence_lines(consequences: list[Result], color: bool = False, verbose: 
         kinds[key] = kinds.get(key, 0) + 1
     for (rule_id, severity, status, title), n in kinds.items():
         more = f" ({n} results)" if n > 1 else ""
-        lines.append(
-            f"      {_paint(rule_id, 'bold', color)} {severity:<7} {_paint(f'{status:<7}', status, color)} {_clean(title)}{more}"
-        )
+        status_text = _paint(f"{status:<7}", status, color)
+        lines.append(f"      {_paint(rule_id, 'bold', color)} {severity:<7} {status_text} {_clean(title)}{more}")
     return lines
 
 
