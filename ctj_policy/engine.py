@@ -10,6 +10,7 @@ import fnmatch
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Sequence
 
+from .causes import link as link_causes
 from .config import Config, WaiverSpec, parse_expiry
 from .model import ERROR, FAIL, UNKNOWN, WAIVED, WARNING, Deployment, Result, Subject
 from .redact import Redactor
@@ -117,6 +118,8 @@ def evaluate(
                 subject=Subject("waiver", w.address or "*"),
             )
         )
+    # consequences of a missing prerequisite point at the failing rule that reports it (grouping only)
+    evaluation.results = link_causes(evaluation.results, deployment, config, selected)
     # every result, once, every field (message, address, location, waiver reason, ...): no Result holds a secret
     redactor = Redactor(deployment.redact)
     evaluation.results = [redactor.result(r) for r in evaluation.results]

@@ -650,6 +650,8 @@ class Result:
     subject: Subject | None = None
     # "new" | "unchanged" with --baseline (ctj_policy.baseline); None otherwise
     baseline: str | None = None
+    # the rule ID of the failing result this one follows from (ctj_policy.causes); None for a cause or a stand-alone
+    caused_by: str | None = None
 
     def sort_key(self) -> tuple:
         return (self.rule_id, self.address or "", self.message)

@@ -50,7 +50,7 @@ LAYERS = (
           "one module per rule, the Rule type and finding helpers: pure functions of the model"),
     Layer("registry", ("ctj_policy.rules",), ("base", "config", "rules"),
           "ALL_RULES: the rule catalog every list of rules derives from"),
-    Layer("engine", ("ctj_policy.engine", "ctj_policy.baseline"), ("base", "config", "queries", "rules", "registry"),
+    Layer("engine", ("ctj_policy.engine", "ctj_policy.baseline", "ctj_policy.causes"), ("base", "config", "queries", "rules", "registry"),
           "rules -> waivers -> redaction -> sorted results, the exit code (and the baseline comparison)"),
     Layer("presentation", ("ctj_policy.topology", "ctj_policy.reporters", "ctj_policy.reporters.*"),
           ("base", "config", "queries", "registry"),

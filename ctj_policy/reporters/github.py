@@ -11,6 +11,9 @@ it names a file of the PR's diff, on that line of the PR:
 * ``waived``  -> ``::notice``;
 * ``pass``    -> nothing.
 
+A result that follows from another (``caused_by``) has no annotation of its
+own: its cause's annotation names it ("12 results ... follow from it: CTJ004 ×2, ...").
+
 Without a known ``.tf`` location the annotation has no ``file``/``line`` (it
 attaches to the run).  Escaping follows the workflow-command rules: in the
 message ``%``, ``\\r``, ``\\n``; in property values also ``:`` and ``,``.  Other
@@ -23,6 +26,7 @@ from typing import Any
 
 from ..model import ERROR, FAIL, UNKNOWN, WAIVED, Report, Result
 from .escape import visible
+from .grouping import follow_note, grouped
 
 
 def escape_data(text: str) -> str:
@@ -38,7 +42,8 @@ ESCAPES = (escape_data, escape_property)  # for the final redaction pass (ctj_po
 
 def render(report: Report, **_: Any) -> str:
     lines = []
-    for r in sorted(report.results, key=Result.sort_key):
+    shown, under = grouped(sorted(report.results, key=Result.sort_key))  # a consequence: once, in its cause's
+    for r in shown:
         command = _command(r, report.allow_unknown)
         if command is None:
             continue
@@ -56,6 +61,8 @@ def render(report: Report, **_: Any) -> str:
             message = f"waived: {message}"
         if r.address and r.address not in message:
             message = f"{message} ({r.address})"
+        if id(r) in under:
+            message = f"{message}; {follow_note(under[id(r)])}"
         lines.append(f"::{command} {','.join(props)}::{escape_data(message)}")
     c = report.counts()
     lines.append(

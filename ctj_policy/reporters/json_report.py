@@ -42,19 +42,23 @@ def to_dict(report: Report) -> dict:
             "waived": counts[WAIVED],
             "exit_code": report.exit_code,
         },
-        "results": [
-            {
-                "rule_id": r.rule_id,
-                "title": r.title,
-                "severity": r.severity,
-                "status": r.status,
-                "message": r.message,
-                "address": r.address,
-                "location": _location(r),
-            }
-            for r in sorted(report.results, key=_order)
-        ],
+        "results": [_result(r) for r in sorted(report.results, key=_order)],
     }
+
+
+def _result(r: Result) -> dict:
+    out = {
+        "rule_id": r.rule_id,
+        "title": r.title,
+        "severity": r.severity,
+        "status": r.status,
+        "message": r.message,
+        "address": r.address,
+        "location": _location(r),
+    }
+    if r.caused_by:  # only on a consequence: the rule ID of the failing result it follows from
+        out["caused_by"] = r.caused_by
+    return out
 
 
 def _order(r: Result) -> tuple:

@@ -9,6 +9,10 @@ One ``<testsuite>`` per rule, one ``<testcase>`` per result:
   ``<skipped>`` under ``--allow-unknown``;
 * ``waived``  -> ``<skipped>`` with the waiver's reason.
 
+A result that follows from another (``caused_by``) stays a testcase (the
+counts are the verdicts); its failure says which rule it follows from, and the
+cause's failure names what follows from it.
+
 Output is deterministic: no timestamps, ``time="0"``.
 """
 
@@ -20,6 +24,7 @@ from typing import Any
 
 from ..model import FAIL, UNKNOWN, WAIVED, Report, Result
 from .escape import visible
+from .grouping import follow_note, grouped
 
 # non-characters XML 1.0 cannot carry (control characters: see escape.visible)
 _NONCHARACTERS = re.compile("[\ufffe\uffff]")
@@ -54,6 +59,7 @@ def dump_xml(root: ET.Element) -> str:
 
 def render(report: Report, **_: Any) -> str:
     root = ET.Element("testsuites", name=_clean(report.tool_name))
+    _, under = grouped(sorted(report.results, key=Result.sort_key))
     by_rule: dict[str, list[Result]] = {}
     for r in sorted(report.results, key=Result.sort_key):
         by_rule.setdefault(r.rule_id, []).append(r)
@@ -85,16 +91,17 @@ def render(report: Report, **_: Any) -> str:
                 if r.location.line:
                     attrs["line"] = str(r.location.line)
             case = ET.SubElement(suite, "testcase", attrs)
+            follows = f"follows from {r.caused_by}: " if r.caused_by else ""
             if r.status == FAIL:
                 counts["failures"] += 1
-                el = ET.SubElement(case, "failure", message=_clean(r.message), type=_clean(r.severity))
-                el.text = _clean(_details(r))
+                el = ET.SubElement(case, "failure", message=_clean(follows + r.message), type=_clean(r.severity))
+                el.text = _clean(_details(r, under.get(id(r))))
             elif r.status == UNKNOWN and not report.allow_unknown:
                 counts["failures"] += 1
                 el = ET.SubElement(
-                    case, "failure", message=_clean(f"could not be decided: {r.message}"), type="unknown"
+                    case, "failure", message=_clean(f"{follows}could not be decided: {r.message}"), type="unknown"
                 )
-                el.text = _clean(_details(r))
+                el.text = _clean(_details(r, under.get(id(r))))
             elif r.status == UNKNOWN:
                 counts["skipped"] += 1
                 ET.SubElement(case, "skipped", message=_clean(f"could not be decided (--allow-unknown): {r.message}"))
@@ -119,10 +126,14 @@ def render(report: Report, **_: Any) -> str:
     return dump_xml(root)
 
 
-def _details(r: Result) -> str:
+def _details(r: Result, consequences: list[Result] | None = None) -> str:
     lines = [f"{r.rule_id} ({r.severity}): {r.title}", r.message]
     if r.address:
         lines.append(f"address: {r.address}")
     if r.location is not None and r.location.file:
         lines.append(f"location: {r.location.file}:{r.location.line}")
+    if r.caused_by:
+        lines.append(f"follows from: {r.caused_by} (fix that first)")
+    if consequences:
+        lines.append(follow_note(consequences))
     return "\n".join(lines)

@@ -1,7 +1,10 @@
 """A pull-request comment (``--format markdown``).
 
-A summary line, a table of the failing and undecided results with their
-locations, the waived and passing results in collapsed ``<details>``, and a
+A summary line, the few changes that clear most findings (an ordered list of
+the failing rules with how many findings each clears, counting the results
+that follow from it), a table of the failing and undecided results with their
+locations (a result that follows from another is not a row of its own: its
+cause's row names it), the waived and passing results in collapsed ``<details>``, and a
 Mermaid ``flowchart`` of what the input deploys (from
 :mod:`ctj_policy.topology`: listener rules -> target groups -> containers ->
 Postgres -> volume / secret), with failing nodes and edges marked.
@@ -23,6 +26,7 @@ from typing import Any
 
 from ..model import FAIL, PASS, UNKNOWN, WAIVED, Report, Result
 from .escape import visible
+from .grouping import changes, follow_note, grouped
 
 MARKER = "<!-- ctj-policy-report -->"
 GITHUB_COMMENT_LIMIT = 65536  # characters GitHub accepts in one comment
@@ -50,11 +54,13 @@ def render(
     head = [MARKER, f"## {_cell(report.tool_name)}: CTJ Stage 1 deployment check", "", summary, ""]
     budget = _Budget(limit - _size(head))
 
-    # filled by priority: the problems, the diagram, the waived, the passing results
+    # filled by priority: the changes that clear most, the problems, the diagram, the waived, the passing results
+    lead_part = budget.take(lead_section(problems)) if problems else []
     if problems:
+        shown, under = grouped(problems)  # a consequence is shown once, under its cause
         problem_part = budget.section(
             ["### Failing and undecided", "", *_TABLE_HEAD],
-            _table_rows(problems, report),
+            _table_rows(shown, report, under),
             [""],
             "failing and undecided results",
         )
@@ -71,7 +77,7 @@ def render(
     ]
     passing_part = budget.details(f"Passing ({len(passing)})", passing_rows, "passing results") if passing else []
 
-    text = "\n".join(head + problem_part + waived_part + passing_part + diagram_part).rstrip("\n") + "\n"
+    text = "\n".join(head + lead_part + problem_part + waived_part + passing_part + diagram_part).rstrip("\n") + "\n"
     if len(text) > limit:  # the budget counted every line: a guard, never a comment GitHub refuses
         cut = max(text.rfind("\n", 0, limit - 400), 0)
         text = text[:cut] + f"\n\n_Cut to fit a GitHub comment; {FULL_REPORT}._\n"
@@ -147,16 +153,39 @@ def _summary(report: Report) -> str:
 _TABLE_HEAD = ["| Status | Rule | Severity | Finding | Location |", "|---|---|---|---|---|"]
 
 
-def _table_rows(results: list[Result], report: Report) -> list[str]:
+LEAD_ITEMS = 5  # changes listed before "and N more"
+
+
+def lead_section(problems: list[Result]) -> list[str]:
+    """The few changes that clear most findings: an ordered list, most first, with counts."""
+    found = changes(problems)
+    lines = ["### The few changes that clear most findings", ""]
+    for i, c in enumerate(found[:LEAD_ITEMS], 1):
+        noun = "finding" if c.clears == 1 else "findings"
+        how = f" ({c.own} + {c.follows} that follow from it)" if c.follows else ""
+        lines.append(f"{i}. **{_cell(c.rule_id)}** {_cell(c.title)}: clears {c.clears} {noun}{how}")
+    rest = found[LEAD_ITEMS:]
+    if rest:
+        n = sum(c.clears for c in rest)
+        lines.append(f"\n_\u2026and {len(rest)} more {'rule' if len(rest) == 1 else 'rules'} with {n} "
+                     f"{'finding' if n == 1 else 'findings'}, in the table below._")
+    return lines + [""]
+
+
+def _table_rows(results: list[Result], report: Report, under: dict[int, list[Result]] | None = None) -> list[str]:
     rows = []
     for r in results:
         status = r.status
         if r.status == UNKNOWN:
             status = "unknown (not gating)" if report.allow_unknown or r.severity != "error" else "unknown (gating)"
+        finding = _cell(_shorten(r.message))
+        follows = (under or {}).get(id(r))
+        if follows:
+            finding += f"<br>\u21b3 {_cell(follow_note(follows))}"
         rows.append(
             f"| {_ICON.get(r.status, '')} {_cell(status)} | **{_cell(r.rule_id)}** {_cell(r.title)} "
             f"| {_cell(r.severity)} "
-            f"| {_cell(_shorten(r.message))} | {_location(r, report)} |"
+            f"| {finding} | {_location(r, report)} |"
         )
     return rows
 

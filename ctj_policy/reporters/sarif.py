@@ -15,6 +15,10 @@ What becomes a SARIF ``result``:
 * ``pass``    -> nothing: code scanning only tracks problems, and a result
   missing from the next upload is how an alert gets closed.
 
+A result that follows from another (``caused_by``) stays a result, with
+``properties.causedBy`` (the cause's rule ID) and a message that says so; the
+cause's message names what follows from it.
+
 Locations are relative to the repository root: the result's ``.tf`` location
 when known, else the plan file the run checked.  ``partialFingerprints`` is a
 hash of (rule, address, message without volatile parts), so an alert keeps its
@@ -32,6 +36,7 @@ from urllib.parse import quote
 
 from ..model import ERROR, PASS, UNKNOWN, WAIVED, Report, Result
 from .escape import dump_json as dump
+from .grouping import follow_note, grouped
 
 OUTPUT = "json"  # the final redaction pass decodes it and redacts string values
 ESCAPES = (quote,)  # artifact URIs are percent-encoded
@@ -61,6 +66,7 @@ def render(
     rules = _rule_descriptors(report.results)
     index = {r["id"]: i for i, r in enumerate(rules)}
     results = [_result(r, report, base, index) for r in report.results if r.status != PASS]
+    _group_consequences(report.results, results)
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -212,6 +218,20 @@ def _result(r: Result, report: Report, base: Path, index: dict[str, int]) -> dic
     if r.status == WAIVED:
         out["suppressions"] = [{"kind": "external", "status": "accepted", "justification": r.waiver_reason or "waived"}]
     return out
+
+
+def _group_consequences(results: list[Result], out: list[dict]) -> None:
+    """A result that follows from another keeps its SARIF result (code scanning tracks each) with
+    ``properties.causedBy`` and a message saying so; its cause's message names what follows from it."""
+    problems = [r for r in results if r.status != PASS]  # the order of ``out``
+    _, under = grouped(sorted(problems, key=Result.sort_key))
+    for r, sarif in zip(problems, out, strict=True):
+        if r.caused_by:
+            sarif["properties"]["causedBy"] = r.caused_by
+            sarif["message"]["text"] = f"Follows from {r.caused_by} (fix that first): {sarif['message']['text']}"
+        if id(r) in under:
+            sarif["properties"]["consequences"] = sorted({c.rule_id for c in under[id(r)]})
+            sarif["message"]["text"] += f" ({follow_note(under[id(r)])})"
 
 
 # digits and hex runs, quoted dates/ARNs with account-specific suffixes: the

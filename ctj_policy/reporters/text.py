@@ -10,6 +10,10 @@
     pass: 12 results (CTJ003, CTJ010, ...)
     12 passed, 2 failed, 0 unknown, 0 waived
 
+A result that follows from another (``caused_by``: CTJ022 when CTJ001 finds no
+backend container) is shown once, under its cause, as one line per rule
+(``--verbose``: the whole finding).
+
 Colour (ANSI) only when the caller asks for it (``color=True``); the CLI asks
 only for a terminal without NO_COLOR.  Knows nothing of Terraform.
 """
@@ -21,6 +25,7 @@ from typing import Any
 
 from ..model import FAIL, PASS, UNKNOWN, WAIVED, Report, Result
 from .escape import visible
+from .grouping import follow_header, grouped
 
 _RESET = "\x1b[0m"
 _STYLE = {
@@ -59,19 +64,41 @@ def finding_line(r: Result, color: bool = False) -> str:
     return f"{rule} {r.severity:<7} {status} {where}: {_clean(r.message)}"
 
 
+def consequence_lines(consequences: list[Result], color: bool = False, verbose: bool = False) -> list[str]:
+    """Under a cause: one line saying what follows from it, then one indented line per consequence
+    (rule, severity, status, title; with ``verbose`` the whole finding)."""
+    if not consequences:
+        return []
+    lines = ["  \u21b3 " + _paint(_clean(follow_header(consequences)), "dim", color)]
+    if verbose:
+        return lines + ["      " + finding_line(r, color) for r in consequences]
+    kinds: dict[tuple, int] = {}
+    for r in consequences:
+        key = (r.rule_id, r.severity, r.status, r.title)
+        kinds[key] = kinds.get(key, 0) + 1
+    for (rule_id, severity, status, title), n in kinds.items():
+        more = f" ({n} results)" if n > 1 else ""
+        status_text = _paint(f"{status:<7}", status, color)
+        lines.append(f"      {_paint(rule_id, 'bold', color)} {severity:<7} {status_text} {_clean(title)}{more}")
+    return lines
+
+
 def render(report: Report, *, color: bool = False, verbose: bool = False, **_: Any) -> str:
     results = sorted(report.results, key=Result.sort_key)
     info = report.input
     scope = info.scope or "whole input"
     lines = [_clean(f"{report.tool_name} {report.tool_version}: {info.kind} {info.path} (scope {scope})")]
 
+    shown, under = grouped(results)  # a consequence is shown once, under its cause
     for status in _GROUPS:
         group = [r for r in results if r.status == status]
         if not group:
             continue
         lines.append("")
         lines.append(_paint(f"{status} ({len(group)})", status, color))
-        lines.extend(finding_line(r, color) for r in group)
+        for r in (r for r in shown if r.status == status):
+            lines.append(finding_line(r, color))
+            lines.extend(consequence_lines(under.get(id(r), []), color, verbose))
 
     passed = [r for r in results if r.status == PASS]
     if passed:

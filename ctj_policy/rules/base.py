@@ -45,6 +45,17 @@ CTJ_TASK = "ctj-task"  # only THE CTJ task (queries.ctj_task), through its conta
 CTJ_SERVICE = "ctj-service"  # only the service running the CTJ task (queries.ctj_service)
 APPLIES_TO = (EVERY, CTJ_TASK, CTJ_SERVICE)
 
+# --------------------------------------------------------------------------
+# prerequisites: what a rule needs before it can judge anything, and which rule
+# reports each one missing (ctj_policy/causes.py groups the consequences)
+# --------------------------------------------------------------------------
+
+NEED_TASK = "task"  # the CTJ task definition exists
+NEED_CONTAINERS = "containers"  # its container list is known at plan time
+NEED_FRONTEND, NEED_BACKEND, NEED_DATABASE = "frontend", "backend", "database"  # a container of that role
+NEED_SERVICE = "service"  # an ECS service runs the CTJ task
+PREREQUISITES = (NEED_TASK, NEED_CONTAINERS, NEED_FRONTEND, NEED_BACKEND, NEED_DATABASE, NEED_SERVICE)
+
 
 @dataclass(frozen=True)
 class CheckovNotes:
@@ -80,12 +91,19 @@ class Rule:
     checkov: CheckovNotes = CheckovNotes()
     # documentation anchor, e.g. docs/rules.md#ctj001
     link: str = ""
+    # PREREQUISITES this rule needs (a role implies the containers, which imply the task), and those whose
+    # absence it is the rule to report: a finding about a missing prerequisite follows from the provider's
+    needs: tuple[str, ...] = ()
+    provides: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.severity not in (ERROR, WARNING):
             raise ValueError(f"{self.id}: severity must be {ERROR!r} or {WARNING!r}")
         if self.applies_to not in APPLIES_TO:
             raise ValueError(f"{self.id}: applies_to must be one of {APPLIES_TO}")
+        for need in (*self.needs, *self.provides):
+            if need not in PREREQUISITES:
+                raise ValueError(f"{self.id}: {need!r} is not one of {PREREQUISITES}")
 
     @property
     def doc_link(self) -> str:

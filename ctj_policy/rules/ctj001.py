@@ -106,4 +106,5 @@ RULE = Rule(
         note=PLAN_MODE_ANCHOR + "per task definition only (three containers with the frontend, backend and database roles); "
         "'exactly one task definition in scope' needs the whole plan: ctj-policy only",
     ),
+    provides=("task", "containers", "frontend", "backend", "database"),
 )

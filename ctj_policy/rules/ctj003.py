@@ -62,4 +62,5 @@ RULE = Rule(
     checkov_id="CKV_CTJ_003",
     resource_types=TASK,
     applies_to=CTJ_TASK,
+    needs=("task",),
 )

@@ -146,4 +146,5 @@ RULE = Rule(
         note=PLAN_MODE_ANCHOR + "nothing (the two repositories must exist in scope and the task's images must come from "
         "them: needs the task and every repository at once): ctj-policy only",
     ),
+    needs=("frontend", "backend"),
 )

@@ -185,4 +185,5 @@ RULE = Rule(
         note=PLAN_MODE_ANCHOR + "nothing (which load_balancer block attaches which container/port to which target group, "
         "matched against the task's portMappings and the target groups' roles): ctj-policy only",
     ),
+    needs=("frontend", "backend"), provides=("service",),
 )

@@ -8,7 +8,7 @@ from ..config import Config
 from ..model import ERROR, FAIL, UNKNOWN, Container, Deployment, Finding, SecretVar, Unknown, same_value
 from ..queries import BACKEND, DATABASE, as_int, explain_unknown, lookup, role_container, same_secret_value
 from .base import CTJ_TASK, Rule, TASK
-from .common import cname, describe_value_from, env_subject, finding, passed, plain_value, role_scope, show_var
+from .common import cname, describe_value_from, env_subject, finding, passed, plain_value, resource_subject, role_scope, show_var
 
 LOCALHOST = ("localhost", "127.0.0.1", "::1")
 
@@ -103,7 +103,7 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         verdicts.append(("SQL_USER", _compare(deployment, config, backend, db, "SQL_USER", "POSTGRES_USER", user)))
         verdicts.append(("SQL_DATABASE", _compare(deployment, config, backend, db, "SQL_DATABASE", db_label, dbname)))
     out = [
-        finding(*verdict, task, container=backend, subject=env_subject(backend, name) if name else None)
+        finding(*verdict, task, container=backend, subject=env_subject(backend, name) if name else resource_subject(task))
         for name, verdict in verdicts
         if verdict is not None
     ]
@@ -182,4 +182,5 @@ RULE = Rule(
     checkov_id="CKV_CTJ_022",
     resource_types=TASK,
     applies_to=CTJ_TASK,
+    needs=("backend", "database"),
 )

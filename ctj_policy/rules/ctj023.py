@@ -154,4 +154,5 @@ RULE = Rule(
     checkov_id="CKV_CTJ_023",
     resource_types=TASK,
     applies_to=CTJ_TASK,
+    needs=("backend", "database"),
 )

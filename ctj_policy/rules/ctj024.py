@@ -116,4 +116,5 @@ RULE = Rule(
     checkov=CheckovNotes(
         note="the launch type comes from the task's requires_compatibilities; HCL mode: the service's launch_type/capacity providers: ctj-policy only",
     ),
+    needs=("database",),
 )

@@ -149,4 +149,5 @@ RULE = Rule(
     checkov_id="CKV_CTJ_025",
     resource_types=TASK,
     applies_to=CTJ_TASK,
+    needs=("database",),
 )

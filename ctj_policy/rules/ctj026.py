@@ -114,4 +114,5 @@ RULE = Rule(
         hcl=SERVICE,
         note="desired_count and deployment percentages; autoscaling targets: plan mode only",
     ),
+    needs=("service",),
 )

@@ -8,7 +8,7 @@ from ..config import Config
 from ..model import WARNING, Deployment, Finding, Unknown, is_symbolic, same_value
 from ..queries import BACKEND, DATABASE, explain_unknown, items, role_container
 from .base import CTJ_TASK, Rule, TASK
-from .common import cname, failed, passed, role_scope, undecided
+from .common import cname, failed, passed, resource_subject, role_scope, undecided
 
 
 def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
@@ -20,10 +20,10 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     assert task is not None and backend is not None
     db = role_container(task, DATABASE, deployment, config)
     if isinstance(db, Unknown):
-        yield undecided(f"cannot tell which container is the database: {explain_unknown(db)}", task, container=backend)
+        yield undecided(f"cannot tell which container is the database: {explain_unknown(db)}", task, container=backend, subject=resource_subject(task))
         return
     if db is None:
-        yield failed(f"task {task.address} has no database container for backend {cname(backend)} to wait for", task, container=backend)
+        yield failed(f"task {task.address} has no database container for backend {cname(backend)} to wait for", task, container=backend, subject=resource_subject(task))
         return
     out: list[Finding] = []
     deps = backend.depends_on
@@ -104,4 +104,5 @@ RULE = Rule(
     checkov_id="CKV_CTJ_027",
     resource_types=TASK,
     applies_to=CTJ_TASK,
+    needs=("backend", "database"),
 )

@@ -87,4 +87,5 @@ RULE = Rule(
     checkov_id="CKV_CTJ_030",
     resource_types=TASK,
     applies_to=CTJ_TASK,
+    needs=("frontend",),
 )

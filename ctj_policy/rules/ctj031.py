@@ -95,4 +95,5 @@ RULE = Rule(
     checkov=CheckovNotes(
         note="values the plan marks sensitive: plan mode only (read from the plan file); HCL mode sees secret-looking names only",
     ),
+    needs=("containers",),
 )

@@ -137,4 +137,5 @@ RULE = Rule(
     checkov_id="CKV_CTJ_032",
     resource_types=TASK,
     applies_to=CTJ_TASK,
+    needs=("backend",),
 )
