@@ -9,7 +9,9 @@ it names a file of the PR's diff, on that line of the PR:
 * ``unknown`` -> ``::error`` when it makes the gate fail (error severity and
   no ``--allow-unknown``), else ``::warning``;
 * ``waived``  -> ``::notice``;
-* ``pass``    -> nothing.
+* ``pass``    -> nothing;
+* with ``--baseline``, a result the baseline records (``unchanged``) -> nothing: the annotations are the
+  new findings, the ones a pull request brings; the summary line counts the known and fixed ones.
 
 Without a known ``.tf`` location the annotation has no ``file``/``line`` (it
 attaches to the run).  Escaping follows the workflow-command rules: in the
@@ -22,6 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import ERROR, FAIL, UNKNOWN, WAIVED, Report, Result
+from . import baseline_summary
 from .escape import visible
 
 
@@ -40,7 +43,7 @@ def render(report: Report, **_: Any) -> str:
     lines = []
     for r in sorted(report.results, key=Result.sort_key):
         command = _command(r, report.allow_unknown)
-        if command is None:
+        if command is None or baseline_summary.is_known(r):
             continue
         props = []
         if r.location is not None and r.location.file:
@@ -60,7 +63,9 @@ def render(report: Report, **_: Any) -> str:
     c = report.counts()
     lines.append(
         f"{report.tool_name} summary: pass {c['pass']}, fail {c['fail']}, unknown {c['unknown']}, "
-        f"waived {c['waived']} (exit code {report.exit_code})"
+        f"waived {c['waived']}"
+        + (f"; {baseline_summary.summary(report)}" if baseline_summary.used(report) else "")
+        + f" (exit code {report.exit_code})"
     )
     return "\n".join(lines) + "\n"
 

@@ -7,7 +7,10 @@ One ``<testsuite>`` per rule, one ``<testcase>`` per result:
   severity, so a warning-severity failure can be told apart);
 * ``unknown`` -> ``<failure type="unknown">`` (it counts as failing), or
   ``<skipped>`` under ``--allow-unknown``;
-* ``waived``  -> ``<skipped>`` with the waiver's reason.
+* ``waived``  -> ``<skipped>`` with the waiver's reason;
+* with ``--baseline``, a failing or undecided result the baseline records (``unchanged``) ->
+  ``<skipped>`` "known (baseline)": it does not fail the check, so it does not fail the test run.
+  A new one fails as without a baseline, its details saying ``baseline: new``.
 
 Output is deterministic: no timestamps, ``time="0"``.
 """
@@ -19,6 +22,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from ..model import FAIL, UNKNOWN, WAIVED, Report, Result
+from . import baseline_summary
 from .escape import visible
 
 # non-characters XML 1.0 cannot carry (control characters: see escape.visible)
@@ -85,7 +89,10 @@ def render(report: Report, **_: Any) -> str:
                 if r.location.line:
                     attrs["line"] = str(r.location.line)
             case = ET.SubElement(suite, "testcase", attrs)
-            if r.status == FAIL:
+            if baseline_summary.is_known(r):
+                counts["skipped"] += 1
+                ET.SubElement(case, "skipped", message=_clean(f"known (baseline, {r.status}): {r.message}"))
+            elif r.status == FAIL:
                 counts["failures"] += 1
                 el = ET.SubElement(case, "failure", message=_clean(r.message), type=_clean(r.severity))
                 el.text = _clean(_details(r))
@@ -125,4 +132,6 @@ def _details(r: Result) -> str:
         lines.append(f"address: {r.address}")
     if r.location is not None and r.location.file:
         lines.append(f"location: {r.location.file}:{r.location.line}")
+    if r.baseline:
+        lines.append(f"baseline: {r.baseline}")
     return "\n".join(lines)

@@ -20,6 +20,7 @@ import re
 from typing import Any
 
 from ..model import FAIL, PASS, UNKNOWN, WAIVED, Report, Result
+from . import baseline_summary
 from .escape import visible
 
 _RESET = "\x1b[0m"
@@ -71,7 +72,10 @@ def render(report: Report, *, color: bool = False, verbose: bool = False, **_: A
             continue
         lines.append("")
         lines.append(_paint(f"{status} ({len(group)})", status, color))
-        lines.extend(finding_line(r, color) for r in group)
+        if baseline_summary.used(report):
+            lines.extend(_baseline_lines(group, color))
+        else:
+            lines.extend(finding_line(r, color) for r in group)
 
     passed = [r for r in results if r.status == PASS]
     if passed:
@@ -91,6 +95,29 @@ def render(report: Report, *, color: bool = False, verbose: bool = False, **_: A
         (f"{counts[UNKNOWN]} unknown", UNKNOWN if counts[UNKNOWN] else None),
         (f"{counts[WAIVED]} waived", WAIVED if counts[WAIVED] else None),
     ]
+    if baseline_summary.used(report):
+        lines.extend(_fixed_lines(report))
     lines.append("")
     lines.append(", ".join(_paint(text, style, color) if style else text for text, style in summary))
+    if baseline_summary.used(report):
+        lines.append(_clean(f"{baseline_summary.summary(report)} ({baseline_summary.path(report)})"))
     return "\n".join(lines) + "\n"
+
+
+def _baseline_lines(group: list[Result], color: bool) -> list[str]:
+    """With --baseline: new results first, each line marked ``new`` or ``known``."""
+    new = [r for r in group if not baseline_summary.is_known(r)]
+    known = [r for r in group if baseline_summary.is_known(r)]
+    return [f"new   {finding_line(r, color)}" for r in new] + [
+        _paint(f"known {finding_line(r, False)}", "dim", color) for r in known
+    ]
+
+
+def _fixed_lines(report: Report) -> list[str]:
+    fixed = baseline_summary.fixed(report)
+    if not fixed:
+        return []
+    lines = ["", f"fixed ({len(fixed)}): in the baseline, no longer found; regenerate it with `ctj-policy baseline`"]
+    for e in fixed:
+        lines.append(_clean(f"fixed {e['rule_id']} {e['address'] or '-'} ({e['subject']})"))
+    return lines
