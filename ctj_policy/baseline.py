@@ -45,9 +45,10 @@ class BaselineError(InputError):
 class Fingerprint:
     """One accepted result: rule, address and subject; no lines, paths or values.
 
-    ``detail`` only tells apart several results that share rule, address and subject (a task with
-    two CTJ023 findings): a digest of the redacted message with its digits left out, written only
-    for such entries. It is not part of the identity: a reworded message still matches by count."""
+    ``detail`` tells apart results that share rule, address and subject (a service gets a second
+    CTJ026 finding: the new one is the one the file did not have): a digest of the redacted message
+    with its digits left out. It is not part of the identity: when no entry has the same detail (a
+    reworded message), a result still matches by rule, address and subject."""
 
     rule: str
     address: str
@@ -105,17 +106,14 @@ _DIGITS = re.compile(r"[0-9]+")
 
 
 def accepted(results: Iterable[Result]) -> list[Fingerprint]:
-    """The fingerprints a new baseline records: every failing or unknown result, sorted.
-
-    An entry keeps its ``detail`` only when another entry has the same rule, address and subject."""
+    """The fingerprints a new baseline records: every failing or unknown result, sorted."""
     out = []
     for r in results:
         if r.status in (FAIL, UNKNOWN):
             fp = fingerprint(r)
             if fp is not None:
                 out.append(fp)
-    shared = Counter(out)
-    return _sorted(fp if shared[fp] > 1 else replace(fp, detail="") for fp in out)
+    return _sorted(out)
 
 
 def _sorted(entries: Iterable[Fingerprint]) -> list[Fingerprint]:
