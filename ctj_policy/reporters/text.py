@@ -10,6 +10,10 @@
     pass: 12 results (CTJ003, CTJ010, ...)
     12 passed, 2 failed, 0 unknown, 0 waived
 
+With ``--baseline`` each failing/unknown line starts with ``new`` or ``known`` (new ones first), the
+baseline entries no longer found are listed as ``fixed``, and a last line says
+``N new, M known (baseline), K fixed (FILE)``.
+
 Colour (ANSI) only when the caller asks for it (``color=True``); the CLI asks
 only for a terminal without NO_COLOR.  Knows nothing of Terraform.
 """
