@@ -21,7 +21,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from dataclasses import dataclass, replace
+import re
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
 from .errors import InputError
@@ -42,14 +43,26 @@ class BaselineError(InputError):
 
 @dataclass(frozen=True, order=True)
 class Fingerprint:
-    """One accepted result: rule, address and subject; no lines, paths or values."""
+    """One accepted result: rule, address and subject; no lines, paths or values.
+
+    ``detail`` tells apart results that share rule, address and subject (a service gets a second
+    CTJ026 finding: the new one is the one the file did not have): a digest of the redacted message
+    with its digits left out. It is not part of the identity: when no entry has the same detail (a
+    reworded message), a result still matches by rule, address and subject."""
 
     rule: str
     address: str
     subject: str
+    detail: str = field(default="", compare=False)
 
     def as_dict(self) -> dict[str, str]:
-        return {"rule": self.rule, "address": self.address, "subject": self.subject}
+        out = {"rule": self.rule, "address": self.address, "subject": self.subject}
+        if self.detail:
+            out["detail"] = self.detail
+        return out
+
+    def exact(self) -> tuple[str, str, str, str]:
+        return (self.rule, self.address, self.subject, self.detail)
 
 
 @dataclass(frozen=True)
@@ -66,6 +79,7 @@ class Outcome:
 
     results: list[Result]
     fixed: list[Fingerprint]
+    path: str = ""  # the baseline file (reports name it)
 
     def counts(self) -> dict[str, int]:
         marks = Counter(r.baseline for r in self.results if r.baseline)
@@ -80,8 +94,15 @@ def fingerprint(result: Result) -> Fingerprint | None:
     if subject is not None:
         key = subject.key()
     else:
-        key = "message:" + hashlib.sha256(result.message.encode("utf-8")).hexdigest()[:16]
-    return Fingerprint(result.rule_id, result.address or "", key)
+        key = "message:" + _digest(result.message)
+    return Fingerprint(result.rule_id, result.address or "", key, _digest(_DIGITS.sub("#", result.message)))
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+_DIGITS = re.compile(r"[0-9]+")
 
 
 def accepted(results: Iterable[Result]) -> list[Fingerprint]:
@@ -92,12 +113,16 @@ def accepted(results: Iterable[Result]) -> list[Fingerprint]:
             fp = fingerprint(r)
             if fp is not None:
                 out.append(fp)
-    return sorted(out)
+    return _sorted(out)
+
+
+def _sorted(entries: Iterable[Fingerprint]) -> list[Fingerprint]:
+    return sorted(entries, key=Fingerprint.exact)
 
 
 def dumps(entries: Iterable[Fingerprint]) -> str:
     """The baseline file's text: deterministic, sorted, one entry per line for reviewable diffs."""
-    rows = sorted(entries)
+    rows = _sorted(entries)
     lines = [json.dumps(fp.as_dict(), sort_keys=True) for fp in rows]
     body = ",\n    ".join(lines)
     entries_text = f"[\n    {body}\n  ]" if lines else "[]"
@@ -155,33 +180,50 @@ def read(path: str) -> Baseline:
 def apply(results: Iterable[Result], baseline: Baseline) -> Outcome:
     """Mark failing/unknown results ``unchanged`` (accepted by an entry) or ``new``; list the fixed entries.
 
-    Results are matched in their (sorted, deterministic) order; each entry accepts one result."""
-    remaining = Counter(baseline.entries)
-    out = []
-    for r in results:
-        if r.status not in (FAIL, UNKNOWN):
-            out.append(r)
+    Each entry accepts one result. Entries whose ``detail`` matches a result's are used first, so when
+    a task gains a second finding of a rule, the one it had stays unchanged and the other is new; then
+    results are matched by rule, address and subject alone, in their (sorted, deterministic) order."""
+    results = list(results)
+    unused: dict[Fingerprint, list[Fingerprint]] = {}
+    for entry in _sorted(baseline.entries):
+        unused.setdefault(entry, []).append(entry)
+    prints = [fingerprint(r) if r.status in (FAIL, UNKNOWN) else None for r in results]
+    marks: list[str | None] = [None] * len(results)
+    for i, fp in enumerate(prints):  # first pass: rule, address, subject and detail
+        pool = unused.get(fp, []) if fp is not None else []
+        same = next((e for e in pool if e.detail == fp.detail), None) if fp is not None else None
+        if same is not None:
+            pool.remove(same)
+            marks[i] = UNCHANGED
+    for i, fp in enumerate(prints):  # second pass: rule, address, subject; an entry without detail first
+        if fp is None or marks[i] is not None:
             continue
-        fp = fingerprint(r)
-        if fp is not None and remaining[fp] > 0:
-            remaining[fp] -= 1
-            out.append(replace(r, baseline=UNCHANGED))
-        else:
-            out.append(replace(r, baseline=NEW))
-    return Outcome(out, sorted(remaining.elements()))
+        pool = unused.get(fp, [])
+        if pool:
+            pool.remove(min(pool, key=lambda e: e.detail != ""))
+            marks[i] = UNCHANGED
+    out = []
+    for r, mark in zip(results, marks):
+        if r.status in (FAIL, UNKNOWN):
+            r = replace(r, baseline=mark or NEW)
+        out.append(r)
+    return Outcome(out, _sorted(e for pool in unused.values() for e in pool), baseline.path)
 
 
 def _entry(entry: Any, where: str, i: int) -> Fingerprint:
     if not isinstance(entry, dict):
         raise BaselineError(f"{where}: baseline entry {i + 1} is not an object")
-    fields = []
+    values = []
     for key in ("rule", "address", "subject"):
         value = entry.get(key)
         if not isinstance(value, str):
             raise BaselineError(f"{where}: baseline entry {i + 1} has no string {key!r}")
-        fields.append(value)
-    rule, address, subject = fields
-    return Fingerprint(rule.strip().upper(), address, subject)
+        values.append(value)
+    detail = entry.get("detail", "")
+    if not isinstance(detail, str):
+        raise BaselineError(f"{where}: baseline entry {i + 1} has a 'detail' that is not a string")
+    rule, address, subject = values
+    return Fingerprint(rule.strip().upper(), address, subject, detail)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -21,6 +21,7 @@ import json
 import os
 import re
 import sys
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 import click
@@ -264,6 +265,9 @@ def _parse_vars(pairs: Sequence[str]) -> dict[str, str]:
 @click.option("--allow-unknown", is_flag=True, help="Do not fail on results that could not be decided.")
 @click.option("--fail-on", type=click.Choice(["error", "warning"], case_sensitive=False), default="error", show_default=True,
               help="Lowest severity that makes the check fail.")
+@click.option("--baseline", "baseline_path", default=None, metavar="FILE",
+              help="A baseline made by `ctj-policy baseline`: results recorded in it are reported as unchanged and do not "
+                   "fail the check, new ones do (default: the config's `baseline`).")
 @click.option("--source-dir", default=None, type=click.Path(exists=True, file_okay=False), metavar="DIR",
               help="Plan mode: the .tf sources, to fill values the plan leaves unknown and add file:line locations.")
 @click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
@@ -279,23 +283,19 @@ def check(
     paths: tuple[str, ...],
     formats: tuple[str, ...],
     outputs: tuple[str, ...],
-    scope: str | None,
-    config_path: str | None,
     allow_unknown: bool,
     fail_on: str,
-    source_dir: str | None,
-    variables: tuple[str, ...],
-    var_files: tuple[str, ...],
-    rule_ids: tuple[str, ...],
+    baseline_path: str | None,
     no_color: bool,
     verbose: bool,
+    **inputs: Any,
 ) -> None:
     """Check PATH: a plan JSON file (`terraform show -json tfplan`), - for stdin, or a directory of .tf files.
 
     Several PATHs (as the pre-commit plan hook passes them) are checked one by
     one into text or github reports on stdout; the exit code is the worst one.
     """
-    # 1. everything that needs no input: options, outputs, rule selection, config
+    # 1. everything that needs no input: options, outputs, rule selection, config, the baseline
     formats = tuple(f.lower() for f in formats)
     pairs = pair_outputs(ctx.meta.get(ORDER_KEY), formats, outputs)
     if len(paths) > 1:
@@ -304,6 +304,39 @@ def check(
             raise CliError("several PATHs are reported one after another: use --format text or github, without --output (or run once per PATH)")
         if "-" in paths:
             raise CliError("- (stdin) cannot be combined with other PATHs")
+    job = prepare(paths, **inputs)
+    recorded = _read_baseline(baseline_path or job.config.baseline, paths)
+
+    exit_code = 0
+    for path in paths:
+        exit_code = max(exit_code, _check_one(path, job, pairs, recorded, allow_unknown, fail_on, no_color, verbose))
+    ctx.exit(exit_code)
+
+
+@dataclass(frozen=True)
+class Job:
+    """What every input of one run shares: the configuration, the rules, the loader options."""
+
+    config: Any
+    rules: list
+    rule_catalog: list[str]
+    scope: str | None
+    source_dir: str | None
+    var_values: dict[str, str]
+    var_files: tuple[str, ...]
+
+
+def prepare(
+    paths: Sequence[str],
+    *,
+    scope: str | None,
+    config_path: str | None,
+    source_dir: str | None,
+    variables: Sequence[str],
+    var_files: Sequence[str],
+    rule_ids: Sequence[str],
+) -> Job:
+    """Check the input options (no input is read), select the rules, load the configuration."""
     hcl_mode = any(p != "-" and os.path.isdir(p) for p in paths)
     if hcl_mode and source_dir:
         raise CliError("--source-dir is for plan input; PATH is already a directory of .tf sources")
@@ -328,47 +361,45 @@ def check(
 
     config = load_config(config_path)
     check_waiver_rules(config.waivers, rule_catalog)
-
-    exit_code = 0
-    for path in paths:
-        exit_code = max(
-            exit_code,
-            _check_one(
-                path, pairs, config, rules, rule_catalog, scope, source_dir, var_values, var_files,
-                allow_unknown, fail_on, no_color, verbose,
-            ),
-        )
-    ctx.exit(exit_code)
+    return Job(config, rules, rule_catalog, scope, source_dir, var_values, tuple(var_files))
 
 
-def _check_one(
-    path, pairs, config, rules, rule_catalog, scope, source_dir, var_values, var_files,
-    allow_unknown, fail_on, no_color, verbose,
-) -> int:
-    """Load, evaluate and report one input; returns its exit code."""
+def evaluate_one(path: str, job: Job):
+    """Load one input into the model and evaluate it: ``(deployment, info, evaluation)``."""
     hcl_mode = path != "-" and os.path.isdir(path)
-    # 2. load the input into the model
     if hcl_mode:
         from .loaders import check_source_directory
 
         check_source_directory(path)
         hcl = _import_loader("hcl", "HCL mode (a directory PATH)")
-        loaded = hcl.load_hcl(path, config, scope=scope, variables=var_values, var_files=tuple(var_files))
+        loaded = hcl.load_hcl(path, job.config, scope=job.scope, variables=job.var_values, var_files=job.var_files)
     else:
         plan = _import_loader("plan", "plan input")
-        loaded = plan.load_plan(path, config, scope=scope)
-        if source_dir:
+        loaded = plan.load_plan(path, job.config, scope=job.scope)
+        if job.source_dir:
             hcl = _import_loader("hcl", "--source-dir")
-            hcl.apply_sources(loaded, source_dir, config, variables=var_values, var_files=tuple(var_files))
+            hcl.apply_sources(loaded, job.source_dir, job.config, variables=job.var_values, var_files=job.var_files)
     deployment, info = loaded
-    check_waiver_rules(deployment.waivers, rule_catalog)  # inline waivers in the .tf sources
+    check_waiver_rules(deployment.waivers, job.rule_catalog)  # inline waivers in the .tf sources
 
-    # 3. rules -> waivers -> redaction (engine), exit code
+    # rules -> waivers -> redaction (engine)
     from .engine import evaluate
 
-    evaluation = evaluate(deployment, config, rules=rules)
+    return deployment, info, evaluate(deployment, job.config, rules=job.rules)
+
+
+def _check_one(path, job, pairs, recorded, allow_unknown, fail_on, no_color, verbose) -> int:
+    """Load, evaluate and report one input; returns its exit code."""
+    # 2.-3. the model, rules -> waivers -> redaction, the baseline, the exit code
+    deployment, info, evaluation = evaluate_one(path, job)
+    outcome = None
+    if recorded is not None:
+        from .baseline import apply
+
+        outcome = apply(evaluation.results, recorded)
+        evaluation.results = outcome.results
     exit_code = evaluation.exit_code(allow_unknown=allow_unknown, fail_on=fail_on.lower())
-    report = build_report(deployment, info, evaluation.results, exit_code, allow_unknown, config)
+    report = build_report(deployment, info, evaluation.results, exit_code, allow_unknown, job.config, baseline=outcome)
 
     # 4. render everything first, then write: a rendering error writes nothing
     from .reporters import render
@@ -427,7 +458,7 @@ def _import_loader(name: str, what: str):
         raise
 
 
-def build_report(deployment, info, results, exit_code: int, allow_unknown: bool, config=None):
+def build_report(deployment, info, results, exit_code: int, allow_unknown: bool, config=None, baseline=None):
     """The Report every reporter renders (``results`` come redacted from the engine)."""
     from .model import Report, Result
 
@@ -440,6 +471,68 @@ def build_report(deployment, info, results, exit_code: int, allow_unknown: bool,
         allow_unknown=allow_unknown,
         deployment=deployment,
         config=config,
+        baseline=baseline,
+    )
+
+
+# --------------------------------------------------------------------------
+# baselines (SPEC section 10)
+# --------------------------------------------------------------------------
+
+
+def _read_baseline(path: str | None, paths: Sequence[str]):
+    """The baseline ``check`` compares with (None without one); exit 2 when it cannot be read."""
+    if not path:
+        return None
+    if len(paths) > 1:
+        raise CliError("--baseline compares one input with its baseline: give one PATH (or run once per PATH)")
+    from .baseline import read
+
+    return read(path)
+
+
+# `ctj-policy baseline` takes every option of `check` that chooses or loads the input; not the report options
+_REPORT_ONLY = {"paths", "formats", "outputs", "allow_unknown", "fail_on", "baseline_path", "no_color", "verbose"}
+
+
+@cli.command(name="baseline", params=[
+    click.Argument(["target"], metavar="TARGET"),
+    click.Option(["-o", "--output", "output"], default=None, metavar="FILE",
+                 help="Where to write the baseline (default: the config's `baseline`, else .ctj-policy-baseline.json; "
+                      "- for stdout)."),
+    *(p for p in check.params if p.name not in _REPORT_ONLY),
+])
+def baseline_command(target: str, output: str | None, **inputs: Any) -> None:
+    """Record TARGET's failing and undecided results as a baseline for `check --baseline`.
+
+    TARGET and the options are those of `check`. The file holds fingerprints (rule, address, what the
+    finding is about): no line numbers, no file paths, no values. Exit 0 once written, 2 on an input error.
+    """
+    from .baseline import DEFAULT_FILE, accepted, dumps
+
+    job = prepare((target,), **inputs)
+    out_path = output or job.config.baseline or DEFAULT_FILE
+    _deployment, _info, evaluation = evaluate_one(target, job)
+    entries = accepted(evaluation.results)
+    data = _encode(dumps(entries))
+    if out_path == "-":
+        _write_stdout(data)
+    else:
+        try:
+            write_atomic(out_path, data)
+        except OSError as exc:
+            raise CliError(f"cannot write {out_path}: {exc.strerror or type(exc).__name__}") from None
+    counts = evaluation.counts()
+    noun = "entry" if len(entries) == 1 else "entries"
+    where = "stdout" if out_path == "-" else out_path
+    note = ""
+    if evaluation.expired_waivers:
+        note = f"; {len(evaluation.expired_waivers)} expired waiver(s) are not recorded and stay reported"
+    click.echo(
+        f"{PROG}: baseline of {len(entries)} {noun} written to {where} "
+        f"({counts['fail']} failing, {counts['unknown']} undecided; {counts['pass']} passing and "
+        f"{counts['waived']} waived not recorded{note})",
+        err=True,
     )
 
 

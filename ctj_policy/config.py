@@ -74,6 +74,8 @@ class Config:
     project_source_suffix: str = "projects/civic-tech-jobs"
     # waivers from the config file
     waivers: tuple[WaiverSpec, ...] = ()
+    # `baseline = "FILE"`: the baseline `check` uses (SPEC 10), resolved against the config file's directory
+    baseline: str | None = None
     # the file this came from (None = defaults)
     source: str | None = None
 
@@ -188,6 +190,8 @@ def config_from_table(table: dict, origin: str = "<config>") -> Config:
         spelled[name] = key
         if name == "waivers":
             changes["waivers"] = tuple(_parse_waivers(value, origin))
+        elif name == "baseline":
+            changes["baseline"] = _baseline_path(value, key, origin)
         elif name in _TUPLE_FIELDS:
             if isinstance(value, str):
                 value = [value]
@@ -203,9 +207,18 @@ def config_from_table(table: dict, origin: str = "<config>") -> Config:
                 raise ConfigError(f"{origin}: {key} must be a string")
             changes[name] = value
         else:
-            known = sorted(_file_key(n) for n in _TUPLE_FIELDS | _INT_FIELDS | (_STR_FIELDS - {"source"}) | {"waivers"})
+            known = sorted(_file_key(n) for n in _TUPLE_FIELDS | _INT_FIELDS | (_STR_FIELDS - {"source"}) | {"waivers", "baseline"})
             raise ConfigError(f"{origin}: unknown key {key!r} (known keys: {', '.join(known)})")
     return replace(DEFAULT, source=origin, **changes)
+
+
+def _baseline_path(value: Any, key: str, origin: str) -> str:
+    """``baseline = "FILE"``: a path relative to the config file's directory (absolute stays absolute)."""
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{origin}: {key} must be a file name (the baseline made by `ctj-policy baseline`)")
+    if os.path.isabs(value) or origin.startswith("<"):
+        return value
+    return os.path.join(os.path.dirname(origin), value)
 
 
 def _parse_waivers(value: Any, origin: str) -> list[WaiverSpec]:

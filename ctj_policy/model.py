@@ -682,6 +682,8 @@ class Report:
     deployment: "Deployment | None" = None
     # the config.Config the results were evaluated with (the diagram classifies as the rules did)
     config: Any = None
+    # with --baseline: the file's ``path`` and its ``fixed`` entries (rule, address, subject) no longer found
+    baseline: Any = None
 
     def counts(self) -> dict[str, int]:
         out = {s: 0 for s in STATUSES}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import replace
 
 import pytest
 
@@ -129,3 +131,29 @@ def test_read_missing_file_and_directory(tmp_path):
 def test_rule_ids_in_a_file_are_case_insensitive():
     text = '{"schema_version": 1, "tool": "ctj-policy", "entries": [{"rule": "ctj031", "address": "%s", "subject": "env:web/SECRET_KEY"}]}' % TASK
     assert baseline.apply([result()], baseline.loads(text)).results[0].baseline == UNCHANGED
+
+
+def test_detail_tells_which_of_two_results_with_one_fingerprint_is_new():
+    svc = Subject("service", SERVICE)
+    kept = result(rule="CTJ026", address=SERVICE, subject=svc, message="minimum_healthy_percent is 100; must be 0")
+    added = result(rule="CTJ026", address=SERVICE, subject=svc, message="maximum_percent is 200; must be at most 100")
+    recorded = baseline.Baseline(tuple(baseline.accepted([kept])))
+    out = baseline.apply([added, kept], recorded)  # the new one sorts first
+    assert [r.baseline for r in out.results] == [NEW, UNCHANGED] and out.fixed == []
+
+
+def test_detail_ignores_digits_and_a_reworded_message_still_matches():
+    before = result(message="declared at main.tf:12, 1 container(s)")
+    recorded = baseline.Baseline(tuple(baseline.accepted([before])))
+    assert baseline.apply([result(message="declared at main.tf:40, 2 container(s)")], recorded).results[0].baseline == UNCHANGED
+    assert baseline.apply([result(message="reworded entirely")], recorded).results[0].baseline == UNCHANGED
+    # an entry written without a detail (hand-edited) matches too
+    bare = baseline.loads(baseline.dumps([replace(baseline.fingerprint(before), detail="")]))
+    assert bare.entries[0].detail == "" and baseline.apply([before], bare).results[0].baseline == UNCHANGED
+
+
+def test_detail_is_a_digest_not_the_message():
+    fp = baseline.fingerprint(result(message=f"SECRET_KEY holds {SECRET}"))
+    text = baseline.dumps([fp])
+    assert re.fullmatch(r"[0-9a-f]{16}", fp.detail) and fp.detail in text and SECRET not in text
+    assert baseline.loads(text).entries[0].detail == fp.detail

@@ -38,12 +38,12 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-from conftest import PLANS, ROOT, TERRAFORM
+from conftest import PLANS, ROOT, SHARED, TERRAFORM
 from mdblocks import Block, blocks
 
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 EXAMPLES = sorted((ROOT / "examples").glob("*.yml"))
-INCUBATOR = ROOT.parent / "shared" / "incubator" / "terraform"
+INCUBATOR = SHARED / "incubator" / "terraform"  # ../shared, or CTJ_SHARED
 VALIDATOR = ROOT / "node_modules" / ".bin" / "action-validator"
 BIN = Path(sys.executable).parent
 CHECKOV_BIN = ROOT / ".venv-checkov" / "bin"

@@ -269,6 +269,7 @@ def test_doc_config_with_baseline_legacy_passes_a_regression_fails(tmp_path, hoo
     out = _commit(repo, precommit_home, CTJ_FILE, COMMENT)
     assert out.returncode == 0, out.stdout + out.stderr
     assert re.search(r"ctj-policy \(CivicTechJobs.*Passed", out.stdout + out.stderr)
+    assert _landed(repo) == 3  # the legacy CTJ change went in
 
     out = _commit(repo, precommit_home, CTJ_FILE, textwrap.dedent('''
         resource "aws_db_instance" "regression" {
@@ -279,3 +280,9 @@ def test_doc_config_with_baseline_legacy_passes_a_regression_fails(tmp_path, hoo
     text = out.stdout + out.stderr
     assert out.returncode != 0, text
     assert "aws_db_instance.regression" in text and "CTJ020" in text, text
+    assert _landed(repo) == 3  # refused
+    # the hook's output says which result is new; the legacy ones are there, marked known
+    [new] = re.findall(r"(?m)^new +(CTJ\d+ .*)$", text)
+    assert new.startswith("CTJ020") and "aws_db_instance.regression" in new, text
+    known = len(re.findall(r"(?m)^known +CTJ", text))
+    assert known >= 20 and f"1 new, {known} known (baseline), 0 fixed" in text, text

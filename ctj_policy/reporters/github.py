@@ -9,7 +9,9 @@ it names a file of the PR's diff, on that line of the PR:
 * ``unknown`` -> ``::error`` when it makes the gate fail (error severity and
   no ``--allow-unknown``), else ``::warning``;
 * ``waived``  -> ``::notice``;
-* ``pass``    -> nothing.
+* ``pass``    -> nothing;
+* with ``--baseline``, a result the baseline records (``unchanged``) -> nothing: the annotations are the
+  new findings, the ones a pull request brings; the summary line counts the known and fixed ones.
 
 A result that follows from another (``caused_by``) has no annotation of its
 own: its cause's annotation names it ("12 results ... follow from it: CTJ004 ×2, ...").
@@ -25,6 +27,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import ERROR, FAIL, UNKNOWN, WAIVED, Report, Result
+from . import baseline_summary
 from .escape import visible
 from .grouping import follow_note, grouped
 
@@ -45,7 +48,7 @@ def render(report: Report, **_: Any) -> str:
     shown, under = grouped(sorted(report.results, key=Result.sort_key))  # a consequence: once, in its cause's
     for r in shown:
         command = _command(r, report.allow_unknown)
-        if command is None:
+        if command is None or baseline_summary.is_known(r):
             continue
         props = []
         if r.location is not None and r.location.file:
@@ -67,7 +70,9 @@ def render(report: Report, **_: Any) -> str:
     c = report.counts()
     lines.append(
         f"{report.tool_name} summary: pass {c['pass']}, fail {c['fail']}, unknown {c['unknown']}, "
-        f"waived {c['waived']} (exit code {report.exit_code})"
+        f"waived {c['waived']}"
+        + (f"; {baseline_summary.summary(report)}" if baseline_summary.used(report) else "")
+        + f" (exit code {report.exit_code})"
     )
     return "\n".join(lines) + "\n"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import FAIL, PASS, UNKNOWN, WAIVED, Report, Result
+from . import baseline_summary
 from .escape import dump_json as dump
 
 SCHEMA_VERSION = 1
@@ -25,7 +26,7 @@ def _location(r: Result) -> dict | None:
 def to_dict(report: Report) -> dict:
     counts = report.counts()
     info = report.input
-    return {
+    doc = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": report.tool_name, "version": report.tool_version},
         "input": {
@@ -44,6 +45,20 @@ def to_dict(report: Report) -> dict:
         },
         "results": [_result(r) for r in sorted(report.results, key=_order)],
     }
+    if baseline_summary.used(report):
+        _add_baseline(doc, report)
+    return doc
+
+
+def _add_baseline(doc: dict, report: Report) -> None:
+    """With --baseline: ``summary.baseline/new/unchanged/fixed`` and each compared result's ``baseline``."""
+    c = baseline_summary.counts(report)
+    doc["summary"].update(
+        baseline=baseline_summary.path(report), new=c["new"], unchanged=c["unchanged"], fixed=baseline_summary.fixed(report)
+    )
+    for entry, r in zip(doc["results"], sorted(report.results, key=_order)):
+        if r.baseline:
+            entry["baseline"] = r.baseline
 
 
 def _result(r: Result) -> dict:

@@ -7,7 +7,10 @@ One ``<testsuite>`` per rule, one ``<testcase>`` per result:
   severity, so a warning-severity failure can be told apart);
 * ``unknown`` -> ``<failure type="unknown">`` (it counts as failing), or
   ``<skipped>`` under ``--allow-unknown``;
-* ``waived``  -> ``<skipped>`` with the waiver's reason.
+* ``waived``  -> ``<skipped>`` with the waiver's reason;
+* with ``--baseline``, a failing or undecided result the baseline records (``unchanged``) ->
+  ``<skipped>`` "known (baseline)": it does not fail the check, so it does not fail the test run.
+  A new one fails as without a baseline, its details saying ``baseline: new``.
 
 A result that follows from another (``caused_by``) stays a testcase (the
 counts are the verdicts); its failure says which rule it follows from, and the
@@ -23,6 +26,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from ..model import FAIL, UNKNOWN, WAIVED, Report, Result
+from . import baseline_summary
 from .escape import visible
 from .grouping import follow_note, grouped
 
@@ -92,7 +96,10 @@ def render(report: Report, **_: Any) -> str:
                     attrs["line"] = str(r.location.line)
             case = ET.SubElement(suite, "testcase", attrs)
             follows = f"follows from {r.caused_by}: " if r.caused_by else ""
-            if r.status == FAIL:
+            if baseline_summary.is_known(r):
+                counts["skipped"] += 1
+                ET.SubElement(case, "skipped", message=_clean(f"known (baseline, {r.status}): {r.message}"))
+            elif r.status == FAIL:
                 counts["failures"] += 1
                 el = ET.SubElement(case, "failure", message=_clean(follows + r.message), type=_clean(r.severity))
                 el.text = _clean(_details(r, under.get(id(r))))
@@ -136,4 +143,6 @@ def _details(r: Result, consequences: list[Result] | None = None) -> str:
         lines.append(f"follows from: {r.caused_by} (fix that first)")
     if consequences:
         lines.append(follow_note(consequences))
+    if r.baseline:
+        lines.append(f"baseline: {r.baseline}")
     return "\n".join(lines)

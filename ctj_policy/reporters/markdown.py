@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import FAIL, PASS, UNKNOWN, WAIVED, Report, Result
+from . import baseline_summary
 from .escape import visible
 from .grouping import changes, follow_note, grouped
 
@@ -47,6 +48,8 @@ def render(
 ) -> str:
     results = sorted(report.results, key=Result.sort_key)
     problems = [r for r in results if r.status in (FAIL, UNKNOWN)]
+    known = [r for r in problems if baseline_summary.is_known(r)]  # with --baseline: collapsed, after the new ones
+    problems = [r for r in problems if not baseline_summary.is_known(r)]
     waived = [r for r in results if r.status == WAIVED]
     passing = [r for r in results if r.status == PASS]
 
@@ -59,14 +62,21 @@ def render(
     if problems:
         shown, under = grouped(problems)  # a consequence is shown once, under its cause
         problem_part = budget.section(
-            ["### Failing and undecided", "", *_TABLE_HEAD],
+            [f"### {'New: f' if baseline_summary.used(report) else 'F'}ailing and undecided", "", *_TABLE_HEAD],
             _table_rows(shown, report, under),
             [""],
             "failing and undecided results",
         )
     else:
-        problem_part = budget.take(["No failing or undecided results.", ""])
+        problem_part = budget.take([f"No {'new ' if baseline_summary.used(report) else ''}failing or undecided results.", ""])
     diagram_part = budget.take(_diagram_section(report, redactor), fallback=_diagram_omitted()) if diagram else []
+    known_part = (
+        budget.details(f"Known, recorded in the baseline ({len(known)})", _table_rows(known, report), "known results",
+                       _TABLE_HEAD)
+        if known
+        else []
+    )
+    fixed_part = _fixed_section(report, budget)
     waived_part = (
         budget.details(f"Waived ({len(waived)})", _table_rows(waived, report), "waived results", _TABLE_HEAD)
         if waived
@@ -77,7 +87,8 @@ def render(
     ]
     passing_part = budget.details(f"Passing ({len(passing)})", passing_rows, "passing results") if passing else []
 
-    text = "\n".join(head + lead_part + problem_part + waived_part + passing_part + diagram_part).rstrip("\n") + "\n"
+    text = "\n".join(head + lead_part + problem_part + known_part + fixed_part + waived_part + passing_part
+                     + diagram_part).rstrip("\n") + "\n"
     if len(text) > limit:  # the budget counted every line: a guard, never a comment GitHub refuses
         cut = max(text.rfind("\n", 0, limit - 400), 0)
         text = text[:cut] + f"\n\n_Cut to fit a GitHub comment; {FULL_REPORT}._\n"
@@ -147,7 +158,23 @@ def _summary(report: Report) -> str:
     unknown_note = (
         " (undecided results do not fail the gate: `--allow-unknown`)" if report.allow_unknown and c[UNKNOWN] else ""
     )
-    return f"{verdict}: {', '.join(parts)}{unknown_note} \u2014 {where}; exit code {report.exit_code}"
+    known = ""
+    if baseline_summary.used(report):
+        known = f"; {baseline_summary.summary(report)} (`{_code(baseline_summary.path(report))}`)"
+    return f"{verdict}: {', '.join(parts)}{unknown_note}{known} \u2014 {where}; exit code {report.exit_code}"
+
+
+def _fixed_section(report: Report, budget: "_Budget") -> list[str]:
+    """With --baseline: the entries it records that were not found (collapsed)."""
+    fixed = baseline_summary.fixed(report)
+    if not fixed:
+        return []
+    rows = [
+        f"- **{_cell(e['rule_id'])}** `{_code(_shorten(e['address'] or '-', 300))}` ({_cell(_shorten(e['subject'], 300))})"
+        for e in fixed
+    ]
+    head = ["Regenerate the baseline (`ctj-policy baseline`) so these entries leave it.", ""]
+    return budget.details(f"Fixed since the baseline ({len(fixed)})", rows, "fixed baseline entries", head)
 
 
 _TABLE_HEAD = ["| Status | Rule | Severity | Finding | Location |", "|---|---|---|---|---|"]
@@ -178,6 +205,10 @@ def _table_rows(results: list[Result], report: Report, under: dict[int, list[Res
         status = r.status
         if r.status == UNKNOWN:
             status = "unknown (not gating)" if report.allow_unknown or r.severity != "error" else "unknown (gating)"
+        if baseline_summary.is_known(r):
+            status = f"{r.status} (known, baseline)"
+        elif r.baseline:
+            status += " (new)"
         finding = _cell(_shorten(r.message))
         follows = (under or {}).get(id(r))
         if follows:

@@ -19,6 +19,9 @@ A result that follows from another (``caused_by``) stays a result, with
 ``properties.causedBy`` (the cause's rule ID) and a message that says so; the
 cause's message names what follows from it.
 
+With ``--baseline`` each of them has ``baselineState`` (``new`` or ``unchanged``), and each baseline
+entry no longer found is a result of kind ``pass``, level ``none``, ``baselineState: "absent"``.
+
 Locations are relative to the repository root: the result's ``.tf`` location
 when known, else the plan file the run checked.  ``partialFingerprints`` is a
 hash of (rule, address, message without volatile parts), so an alert keeps its
@@ -35,6 +38,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..model import ERROR, PASS, UNKNOWN, WAIVED, Report, Result
+from . import baseline_summary
 from .escape import dump_json as dump
 from .grouping import follow_note, grouped
 
@@ -46,6 +50,7 @@ SARIF_VERSION = "2.1.0"
 # used when the installed package declares no Homepage/Repository URL
 DEFAULT_INFORMATION_URI = "https://github.com/hackforla/CivicTechJobs"
 FINGERPRINT_KEY = "ctjPolicyFindingHash/v1"
+BASELINE_FINGERPRINT_KEY = "ctjPolicyBaselineEntry/v1"  # a fixed baseline entry (rule, address, subject)
 STDIN_URI = "stdin"  # artifact of results located only "in the plan" when it came from stdin
 
 SECURITY_SEVERITY = {ERROR: "8.0", "warning": "4.0"}  # high / medium on GitHub
@@ -67,6 +72,7 @@ def render(
     index = {r["id"]: i for i, r in enumerate(rules)}
     results = [_result(r, report, base, index) for r in report.results if r.status != PASS]
     _group_consequences(report.results, results)
+    results += _absent_results(report, base, index)
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -93,6 +99,8 @@ def render(
             "allowUnknown": report.allow_unknown,
         },
     }
+    if baseline_summary.used(report):
+        run["properties"]["baseline"] = {"file": baseline_summary.path(report), **baseline_summary.counts(report)}
     if run["tool"]["driver"]["semanticVersion"] is None:
         del run["tool"]["driver"]["semanticVersion"]
     log = {"$schema": SCHEMA_URI, "version": SARIF_VERSION, "runs": [_drop_none(run)]}
@@ -215,6 +223,8 @@ def _result(r: Result, report: Report, base: Path, index: dict[str, int]) -> dic
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint(r)},
         "properties": {"status": r.status, "severity": r.severity, "address": r.address},
     }
+    if r.baseline:  # with --baseline: "new" or "unchanged"
+        out["baselineState"] = r.baseline
     if r.status == WAIVED:
         out["suppressions"] = [{"kind": "external", "status": "accepted", "justification": r.waiver_reason or "waived"}]
     return out
@@ -232,6 +242,32 @@ def _group_consequences(results: list[Result], out: list[dict]) -> None:
         if id(r) in under:
             sarif["properties"]["consequences"] = sorted({c.rule_id for c in under[id(r)]})
             sarif["message"]["text"] += f" ({follow_note(under[id(r)])})"
+
+
+def _absent_results(report: Report, base: Path, index: dict[str, int]) -> list[dict]:
+    """With --baseline: one ``baselineState: "absent"`` result (kind ``pass``, level ``none``) per fixed entry.
+
+    A baseline entry has no location (it holds no paths): the result points at the checked input."""
+    out = []
+    where = baseline_summary.path(report) or "the baseline"
+    for entry in baseline_summary.fixed(report):
+        rule_id, address, subject = entry["rule_id"], entry["address"], entry["subject"]
+        text = (f"Fixed: {rule_id} on {address or 'the deployment'} ({subject}) is recorded in {where} "
+                "but no longer found; regenerate the baseline to drop it")
+        stub = Result(rule_id, "", "warning", PASS, text, address)
+        raw = "\x1f".join((rule_id, address or "", subject))
+        out.append({
+            "ruleId": rule_id,
+            **({"ruleIndex": index[rule_id]} if rule_id in index else {}),
+            "kind": "pass",
+            "level": "none",
+            "baselineState": "absent",
+            "message": {"text": text},
+            "locations": _locations(stub, report, base),
+            "partialFingerprints": {BASELINE_FINGERPRINT_KEY: hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]},
+            "properties": {"status": "fixed", "address": address, "subject": subject},
+        })
+    return out
 
 
 # digits and hex runs, quoted dates/ARNs with account-specific suffixes: the

@@ -14,6 +14,10 @@ A result that follows from another (``caused_by``: CTJ022 when CTJ001 finds no
 backend container) is shown once, under its cause, as one line per rule
 (``--verbose``: the whole finding).
 
+With ``--baseline`` each failing/unknown line starts with ``new`` or ``known`` (new ones first), the
+baseline entries no longer found are listed as ``fixed``, and a last line says
+``N new, M known (baseline), K fixed (FILE)``.
+
 Colour (ANSI) only when the caller asks for it (``color=True``); the CLI asks
 only for a terminal without NO_COLOR.  Knows nothing of Terraform.
 """
@@ -24,6 +28,7 @@ import re
 from typing import Any
 
 from ..model import FAIL, PASS, UNKNOWN, WAIVED, Report, Result
+from . import baseline_summary
 from .escape import visible
 from .grouping import follow_header, grouped
 
@@ -96,9 +101,13 @@ def render(report: Report, *, color: bool = False, verbose: bool = False, **_: A
             continue
         lines.append("")
         lines.append(_paint(f"{status} ({len(group)})", status, color))
-        for r in (r for r in shown if r.status == status):
-            lines.append(finding_line(r, color))
-            lines.extend(consequence_lines(under.get(id(r), []), color, verbose))
+        here = [r for r in shown if r.status == status]
+        if baseline_summary.used(report):
+            lines.extend(_baseline_lines(here, under, color, verbose))
+        else:
+            for r in here:
+                lines.append(finding_line(r, color))
+                lines.extend(consequence_lines(under.get(id(r), []), color, verbose))
 
     passed = [r for r in results if r.status == PASS]
     if passed:
@@ -118,6 +127,31 @@ def render(report: Report, *, color: bool = False, verbose: bool = False, **_: A
         (f"{counts[UNKNOWN]} unknown", UNKNOWN if counts[UNKNOWN] else None),
         (f"{counts[WAIVED]} waived", WAIVED if counts[WAIVED] else None),
     ]
+    if baseline_summary.used(report):
+        lines.extend(_fixed_lines(report))
     lines.append("")
     lines.append(", ".join(_paint(text, style, color) if style else text for text, style in summary))
+    if baseline_summary.used(report):
+        lines.append(_clean(f"{baseline_summary.summary(report)} ({baseline_summary.path(report)})"))
     return "\n".join(lines) + "\n"
+
+
+def _baseline_lines(group: list[Result], under: dict, color: bool, verbose: bool) -> list[str]:
+    """With --baseline: new results first, each line marked ``new`` or ``known``, its consequences under it."""
+    lines = []
+    for known in (False, True):
+        for r in (r for r in group if baseline_summary.is_known(r) is known):
+            lines.append(_paint(f"known {finding_line(r, False)}", "dim", color) if known
+                         else f"new   {finding_line(r, color)}")
+            lines.extend(consequence_lines(under.get(id(r), []), color, verbose))
+    return lines
+
+
+def _fixed_lines(report: Report) -> list[str]:
+    fixed = baseline_summary.fixed(report)
+    if not fixed:
+        return []
+    lines = ["", f"fixed ({len(fixed)}): in the baseline, no longer found; regenerate it with `ctj-policy baseline`"]
+    for e in fixed:
+        lines.append(_clean(f"fixed {e['rule_id']} {e['address'] or '-'} ({e['subject']})"))
+    return lines
