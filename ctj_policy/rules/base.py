@@ -5,7 +5,10 @@ the rationale (citing ``docs/decision.md``), a remediation, a bad and a good
 Terraform example, its Checkov ID and the resource types it reports on, and
 ``check``: a pure function of the :class:`~ctj_policy.model.Deployment` and the
 :class:`~ctj_policy.config.Config` that yields :class:`~ctj_policy.model.Finding`.
-Rules never see JSON or HCL.  Everything else (the registry, the docs, the
+Rules never see JSON or HCL.  A rule with ``needs_workflow`` (CTJ040-CTJ044)
+also judges the deploy workflows attached to the deployment
+(``Deployment.workflows``): it runs only when a workflow is given, its examples
+are workflow YAML, and it has no Checkov check.  Everything else (the registry, the docs, the
 README table, ``explain``, Checkov's check map, the test ID lists) is derived
 from ``RULE``.
 """
@@ -72,7 +75,7 @@ class Rule:
     check: Check
     # every registered rule fills these (tests/rules/test_meta.py); stand-in rules in tests may not
     summary: str = ""  # one line for the README table (Markdown)
-    bad: str = ""  # a Terraform snippet the rule fails
+    bad: str = ""  # a Terraform snippet the rule fails (a workflow rule: a workflow, against the Stage 1 plan)
     good: str = ""  # the same snippet fixed: the rule passes
     checkov_id: str = ""  # CKV_CTJ_nnn, stable forever
     resource_types: tuple[str, ...] = ()  # what it reports on (Checkov registers the check for these)
@@ -80,12 +83,19 @@ class Rule:
     checkov: CheckovNotes = CheckovNotes()
     # documentation anchor, e.g. docs/rules.md#ctj001
     link: str = ""
+    # judges the deploy workflow (--workflow) against the Terraform: run only when one is given
+    needs_workflow: bool = False
 
     def __post_init__(self) -> None:
         if self.severity not in (ERROR, WARNING):
             raise ValueError(f"{self.id}: severity must be {ERROR!r} or {WARNING!r}")
         if self.applies_to not in APPLIES_TO:
             raise ValueError(f"{self.id}: applies_to must be one of {APPLIES_TO}")
+
+    @property
+    def example_language(self) -> str:
+        """The language of ``bad``/``good``: a workflow rule's examples are GitHub Actions YAML."""
+        return "yaml" if self.needs_workflow else "hcl"
 
     @property
     def doc_link(self) -> str:
