@@ -271,6 +271,9 @@ def _parse_vars(pairs: Sequence[str]) -> dict[str, str]:
 @click.option("--var-file", "var_files", multiple=True, type=click.Path(exists=True, dir_okay=False), metavar="FILE",
               help="HCL mode / --source-dir: a .tfvars file. Repeatable.")
 @click.option("--rule", "rule_ids", multiple=True, metavar="ID", help="Run only this rule. Repeatable.")
+@click.option("--workflow", "workflow_files", multiple=True, metavar="FILE",
+              help="A GitHub Actions deploy workflow to check in lockstep with the Terraform (CTJ040-CTJ044; "
+                   "default: the config's workflows). Repeatable.")
 @click.option("--no-color", is_flag=True, help="Never colour the text report (also: NO_COLOR=1).")
 @click.option("-v", "--verbose", is_flag=True, help="Text report: list passing results too.")
 @click.pass_context
@@ -287,6 +290,7 @@ def check(
     variables: tuple[str, ...],
     var_files: tuple[str, ...],
     rule_ids: tuple[str, ...],
+    workflow_files: tuple[str, ...],
     no_color: bool,
     verbose: bool,
 ) -> None:
@@ -328,6 +332,7 @@ def check(
 
     config = load_config(config_path)
     check_waiver_rules(config.waivers, rule_catalog)
+    workflows = _load_workflows(workflow_files or config.workflows, config, rules if rule_ids else ())
 
     exit_code = 0
     for path in paths:
@@ -335,15 +340,27 @@ def check(
             exit_code,
             _check_one(
                 path, pairs, config, rules, rule_catalog, scope, source_dir, var_values, var_files,
-                allow_unknown, fail_on, no_color, verbose,
+                allow_unknown, fail_on, no_color, verbose, workflows,
             ),
         )
     ctx.exit(exit_code)
 
 
+def _load_workflows(files: Sequence[str], config, selected: Sequence) -> list:
+    """The deploy workflows (SPEC section 11), loaded once for every PATH; a rule that needs one,
+    selected with --rule while none is given, is a usage error (it would report nothing)."""
+    if not files:
+        needy = [r.id for r in selected if r.needs_workflow]
+        if needy:
+            raise CliError(f"{', '.join(needy)} judge(s) the deploy workflow: give --workflow FILE (or workflows = [...] in the config)")
+        return []
+    loader = _import_loader("workflow", "--workflow")
+    return [loader.load_workflow(f, config) for f in files]
+
+
 def _check_one(
     path, pairs, config, rules, rule_catalog, scope, source_dir, var_values, var_files,
-    allow_unknown, fail_on, no_color, verbose,
+    allow_unknown, fail_on, no_color, verbose, workflows=(),
 ) -> int:
     """Load, evaluate and report one input; returns its exit code."""
     hcl_mode = path != "-" and os.path.isdir(path)
@@ -362,6 +379,9 @@ def _check_one(
             hcl.apply_sources(loaded, source_dir, config, variables=var_values, var_files=tuple(var_files))
     deployment, info = loaded
     check_waiver_rules(deployment.waivers, rule_catalog)  # inline waivers in the .tf sources
+    deployment.workflows = list(workflows)
+    for wf in workflows:  # nothing a workflow holds in a secret is printed, in any format
+        deployment.redact |= wf.redact
 
     # 3. rules -> waivers -> redaction (engine), exit code
     from .engine import evaluate
@@ -422,7 +442,7 @@ def _import_loader(name: str, what: str):
         if _debug():
             raise
         missing = exc.name or "a module"
-        if missing.startswith("ctj_policy") or missing in ("hcl2", "jsonschema", "lark"):
+        if missing.startswith("ctj_policy") or missing in ("hcl2", "jsonschema", "lark", "yaml"):
             raise CliError(f"{what} is not available in this installation (missing {missing}); reinstall ctj-policy") from None
         raise
 
