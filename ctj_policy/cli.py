@@ -474,6 +474,8 @@ def explain(rule_id: str) -> None:
     out = [f"{rule.id}: {rule.title}", f"severity: {rule.severity}"]
     if rule.checkov_id:
         out.append(f"checkov: {rule.checkov_id} (reports on {', '.join(rule.resource_types)})")
+    if rule.needs_workflow:
+        out.append("input: the deploy workflow (check --workflow FILE) with the Terraform; reported only when one is given")
     if rule.summary:
         out += ["", "What it does:", *textwrap.wrap(rule.summary.replace("`", ""), width, initial_indent="  ", subsequent_indent="  ")]
     out += ["", "Why:"]
