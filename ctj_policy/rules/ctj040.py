@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..config import Config
 from ..model import ERROR, FAIL, PASS, UNKNOWN, Deployment, EcrRepository, Finding, Unknown, describe
@@ -10,7 +10,18 @@ from ..queries import container_role, containers_unknown, ctj_task, explain_unkn
 from ..workflow_model import ImagePush, matches_literal, show
 from .base import Rule
 from .common import NO_TASK, NO_TASK_SUBJECT, cname, container_subject
-from .lockstep import IMAGE_GAPS, anchor, at, describe_gaps, gaps, no_workflow, problems_or_pass, repository, where, why_not_known
+from .lockstep import (
+    IMAGE_GAPS,
+    anchor,
+    at,
+    describe_gaps,
+    gaps,
+    no_workflow,
+    problems_or_pass,
+    repository,
+    where,
+    why_not_known,
+)
 
 
 def _in_scope(deployment: Deployment, name: str) -> EcrRepository | Unknown | None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ..config import Config
 from ..model import ERROR, FAIL, PASS, UNKNOWN, Deployment, Finding, Service, Unknown, describe, is_known
@@ -10,7 +11,19 @@ from ..queries import ctj_service, explain_unknown
 from ..workflow_model import Redeploy, show
 from .base import Rule
 from .common import NO_SERVICE_SUBJECT, resource_subject
-from .lockstep import REDEPLOY_GAPS, anchor, arn_tail, at, describe_gaps, gaps, no_workflow, problems_or_pass, where, whole, why_not_known
+from .lockstep import (
+    REDEPLOY_GAPS,
+    anchor,
+    arn_tail,
+    at,
+    describe_gaps,
+    gaps,
+    no_workflow,
+    problems_or_pass,
+    where,
+    whole,
+    why_not_known,
+)
 
 
 def _service_cluster(service: Service) -> Any:

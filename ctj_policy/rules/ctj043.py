@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..config import Config
 from ..model import ERROR, FAIL, PASS, UNKNOWN, Deployment, Finding, Unknown
-from ..workflow_model import AwsCredentials, show
+from ..workflow_model import AwsCredentials
 from .base import Rule
-from .lockstep import ANY_GAPS, anchor, at, describe_gaps, gaps, no_workflow, problems_or_pass, where, whole, why_not_known
+from .lockstep import (
+    ANY_GAPS,
+    anchor,
+    at,
+    describe_gaps,
+    gaps,
+    no_workflow,
+    problems_or_pass,
+    where,
+    whole,
+    why_not_known,
+)
 
 _SOURCES = {"secret": "a secret", "variable": "a repository variable", "literal": "a literal in the file", "expression": "an expression"}
 
@@ -28,7 +39,7 @@ def _judge(cred: AwsCredentials, role: str) -> list[Finding]:
     if isinstance(level, Unknown):
         out.append(at(UNKNOWN, f"cannot tell the id-token permission of the job of {where(origin)}: {level.describe()}", origin, line))
     elif level != "write":
-        stated = f"is '{level}' ({origin.at(line)})" if cred.id_token_line else "is not granted (no permissions key names it: it defaults to none)"
+        stated = f"is '{level}' (line {line})" if cred.id_token_line else "is not granted (no permissions key names it: it defaults to none)"
         out.append(at(FAIL, f"the id-token permission of the job of {where(origin)} {stated}: assuming a role through OIDC needs `permissions: id-token: write`", origin, line))
     return out
 

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ..config import Config
 from ..model import ERROR, FAIL, PASS, UNKNOWN, Deployment, Finding, Unknown
 from ..queries import DATABASE, containers_unknown, ctj_task, is_official_postgres, parse_image, role_container
 from ..workflow_model import ImageBuild, ImagePush, ImageRef, show
 from .base import Rule
-from .lockstep import IMAGE_GAPS, anchor, at, describe_gaps, gaps, no_workflow, problems_or_pass, repository, tokens, where, whole
+from .lockstep import (
+    IMAGE_GAPS,
+    anchor,
+    at,
+    describe_gaps,
+    gaps,
+    no_workflow,
+    problems_or_pass,
+    repository,
+    tokens,
+    where,
+    whole,
+)
 
 
 def _database_repository(deployment: Deployment, config: Config) -> str | None:

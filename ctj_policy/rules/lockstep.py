@@ -14,9 +14,10 @@ repositories, tags, services, roles and variable names, never build-argument val
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
-from ..model import FAIL, PASS, UNKNOWN, Finding, Location, Resource, Subject, Unknown, is_symbolic
+from ..model import FAIL, PASS, UNKNOWN, Finding, Resource, Subject, Unknown
 from ..workflow_model import Gap, ImageRef, Origin, Workflow, show
 
 # gap kinds (workflow_model.Gap) that may hide what a rule looks for
@@ -72,12 +73,12 @@ def describe_gaps(found: list[Gap]) -> str:
     """The first unread step, for an ``unknown`` message (and how many more)."""
     g = found[0]
     more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-    return f"{g.what} ({g.origin.label}, {g.origin.location}){more}"
+    return f"{g.what} ('{g.origin.label}', line {g.origin.line}){more}"
 
 
 def where(origin: Origin, line: int | None = None) -> str:
-    """``job/step (file:line)`` for messages."""
-    return f"{origin.label} ({origin.at(line)})"
+    """The step for messages: ``'job/step'`` (the finding's location carries the file and line)."""
+    return f"'{origin.label}'"
 
 
 def repository(image: ImageRef) -> str | None:
@@ -124,13 +125,11 @@ __all__ = [
     "IMAGE_GAPS",
     "NO_WORKFLOW_SUBJECT",
     "REDEPLOY_GAPS",
-    "Location",
     "anchor",
     "arn_tail",
     "at",
     "describe_gaps",
     "gaps",
-    "is_symbolic",
     "no_workflow",
     "problems_or_pass",
     "repository",
