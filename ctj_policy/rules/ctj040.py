@@ -124,7 +124,7 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     findings = [f for p in pushes for f in _judge_push(p, deployment, config)]
     images = list(_task_images(deployment, config, pushes))
     findings += images
-    repos = sorted({r for p in pushes if (r := repository(p.image)) is not None})
+    repos = sorted({r for p in pushes if (r := repository(p.image)) is not None and p.image.is_ecr is not False})
     pulled = [f for f in images if f.status == PASS]
     summary = f"every ECR repository the workflow pushes to is in scope ({', '.join(repos) or 'none'})"
     if pulled:
