@@ -39,21 +39,21 @@ def _judge(build: ImageBuild, names: tuple[str, ...], maybe: bool) -> list[Findi
     """The build's verdict for each configured NEXT_PUBLIC_* name (``maybe``: it may not be the frontend build)."""
     out = []
     origin = build.origin
-    which = "an image build whose repository is not known (it may be the frontend's)" if maybe else "the frontend image build"
+    which = f"the image build {where(origin)} (its repository is known only at run time: it may be the frontend's)" if maybe else f"the frontend image build {where(origin)}"
     for name in names:
         arg = build.build_arg(name)
         if arg is not None and not (arg.from_env and arg.value is None):
             if not maybe:
-                out.append(at(PASS, f"{which} {where(origin)} passes {name} as a build argument", origin, arg.line))
+                out.append(at(PASS, f"{which} passes {name} as a build argument", origin, arg.line))
             continue
         status = UNKNOWN if maybe else FAIL
         if arg is not None:  # --build-arg NAME, and the environment does not set it
-            out.append(at(status, f"{which} {where(origin, arg.line)} names --build-arg {name} without a value, and the step's environment does not set it: the build never sees it", origin, arg.line))
+            out.append(at(status, f"{which} names --build-arg {name} without a value, and the step's environment does not set it: the build never sees it", origin, arg.line))
         elif build.unresolved_args:
-            out.append(at(UNKNOWN, f"{which} {where(origin)} does not visibly pass {name}, but some of its arguments are not known ({show(build.unresolved_args[0])}) and may pass it", origin))
+            out.append(at(UNKNOWN, f"{which} does not visibly pass {name}, but some of its arguments are not known ({show(build.unresolved_args[0])}) and may pass it", origin))
         else:
             env = f"; it is only in the step's env, which {build.tool} does not hand to the build" if name in build.env else ""
-            out.append(at(status, f"{which} {where(origin)} does not pass {name} as a build argument{env}: Next.js inlines it at npm run build, so the bundle lacks it", origin))
+            out.append(at(status, f"{which} does not pass {name} as a build argument{env}: Next.js inlines it at npm run build, so the bundle lacks it", origin))
     return out
 
 
@@ -67,11 +67,11 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     builds = [b for wf in workflows for b in wf.builds]
     frontend = [b for b in builds if _is_frontend(b, repos) is True]
     maybe = [b for b in builds if _is_frontend(b, repos) is None]
-    findings = [f for b in frontend for f in _judge(b, names, False)] + [f for b in maybe for f in _judge(b, names, True)]
     if not names:
         yield at(PASS, "no NEXT_PUBLIC_* build argument is configured (next-public-build-args is empty)", anchor(workflows), subject=whole(workflows))
         return
-    if not frontend:
+    findings = [f for b in frontend for f in _judge(b, names, False)] + [f for b in maybe for f in _judge(b, names, True)]
+    if not frontend and not any(f.status == UNKNOWN for f in findings):  # a build that may be the frontend's says so
         unread = gaps(workflows, IMAGE_GAPS)
         wanted = ", ".join(sorted(repos))
         if maybe or unread:

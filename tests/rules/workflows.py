@@ -98,7 +98,8 @@ def rows(rule_id: str, dep: Deployment, config=CONFIG) -> list[tuple]:
 
 def run_case(rule_id: str, tmp_path: Path, text: str, model: Callable[[], Deployment] | None, expected: list, config=CONFIG) -> None:
     dep = attach(text, tmp_path, model() if model is not None else None)
-    assert rows(rule_id, dep, config) == expected
+    got = rows(rule_id, dep, config)
+    assert got == expected, got
 
 
 def at(line: int, name: str = FILE) -> str:
