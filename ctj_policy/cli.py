@@ -275,6 +275,9 @@ def _parse_vars(pairs: Sequence[str]) -> dict[str, str]:
 @click.option("--var-file", "var_files", multiple=True, type=click.Path(exists=True, dir_okay=False), metavar="FILE",
               help="HCL mode / --source-dir: a .tfvars file. Repeatable.")
 @click.option("--rule", "rule_ids", multiple=True, metavar="ID", help="Run only this rule. Repeatable.")
+@click.option("--workflow", "workflow_files", multiple=True, metavar="FILE",
+              help="A GitHub Actions deploy workflow to check in lockstep with the Terraform (CTJ040-CTJ044; "
+                   "default: the config's workflows). Repeatable.")
 @click.option("--no-color", is_flag=True, help="Never colour the text report (also: NO_COLOR=1).")
 @click.option("-v", "--verbose", is_flag=True, help="Text report: list passing results too.")
 @click.pass_context
@@ -324,6 +327,7 @@ class Job:
     source_dir: str | None
     var_values: dict[str, str]
     var_files: tuple[str, ...]
+    workflows: tuple = ()  # the deploy workflows (--workflow / workflows = [...]), loaded once
 
 
 def prepare(
@@ -335,6 +339,7 @@ def prepare(
     variables: Sequence[str],
     var_files: Sequence[str],
     rule_ids: Sequence[str],
+    workflow_files: Sequence[str] = (),
 ) -> Job:
     """Check the input options (no input is read), select the rules, load the configuration."""
     hcl_mode = any(p != "-" and os.path.isdir(p) for p in paths)
@@ -361,7 +366,21 @@ def prepare(
 
     config = load_config(config_path)
     check_waiver_rules(config.waivers, rule_catalog)
-    return Job(config, rules, rule_catalog, scope, source_dir, var_values, tuple(var_files))
+    workflows = _load_workflows(workflow_files or config.workflows, config, rules if rule_ids else ())
+    return Job(config, rules, rule_catalog, scope, source_dir, var_values, tuple(var_files), tuple(workflows))
+
+
+def _load_workflows(files: Sequence[str], config, selected: Sequence) -> list:
+    """The deploy workflows (SPEC section 11), loaded once for every PATH; a rule that needs one,
+    selected with --rule while none is given, is a usage error (it would report nothing)."""
+    if not files:
+        needy = [r.id for r in selected if r.needs_workflow]
+        if needy:
+            raise CliError(f"{', '.join(needy)} judge(s) the deploy workflow: give --workflow FILE "
+                           "(or workflows = [...] in the config)")
+        return []
+    loader = _import_loader("workflow", "--workflow")
+    return [loader.load_workflow(f, config) for f in files]
 
 
 def evaluate_one(path: str, job: Job):
@@ -381,6 +400,9 @@ def evaluate_one(path: str, job: Job):
             hcl.apply_sources(loaded, job.source_dir, job.config, variables=job.var_values, var_files=job.var_files)
     deployment, info = loaded
     check_waiver_rules(deployment.waivers, job.rule_catalog)  # inline waivers in the .tf sources
+    deployment.workflows = list(job.workflows)
+    for wf in job.workflows:  # nothing a workflow holds in a secret is printed, in any format
+        deployment.redact |= wf.redact
 
     # rules -> waivers -> redaction (engine)
     from .engine import evaluate
@@ -453,7 +475,7 @@ def _import_loader(name: str, what: str):
         if _debug():
             raise
         missing = exc.name or "a module"
-        if missing.startswith("ctj_policy") or missing in ("hcl2", "jsonschema", "lark"):
+        if missing.startswith("ctj_policy") or missing in ("hcl2", "jsonschema", "lark", "yaml"):
             raise CliError(f"{what} is not available in this installation (missing {missing}); reinstall ctj-policy") from None
         raise
 
@@ -547,6 +569,8 @@ def explain(rule_id: str) -> None:
     out = [f"{rule.id}: {rule.title}", f"severity: {rule.severity}"]
     if rule.checkov_id:
         out.append(f"checkov: {rule.checkov_id} (reports on {', '.join(rule.resource_types)})")
+    if rule.needs_workflow:
+        out.append("input: the deploy workflow (check --workflow FILE) with the Terraform; reported only when one is given")
     if rule.summary:
         out += ["", "What it does:", *textwrap.wrap(rule.summary.replace("`", ""), width, initial_indent="  ", subsequent_indent="  ")]
     out += ["", "Why:"]

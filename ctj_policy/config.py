@@ -69,6 +69,12 @@ class Config:
         "*CREDENTIAL*",
         "*API_KEY*",
     )
+    # the deploy workflow (SPEC section 11, CTJ040-CTJ044): files checked with the Terraform (paths
+    # relative to the config file; --workflow wins), build arguments the frontend build must pass,
+    # the CI/CD role the workflow must assume through OIDC
+    workflows: tuple[str, ...] = ()
+    next_public_build_args: tuple[str, ...] = ("NEXT_PUBLIC_API_URL",)
+    cicd_role: str = "incubator-cicd-civic-tech-jobs"
     # scope
     scope: str = "auto"
     project_source_suffix: str = "projects/civic-tech-jobs"
@@ -197,7 +203,7 @@ def config_from_table(table: dict, origin: str = "<config>") -> Config:
                 value = [value]
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{origin}: {key} must be a list of strings")
-            changes[name] = tuple(value)
+            changes[name] = tuple(value) if name != "workflows" else _relative_paths(value, origin)
         elif name in _INT_FIELDS:
             if not isinstance(value, int) or isinstance(value, bool):
                 raise ConfigError(f"{origin}: {key} must be an integer")
@@ -219,6 +225,12 @@ def _baseline_path(value: Any, key: str, origin: str) -> str:
     if os.path.isabs(value) or origin.startswith("<"):
         return value
     return os.path.join(os.path.dirname(origin), value)
+
+
+def _relative_paths(paths: list[str], origin: str) -> tuple[str, ...]:
+    """``workflows = [...]``: paths relative to the config file's folder (``origin`` when it names a file)."""
+    base = Path(origin).parent if origin and not origin.startswith("<") else None
+    return tuple(p if base is None or os.path.isabs(p) else str(base / p) for p in paths)
 
 
 def _parse_waivers(value: Any, origin: str) -> list[WaiverSpec]:

@@ -380,6 +380,7 @@ class Service(Resource):
     capacity_providers: Any = ()  # tuple[str] | Unknown
     load_balancers: Any = ()  # tuple[LoadBalancerAttachment] | Unknown
     name_ref: Any = None  # what autoscaling targets reference (Ref to the service)
+    cluster: Any = None  # cluster name or ARN | Ref | Unknown; None = not set (the cluster named "default")
 
 
 @dataclass
@@ -523,6 +524,8 @@ class Deployment:
     unevaluated_modules: list[UnevaluatedModule] = field(default_factory=list)
     # inline waivers found by a loader (objects shaped like config.WaiverSpec)
     waivers: list = field(default_factory=list)
+    # deploy workflows given with --workflow (workflow_model.Workflow); none: CTJ040-CTJ044 are not run
+    workflows: list = field(default_factory=list)
 
     def all_resources(self) -> Iterator[Resource]:
         for group in (

@@ -6,7 +6,8 @@
 
 Each rule's section follows ruff's layout: what it does, why it is bad, an
 example, what to use instead (the examples are Terraform snippets the tests run
-through the HCL loader), then how to fix it.  The README table sits between
+through the HCL loader; a workflow rule's are GitHub Actions workflows the tests
+run against the Stage 1 plan), then how to fix it.  The README table sits between
 the README_BEGIN / README_END markers; the rest of the README is left alone.
 """
 
@@ -30,6 +31,17 @@ def _code(types: tuple[str, ...]) -> str:
     return ", ".join(f"`{t}`" for t in types)
 
 
+def _checkov(rule) -> str:
+    return f"`{rule.checkov_id}`" if rule.checkov_id else "- (judges the deploy workflow)"
+
+
+def _reports_on(rule) -> str:
+    if rule.needs_workflow:
+        return ("judges the deploy workflow given with `--workflow` against the Terraform; reported only when one is "
+                "given; no Checkov check: Checkov does not read workflows")
+    return f"Checkov `{rule.checkov_id}`; reports on {_code(rule.resource_types)}"
+
+
 def render_doc() -> str:
     out = [
         "# Rules",
@@ -41,13 +53,13 @@ def render_doc() -> str:
         "| ID | severity | title | Checkov ID |",
         "|---|---|---|---|",
     ]
-    out += [f"| [{r.id}](#{r.id.lower()}) | {r.severity} | {r.title} | `{r.checkov_id}` |" for r in ALL_RULES]
+    out += [f"| [{r.id}](#{r.id.lower()}) | {r.severity} | {r.title} | {_checkov(r)} |" for r in ALL_RULES]
     for r in ALL_RULES:
         out += [
             "",
             f"## {r.id}",
             "",
-            f"**{r.title}** ({r.severity}; Checkov `{r.checkov_id}`; reports on {_code(r.resource_types)})",
+            f"**{r.title}** ({r.severity}; {_reports_on(r)})",
             "",
             "### What it does",
             "",
@@ -59,13 +71,13 @@ def render_doc() -> str:
             "",
             "### Example",
             "",
-            "```hcl",
+            f"```{r.example_language}",
             r.bad.rstrip("\n"),
             "```",
             "",
             "### Use instead",
             "",
-            "```hcl",
+            f"```{r.example_language}",
             r.good.rstrip("\n"),
             "```",
             "",

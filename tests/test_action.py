@@ -393,7 +393,9 @@ def test_shell_metacharacters_in_inputs_are_data(action_dir, runner_temp, worksp
 def test_workflow_input_adds_workflow_flags_only_when_set(action_dir, runner_temp, workspace):
     wf = workspace / ".github" / "workflows"
     wf.mkdir(parents=True)
-    (wf / "deploy-stage.yml").write_text("name: deploy\non: push\njobs: {}\n")
+    # a workflow needs at least one job (GitHub rejects `jobs: {}`, and so does the loader)
+    (wf / "deploy-stage.yml").write_text("name: deploy\non: push\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n"
+                                         "    steps:\n      - run: echo deploy\n")
     run = _run(action_dir, workspace, runner_temp, plan="plan.json", formats="json",
                workflow=".github/workflows/deploy-stage.yml\n")
     if _cli_has("--workflow"):

@@ -566,7 +566,8 @@ def test_docs_table_is_generated_from_check_map():
 def test_check_map_is_one_to_one_and_complete():
     from ctj_policy.rules import RULES_BY_ID
 
-    assert sorted(s.rule_id for s in CHECK_MAP) == sorted(RULES_BY_ID)
+    # every rule but those that judge a deploy workflow (Checkov does not read workflows)
+    assert sorted(s.rule_id for s in CHECK_MAP) == sorted(r for r in RULES_BY_ID if not RULES_BY_ID[r].needs_workflow)
     assert len({s.check_id for s in CHECK_MAP}) == len(CHECK_MAP)
     for s in CHECK_MAP:
         assert s.check_id == "CKV_CTJ_" + s.rule_id[3:]

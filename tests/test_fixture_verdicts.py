@@ -18,10 +18,10 @@ from ctj_policy.config import DEFAULT
 from ctj_policy.engine import evaluate
 from ctj_policy.loaders.hcl import apply_sources
 from ctj_policy.loaders.plan import load_plan
-from ctj_policy.rules import ALL_RULES
+from ctj_policy.rules import TERRAFORM_RULES
 from expected_verdicts import EXPECTED, OPEN, PASS, UNKNOWN, expected_verdicts, verdicts
 
-ALL_IDS = [r.id for r in ALL_RULES]
+ALL_IDS = [r.id for r in TERRAFORM_RULES]  # CTJ040-CTJ044 run only with --workflow (tests/test_lockstep_e2e.py)
 
 
 def _verdicts(name: str) -> dict[str, str]:

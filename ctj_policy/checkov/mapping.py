@@ -57,8 +57,10 @@ def _spec(rule) -> CheckSpec:
     )
 
 
-# one Checkov check per rule that names its Checkov ID (ctj_policy/rules/ctjNNN.py: RULE)
+# one Checkov check per rule that names its Checkov ID (ctj_policy/rules/ctjNNN.py: RULE); the rules that judge
+# a deploy workflow (needs_workflow: CTJ040-CTJ044) have none: Checkov reads Terraform, never the workflow
 CHECK_MAP: tuple[CheckSpec, ...] = tuple(_spec(r) for r in ALL_RULES if r.checkov_id)
+NO_CHECKOV_RULES: tuple[str, ...] = tuple(r.id for r in ALL_RULES if not r.checkov_id)
 BY_CHECK_ID = {s.check_id: s for s in CHECK_MAP}
 BY_RULE_ID = {s.rule_id: s for s in CHECK_MAP}
 
@@ -90,6 +92,9 @@ def mapping_table_markdown() -> str:
             f"| {s.check_id} | {s.rule_id} | {rule.title} | {' + '.join(kinds) or '-'} | {types or '-'} "
             f"| {hcl or '- (plan mode only)'} | {s.note or '-'} |"
         )
+    if NO_CHECKOV_RULES:
+        lines += ["", f"No Checkov check for {', '.join(NO_CHECKOV_RULES)}: they judge the deploy workflow given with "
+                  "`ctj-policy check --workflow`, which Checkov does not read (ctj-policy only)."]
     return "\n".join(lines) + "\n"
 
 
@@ -97,6 +102,7 @@ __all__ = [
     "BY_CHECK_ID",
     "BY_RULE_ID",
     "CHECK_MAP",
+    "NO_CHECKOV_RULES",
     "CTJ_SERVICE_RULES",
     "CTJ_TASK_RULES",
     "CheckSpec",

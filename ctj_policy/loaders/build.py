@@ -228,6 +228,7 @@ def _service(dep: Deployment, rtype: str, address: str, v: ResourceView) -> None
             capacity_providers=tuple(b.get("capacity_provider") for b in v.blocks("capacity_provider_strategy")),
             load_balancers=lbs,
             name_ref=Ref(address, "name"),
+            cluster=v.get("cluster", DEFAULTED),
         )
     )
 

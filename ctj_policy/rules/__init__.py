@@ -34,6 +34,9 @@ def _discover() -> tuple[Rule, ...]:
 
 ALL_RULES: tuple[Rule, ...] = _discover()
 RULES_BY_ID: dict[str, Rule] = {r.id: r for r in ALL_RULES}
+# the rules of the Terraform alone, and those that judge a deploy workflow with it (run only when one is given)
+TERRAFORM_RULES: tuple[Rule, ...] = tuple(r for r in ALL_RULES if not r.needs_workflow)
+WORKFLOW_RULES: tuple[Rule, ...] = tuple(r for r in ALL_RULES if r.needs_workflow)
 
 
 def get_rule(rule_id: str) -> Rule:
@@ -44,4 +47,4 @@ def get_rule(rule_id: str) -> Rule:
         raise KeyError(f"no rule {rule_id!r} (known: {', '.join(RULES_BY_ID)})") from None
 
 
-__all__ = ["ALL_RULES", "RULES_BY_ID", "Rule", "get_rule"]
+__all__ = ["ALL_RULES", "RULES_BY_ID", "TERRAFORM_RULES", "WORKFLOW_RULES", "Rule", "get_rule"]

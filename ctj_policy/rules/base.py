@@ -5,7 +5,10 @@ the rationale (citing ``docs/decision.md``), a remediation, a bad and a good
 Terraform example, its Checkov ID and the resource types it reports on, and
 ``check``: a pure function of the :class:`~ctj_policy.model.Deployment` and the
 :class:`~ctj_policy.config.Config` that yields :class:`~ctj_policy.model.Finding`.
-Rules never see JSON or HCL.  Everything else (the registry, the docs, the
+Rules never see JSON or HCL.  A rule with ``needs_workflow`` (CTJ040-CTJ044)
+also judges the deploy workflows attached to the deployment
+(``Deployment.workflows``): it runs only when a workflow is given, its examples
+are workflow YAML, and it has no Checkov check.  Everything else (the registry, the docs, the
 README table, ``explain``, Checkov's check map, the test ID lists) is derived
 from ``RULE``.
 """
@@ -83,7 +86,7 @@ class Rule:
     check: Check
     # every registered rule fills these (tests/rules/test_meta.py); stand-in rules in tests may not
     summary: str = ""  # one line for the README table (Markdown)
-    bad: str = ""  # a Terraform snippet the rule fails
+    bad: str = ""  # a Terraform snippet the rule fails (a workflow rule: a workflow, against the Stage 1 plan)
     good: str = ""  # the same snippet fixed: the rule passes
     checkov_id: str = ""  # CKV_CTJ_nnn, stable forever
     resource_types: tuple[str, ...] = ()  # what it reports on (Checkov registers the check for these)
@@ -95,6 +98,8 @@ class Rule:
     # absence it is the rule to report: a finding about a missing prerequisite follows from the provider's
     needs: tuple[str, ...] = ()
     provides: tuple[str, ...] = ()
+    # judges the deploy workflow (--workflow) against the Terraform: run only when one is given
+    needs_workflow: bool = False
 
     def __post_init__(self) -> None:
         if self.severity not in (ERROR, WARNING):
@@ -104,6 +109,11 @@ class Rule:
         for need in (*self.needs, *self.provides):
             if need not in PREREQUISITES:
                 raise ValueError(f"{self.id}: {need!r} is not one of {PREREQUISITES}")
+
+    @property
+    def example_language(self) -> str:
+        """The language of ``bad``/``good``: a workflow rule's examples are GitHub Actions YAML."""
+        return "yaml" if self.needs_workflow else "hcl"
 
     @property
     def doc_link(self) -> str:

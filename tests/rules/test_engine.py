@@ -12,7 +12,8 @@ import pytest
 from ctj_policy.config import WaiverSpec
 from ctj_policy.engine import Evaluation, apply_waivers, evaluate, run_rules
 from ctj_policy.model import ERROR, WARNING, Finding, Location, Result, Subject
-from ctj_policy.rules import ALL_RULES, get_rule
+from ctj_policy.rules import ALL_RULES, TERRAFORM_RULES, get_rule
+from ctj_policy.workflow_model import Workflow
 from ctj_policy.rules.base import Rule
 
 from .builders import CONFIG, SVC, TASK, chain, loc, on_task, stage1
@@ -58,7 +59,7 @@ def test_exit_code(results, kwargs, code):
 def test_counts():
     e = Evaluation([result("pass"), result("fail"), result("fail"), result("unknown")])
     assert e.counts() == {"pass": 1, "fail": 2, "unknown": 1, "waived": 0}
-    assert evaluate(stage1(), CONFIG).counts() == {"pass": len(ALL_RULES), "fail": 0, "unknown": 0, "waived": 0}
+    assert evaluate(stage1(), CONFIG).counts() == {"pass": len(TERRAFORM_RULES), "fail": 0, "unknown": 0, "waived": 0}
 
 
 # ---------------------------------------------------------------- results
@@ -74,7 +75,13 @@ def test_run_rules_stamps_rule_metadata_and_keeps_finding_fields():
 
 
 def test_run_rules_defaults_to_every_rule():
-    assert [r.rule_id for r in run_rules(stage1(), CONFIG)] == [r.id for r in ALL_RULES]
+    """Every rule; those that judge a deploy workflow only when one is given (SPEC section 11)."""
+    assert [r.rule_id for r in run_rules(stage1(), CONFIG)] == [r.id for r in TERRAFORM_RULES]
+    assert len(TERRAFORM_RULES) < len(ALL_RULES)
+    dep = stage1()
+    dep.workflows = [Workflow("deploy.yml")]
+    assert sorted({r.rule_id for r in run_rules(dep, CONFIG)}) == [r.id for r in ALL_RULES]
+    assert [r.rule_id for r in run_rules(stage1(), CONFIG, [get_rule("CTJ040")])] == []
 
 
 def test_a_rule_without_result_is_an_error():

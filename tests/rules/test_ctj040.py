@@ -1,0 +1,70 @@
+"""CTJ040: images pushed where the task pulls (a workflow written inline, against the test model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from .builders import TASK, edit, no_task, stage1, unknown_containers
+from .workflows import ECR, at, good, legacy_model, model, on_cluster, run_case
+
+RULE = "CTJ040"
+SHA = "${{ github.sha }}"
+IMAGES = "'deploy/images'"
+PUSHES_BOTH = (f"{IMAGES} pushes 'civic-tech-jobs-backend:stage', which the backend 'django' pulls; "
+               f"{IMAGES} pushes 'civic-tech-jobs-frontend:stage', which the frontend 'nextjs' pulls")
+PASS = ("pass", f"every ECR repository the workflow pushes to is in scope (civic-tech-jobs-backend, civic-tech-jobs-frontend); {PUSHES_BOTH}", at(19))
+FRONTEND_IMAGE = "123456789012.dkr.ecr.us-west-2.amazonaws.com/civic-tech-jobs-frontend:stage"
+NOT_PUSHED = ("fail", f"no workflow pushes 'civic-tech-jobs-frontend:stage', which the frontend 'nextjs' of {TASK} pulls ('{FRONTEND_IMAGE}')", at(4))
+WHOLE_VAR = "${{ vars.FRONTEND_IMAGE }} is unresolved reference (the whole image reference is a run-time value)"
+
+
+def case(name, changes, expected, build=None):
+    return pytest.param(changes, build, expected, id=name)
+
+
+CASES = [
+    case("stage1", {}, [PASS]),
+    case("symbolic task images (ECR repository references)", {}, [PASS], lambda: on_cluster(stage1(True))),
+    case("a literal ECR registry", {"frontend": FRONTEND_IMAGE}, [PASS]),
+    case("an extra push outside ECR is not the task's", {"extra": "\n          docker push ghcr.io/hackforla/civic-tech-jobs-frontend:stage"}, [PASS]),
+    case("commit-SHA tags while the task pulls :stage",
+         {"backend": f"{ECR}/civic-tech-jobs-backend:{SHA}", "frontend": f"{ECR}/civic-tech-jobs-frontend:{SHA}"}, [
+             ("fail", f"the workflow pushes 'civic-tech-jobs-backend' only as :{SHA} ({IMAGES}), but the backend 'django' pulls ':stage': the redeploy would start the old image", at(19)),
+             ("fail", f"the workflow pushes 'civic-tech-jobs-frontend' only as :{SHA} ({IMAGES}), but the frontend 'nextjs' pulls ':stage': the redeploy would start the old image", at(21)),
+         ]),
+    case("a push to the legacy repository the plan lacks", {"extra": f"\n          docker push {ECR}/civic-tech-jobs-fullstack:stage"}, [
+        ("fail", f"{IMAGES} pushes to the legacy repository 'civic-tech-jobs-fullstack', which the plan does not have: Stage 1 pushes 'civic-tech-jobs-frontend' and 'civic-tech-jobs-backend'", at(22)),
+    ]),
+    case("the frontend pushed to a repository the plan lacks", {"frontend": f"{ECR}/civic-tech-jobs-web:stage"}, [
+        ("fail", f"{IMAGES} pushes to ECR repository 'civic-tech-jobs-web', which is not in scope module.civic-tech-jobs: the push fails until the Terraform creates it", at(21)),
+        NOT_PUSHED,
+    ]),
+    case("a tag from a workflow input is unknown", {"frontend": f"{ECR}/civic-tech-jobs-frontend:${{{{ inputs.tag }}}}"}, [
+        ("unknown", f"{IMAGES} pushes 'civic-tech-jobs-frontend' as {ECR}/civic-tech-jobs-frontend:${{{{ inputs.tag }}}}; cannot tell whether that is the ':stage' the frontend 'nextjs' pulls: the tag ${{{{ inputs.tag }}}} is known only when the workflow runs", at(21)),
+    ]),
+    case("an image reference from a variable is unknown", {"frontend": "${{ vars.FRONTEND_IMAGE }}"}, [
+        ("unknown", f"cannot tell which ECR repository {IMAGES} pushes ${{{{ vars.FRONTEND_IMAGE }}}} to: {WHOLE_VAR}", at(21)),
+        ("unknown", f"no push names 'civic-tech-jobs-frontend' (which the frontend 'nextjs' pulls), but {IMAGES} pushes ${{{{ vars.FRONTEND_IMAGE }}}}: {WHOLE_VAR}", at(21)),
+    ]),
+    case("a script the loader does not read may push the frontend (the wrong push still fails)",
+         {"frontend": f"{ECR}/civic-tech-jobs-web:stage", "extra": "\n          ./scripts/push-frontend.sh"}, [
+             ("fail", f"{IMAGES} pushes to ECR repository 'civic-tech-jobs-web', which is not in scope module.civic-tech-jobs: the push fails until the Terraform creates it", at(21)),
+             ("unknown", "no push the loader read sends 'civic-tech-jobs-frontend:stage' (the frontend 'nextjs' pulls it), but a step is not read: the script ./scripts/push-frontend.sh is not read ('deploy/images', line 22)", at(22)),
+         ]),
+    case("container definitions unknown", {}, [
+        ("unknown", f"cannot tell which images task {TASK} pulls: {TASK}.container_definitions is known after apply; re-run with --source-dir terraform/ to evaluate it from the sources", at(4)),
+    ], lambda: unknown_containers(model())),
+    case("no task", {}, [("fail", "no CTJ task definition in scope (see CTJ001): no image the workflow pushes is pulled by a CTJ task", at(4))], lambda: no_task(model())),
+    case("the task pulls the frontend by digest", {}, [
+        ("unknown", "the frontend 'nextjs' pulls 'civic-tech-jobs-frontend' by digest: which push produced it is not known before the push", at(4)),
+    ], lambda: edit(model(), "nextjs", image="123456789012.dkr.ecr.us-west-2.amazonaws.com/civic-tech-jobs-frontend@sha256:" + "a" * 64)),
+    case("the legacy workflow against the legacy model",
+         {"backend": f"{ECR}/civic-tech-jobs-fullstack:stage", "frontend": f"{ECR}/civic-tech-jobs-fullstack:stage"}, [
+             ("pass", f"every ECR repository the workflow pushes to is in scope (civic-tech-jobs-fullstack); {IMAGES} pushes 'civic-tech-jobs-fullstack:stage', which the container 'civic-tech-jobs-fs-stage' pulls", at(19)),
+         ], legacy_model),
+]
+
+
+@pytest.mark.parametrize(("changes", "build", "expected"), CASES)
+def test_workflow(changes, build, expected, tmp_path):
+    run_case(RULE, tmp_path, good(**changes), build, expected)

@@ -1,0 +1,70 @@
+"""CTJ041: the redeploy targets the CTJ service and its cluster (a workflow written inline, against the test model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ctj_policy.model import Ref
+
+from .builders import SCOPE, SERVICE, no_service
+from .workflows import at, good, legacy_model, model, on_cluster, run_case
+
+RULE = "CTJ041"
+REDEPLOY = "'deploy/redeploy'"
+LEGACY_SERVICE = f"{SCOPE}.module.civic_tech_jobs_fullstack_stage_service.aws_ecs_service.fargate[0]"
+PASS = ("pass", f"{REDEPLOY} redeploys the CTJ service 'civic-tech-jobs-stage' on cluster 'incubator-prod' ({SERVICE})", at(23))
+NO_REDEPLOY = good().rsplit("      - id: redeploy", 1)[0]
+
+
+def case(name, text, expected, build=None):
+    return pytest.param(text, build, expected, id=name)
+
+
+CASES = [
+    case("stage1", good(), [PASS]),
+    case("cluster by ARN", good(cluster="arn:aws:ecs:us-west-2:123456789012:cluster/incubator-prod"), [PASS]),
+    case("service by ARN", good(service="arn:aws:ecs:us-west-2:123456789012:service/incubator-prod/civic-tech-jobs-stage"), [PASS]),
+    case("the legacy service", good(service="civic-tech-jobs-fs-stage"), [
+        ("fail", f"{REDEPLOY} redeploys service 'civic-tech-jobs-fs-stage', but the CTJ service in scope is 'civic-tech-jobs-stage' ({SERVICE}): the new images never reach the task", at(23)),
+    ]),
+    case("another cluster", good(cluster="incubator-stage"), [
+        ("fail", f"{REDEPLOY} redeploys cluster 'incubator-stage', but the CTJ service in scope ({SERVICE}) runs on cluster 'incubator-prod': the new images never reach the task", at(23)),
+    ]),
+    case("a service name from a variable is unknown", good(service="${{ vars.SERVICE }}"), [
+        ("unknown", f"cannot tell which service {REDEPLOY} redeploys: ${{{{ vars.SERVICE }}}} is a run-time value", at(23)),
+    ]),
+    case("no redeploy", NO_REDEPLOY, [
+        ("fail", f"the workflow redeploys no ECS service: the images it pushes reach the task only when {SERVICE} is redeployed (aws ecs update-service --cluster incubator-prod --service civic-tech-jobs-stage --force-new-deployment)", at(4)),
+    ]),
+    case("no redeploy read, but a script is not read", NO_REDEPLOY + "      - run: ./deploy.sh\n", [
+        ("unknown", f"no redeploy the loader read targets {SERVICE}, but a step is not read: the script ./deploy.sh is not read ('deploy/step 4', line 22)", at(22)),
+    ]),
+    case("no service runs the task", good(), [
+        ("fail", "no ECS service in scope runs the CTJ task (see CTJ011); the workflow redeploys 'civic-tech-jobs-stage'", at(23)),
+    ], lambda: no_service(model())),
+    case("the service's cluster known only after apply", good(), [
+        ("unknown", f"cannot tell the cluster of {SERVICE}, which {REDEPLOY} must redeploy: aws_ecs_cluster.main.id is known only after apply", at(23)),
+    ], lambda: on_cluster(model(), Ref("aws_ecs_cluster.main", "id"))),
+    case("cluster unset is 'default'", good(), [
+        ("fail", f"{REDEPLOY} redeploys cluster 'incubator-prod', but the CTJ service in scope ({SERVICE}) runs on cluster 'default': the new images never reach the task", at(23)),
+    ], lambda: on_cluster(model(), None)),
+    case("cluster unset, redeployed on 'default'", good(cluster="default"), [
+        ("pass", f"{REDEPLOY} redeploys the CTJ service 'civic-tech-jobs-stage' on cluster 'default' ({SERVICE})", at(23)),
+    ], lambda: on_cluster(model(), None)),
+    case("the legacy service against the legacy model", good(service="civic-tech-jobs-fs-stage"), [
+        ("pass", f"{REDEPLOY} redeploys the CTJ service 'civic-tech-jobs-fs-stage' on cluster 'incubator-prod' ({LEGACY_SERVICE})", at(23)),
+    ], legacy_model),
+]
+
+
+@pytest.mark.parametrize(("text", "build", "expected"), CASES)
+def test_workflow(text, build, expected, tmp_path):
+    run_case(RULE, tmp_path, text, build, expected)
+
+
+def test_a_deploy_task_definition_without_service_only_registers(tmp_path):
+    """amazon-ecs-deploy-task-definition without `service` redeploys nothing: the workflow then redeploys no service."""
+    text = NO_REDEPLOY + "      - uses: aws-actions/amazon-ecs-deploy-task-definition@v2\n        with:\n          task-definition: td.json\n"
+    run_case(RULE, tmp_path, text, None, [
+        ("fail", f"the workflow redeploys no ECS service: the images it pushes reach the task only when {SERVICE} is redeployed (aws ecs update-service --cluster incubator-prod --service civic-tech-jobs-stage --force-new-deployment)", at(4)),
+    ])
