@@ -10,16 +10,24 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import FAIL, PASS, UNKNOWN, WAIVED, Report, Result
+from . import locations
 from .escape import dump_json as dump
 
 SCHEMA_VERSION = 1
 OUTPUT = "json"  # the final redaction pass decodes it and redacts string values
 
 
-def _location(r: Result) -> dict | None:
-    if r.location is None:
+def _location(r: Result, scope: str = "") -> dict | None:
+    """The primary location, and ``related`` (only when there is one: the block inside a shared module)."""
+    place = locations.place(r.location, scope)
+    if place.primary is None:
         return None
-    return {"file": r.location.file, "line": r.location.line}
+    out: dict[str, Any] = {"file": place.primary.file, "line": place.primary.line}
+    if place.related:
+        out["related"] = [
+            {"file": x.location.file, "line": x.location.line, "message": x.message} for x in place.related
+        ]
+    return out
 
 
 def to_dict(report: Report) -> dict:
@@ -50,7 +58,7 @@ def to_dict(report: Report) -> dict:
                 "status": r.status,
                 "message": r.message,
                 "address": r.address,
-                "location": _location(r),
+                "location": _location(r, info.scope),
             }
             for r in sorted(report.results, key=_order)
         ],

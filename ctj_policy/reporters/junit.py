@@ -19,6 +19,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from ..model import FAIL, UNKNOWN, WAIVED, Report, Result
+from . import locations
 from .escape import visible
 
 # non-characters XML 1.0 cannot carry (control characters: see escape.visible)
@@ -80,21 +81,22 @@ def render(report: Report, **_: Any) -> str:
             if names[name] > 1:  # several results on one address: keep names unique
                 name = f"{name} #{names[name]}"
             attrs = {"classname": _clean(rule_id), "name": _clean(name), "time": "0"}
-            if r.location is not None and r.location.file:
-                attrs["file"] = _clean(r.location.file)
-                if r.location.line:
-                    attrs["line"] = str(r.location.line)
+            place = locations.placement(r, report)
+            if place.primary is not None and place.primary.file:
+                attrs["file"] = _clean(place.primary.file)
+                if place.primary.line:
+                    attrs["line"] = str(place.primary.line)
             case = ET.SubElement(suite, "testcase", attrs)
             if r.status == FAIL:
                 counts["failures"] += 1
                 el = ET.SubElement(case, "failure", message=_clean(r.message), type=_clean(r.severity))
-                el.text = _clean(_details(r))
+                el.text = _clean(_details(r, place))
             elif r.status == UNKNOWN and not report.allow_unknown:
                 counts["failures"] += 1
                 el = ET.SubElement(
                     case, "failure", message=_clean(f"could not be decided: {r.message}"), type="unknown"
                 )
-                el.text = _clean(_details(r))
+                el.text = _clean(_details(r, place))
             elif r.status == UNKNOWN:
                 counts["skipped"] += 1
                 ET.SubElement(case, "skipped", message=_clean(f"could not be decided (--allow-unknown): {r.message}"))
@@ -119,10 +121,11 @@ def render(report: Report, **_: Any) -> str:
     return dump_xml(root)
 
 
-def _details(r: Result) -> str:
+def _details(r: Result, place: locations.Placement) -> str:
     lines = [f"{r.rule_id} ({r.severity}): {r.title}", r.message]
     if r.address:
         lines.append(f"address: {r.address}")
-    if r.location is not None and r.location.file:
-        lines.append(f"location: {r.location.file}:{r.location.line}")
+    if place.primary is not None and place.primary.file:
+        lines.append(f"location: {place.primary.file}:{place.primary.line}")
+    lines.extend(f"related: {x.location.file}:{x.location.line} ({x.message})" for x in place.related)
     return "\n".join(lines)

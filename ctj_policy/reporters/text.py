@@ -5,7 +5,7 @@
     ctj-policy 0.1.0: plan plan.json (scope module.civic-tech-jobs)
 
     fail (2)
-    CTJ022 error   fail    module.civic-tech-jobs...task (projects/civic-tech-jobs/main.tf:42): SQL_HOST is ...
+    CTJ022 error   fail    module...task (projects/civic-tech-jobs/env.tf:19 via modules/container/main.tf:68): ...
     ...
     pass: 12 results (CTJ003, CTJ010, ...)
     12 passed, 2 failed, 0 unknown, 0 waived
@@ -20,6 +20,7 @@ import re
 from typing import Any
 
 from ..model import FAIL, PASS, UNKNOWN, WAIVED, Report, Result
+from . import locations
 from .escape import visible
 
 _RESET = "\x1b[0m"
@@ -47,13 +48,12 @@ def _paint(text: str, style: str, color: bool) -> str:
     return f"{_STYLE[style]}{text}{_RESET}" if color else text
 
 
-def finding_line(r: Result, color: bool = False) -> str:
-    """``CTJ022 error   fail    ADDRESS (FILE:LINE): MESSAGE``."""
+def finding_line(r: Result, color: bool = False, scope: str = "") -> str:
+    """``CTJ022 error   fail    ADDRESS (FILE:LINE via SHARED-FILE:LINE): MESSAGE``."""
     where = _clean(r.address) if r.address else "-"
-    if r.location is not None:
-        site = r.location.call_site  # the module block that instantiated it
-        via = f", called at {_clean(site.file)}:{site.line}" if site is not None else ""
-        where += f" ({_clean(r.location.file)}:{r.location.line}{via})"
+    place = locations.place(r.location, scope)
+    if place.primary is not None:
+        where += f" ({_clean(place.primary.file)}:{place.primary.line}{_clean(locations.via(place))})"
     rule = _paint(r.rule_id, "bold", color)
     status = _paint(f"{r.status:<7}", r.status, color)
     return f"{rule} {r.severity:<7} {status} {where}: {_clean(r.message)}"
@@ -71,14 +71,14 @@ def render(report: Report, *, color: bool = False, verbose: bool = False, **_: A
             continue
         lines.append("")
         lines.append(_paint(f"{status} ({len(group)})", status, color))
-        lines.extend(finding_line(r, color) for r in group)
+        lines.extend(finding_line(r, color, info.scope) for r in group)
 
     passed = [r for r in results if r.status == PASS]
     if passed:
         lines.append("")
         if verbose:
             lines.append(_paint(f"pass ({len(passed)})", PASS, color))
-            lines.extend(finding_line(r, color) for r in passed)
+            lines.extend(finding_line(r, color, info.scope) for r in passed)
         else:
             ids = sorted({r.rule_id for r in passed})
             noun = "result" if len(passed) == 1 else "results"
