@@ -197,11 +197,15 @@ class Location:
 
     ``call_site`` is the module block that instantiated the module holding
     this element (outermost last), when the element lives inside a module.
+    ``module`` is the address of that module instance (``""`` = the root
+    module, ``None`` = not recorded): where a finding is shown follows from it
+    (ctj_policy.reporters.locations).
     """
 
     file: str
     line: int
     call_site: "Location | None" = None
+    module: str | None = None
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}"

@@ -177,7 +177,9 @@ class Redactor:
     def location(self, loc: Location | None) -> Location | None:
         if loc is None or not self.secrets:
             return loc
-        return replace(loc, file=self.text(loc.file), call_site=self.location(loc.call_site))
+        return replace(
+            loc, file=self.text(loc.file), call_site=self.location(loc.call_site), module=self.text(loc.module)
+        )
 
     def subject(self, subject: Subject | None) -> Subject | None:
         if subject is None or not self.secrets:

@@ -327,8 +327,12 @@ def test_hcl_mode_on_the_tf_sources(action_dir, runner_temp, workspace):
     report = json.loads(Path(run.outputs["json"]).read_text())
     assert report["input"]["kind"] == "hcl"
     sarif = json.loads(Path(run.outputs["sarif"]).read_text())
-    uris = {loc["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"] for loc in r["locations"]}
-    assert "terraform/modules/container/main.tf" in uris  # relative to the workspace: code scanning can place it
+    results = sarif["runs"][0]["results"]
+    uris = {loc["physicalLocation"]["artifactLocation"]["uri"] for r in results for loc in r["locations"]}
+    related = {loc["physicalLocation"]["artifactLocation"]["uri"] for r in results for loc in r.get("relatedLocations", ())}
+    # relative to the workspace, so code scanning can place them: CTJ's call site, the shared block related
+    assert "terraform/projects/civic-tech-jobs/environment-stage.tf" in uris
+    assert "terraform/modules/container/main.tf" in related
     assert run.named("Gate").returncode == 1
 
 

@@ -185,16 +185,12 @@ def test_sql_user_is_not_claimed_marked_sensitive(tmp_path):
 
 # ------------------------------------------------------------------ locations a CTJ maintainer can act on
 
-XFAIL_LOCATIONS = pytest.mark.xfail(strict=True, reason="issue 10: primary locations still land in shared modules / on the directory")
-
-
 def _sarif(root: Path) -> dict:
     out = run_cli("check", str(root), "--format", "sarif")
     assert out.returncode in (0, 1), out.stderr.decode()
     return json.loads(out.stdout)
 
 
-@XFAIL_LOCATIONS
 def test_every_sarif_result_points_at_a_ctj_tf_file_with_the_shared_block_related(tmp_path):
     root = tree(tmp_path)
     doc = _sarif(root)
@@ -212,7 +208,6 @@ def test_every_sarif_result_points_at_a_ctj_tf_file_with_the_shared_block_relate
     assert shared, "no result carries the shared-module block as a related location"
 
 
-@XFAIL_LOCATIONS
 def test_every_github_error_has_file_and_line(tmp_path):
     out = run_cli("check", str(tree(tmp_path)), "--format", "github")
     lines = [ln for ln in out.stdout.decode().splitlines() if ln.startswith(("::error", "::warning"))]

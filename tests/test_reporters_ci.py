@@ -497,7 +497,7 @@ def test_sarif_uris_relative_to_root_and_deterministic(tmp_path):
     ]
     assert uris == ["terraform/my%20dir/x.tf", "terraform/ecr.tf"]
     # a plan outside the repository: an absolute file URI
-    outside = make_report(results=[R("CTJ001", "fail", "x")], path=str(tmp_path / "plan.json"))
+    outside = make_report(results=[R("CTJ001", "fail", "x")], path=str(tmp_path / "plan.json"), deployment=False)
     uri = json.loads(render("sarif", outside, root=ROOT))["runs"][0]["results"][0]["locations"][0]["physicalLocation"][
         "artifactLocation"
     ]["uri"]
@@ -621,9 +621,9 @@ def test_github_annotations():
     assert len(commands) == sum(1 for r in make_results() if r.status != "pass")
     ctj010 = next(ln for ln in commands if "CTJ010" in ln)
     assert ctj010.startswith(f"::error file={STAGE_TF},line=88,title=CTJ010%3A title of CTJ010::")
-    # unknown location: no file property
+    # unknown location: line 1 of the plan file (every ::error carries file= and line=, SPEC 9)
     ctj024 = next(ln for ln in commands if "CTJ024" in ln)
-    assert ctj024.startswith("::error title=CTJ024") and "file=" not in ctj024.split("::")[1]
+    assert ctj024.startswith(f"::error file={PLAN_PATH},line=1,title=CTJ024")
     # warnings
     assert next(ln for ln in commands if "CTJ027" in ln).startswith("::warning ")
     # unknown error-severity gates -> error; under --allow-unknown -> warning

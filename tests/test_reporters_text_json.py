@@ -231,6 +231,7 @@ def test_text_names_the_module_call_of_a_block_inside_a_module():
         call_site=Location("projects/civic-tech-jobs/environment-stage.tf", 20, call_site=Location("main.tf", 73)),
     )
     out = text.render(report([res(location=inner)]))
-    assert "(modules/container/main.tf:6, called at projects/civic-tech-jobs/environment-stage.tf:20)" in out
+    # shown at the project's call site (the scope is module.civic-tech-jobs), the shared block after "via"
+    assert "(projects/civic-tech-jobs/environment-stage.tf:20 via modules/container/main.tf:6)" in out
     plain = text.render(report([res(location=Location("projects/civic-tech-jobs/civic-tech-jobs.tf", 1))]))
     assert "(projects/civic-tech-jobs/civic-tech-jobs.tf:1)" in plain

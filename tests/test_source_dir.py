@@ -45,13 +45,17 @@ def test_cutover_with_the_project_dir_as_sources():
 
 def test_findings_carry_file_and_line():
     _, results = _results(str(PLANS / "cutover.json"), "--source-dir", str(TERRAFORM / "stage1"))
+    # a block of the shared module: shown at the project's module call, the block itself related (SPEC 9)
     td = [r for r in results if r["rule_id"] == "CTJ001"][0]
-    assert td["location"]["file"].endswith("modules/multi-container-service/main.tf")
-    assert td["location"]["line"] == 4
+    assert td["location"]["file"].endswith("stage1/projects/civic-tech-jobs/environment-stage.tf")
+    assert td["location"]["line"] == 59
+    [block] = td["location"]["related"]
+    assert block["file"].endswith("modules/multi-container-service/main.tf") and block["line"] == 4
     svc = [r for r in results if r["rule_id"] == "CTJ026"][0]
-    assert svc["location"]["file"].endswith("modules/multi-container-service/main.tf")
-    text = (TERRAFORM / "stage1" / svc["location"]["file"].split("stage1/", 1)[1]).read_text().splitlines()
-    assert text[svc["location"]["line"] - 1].startswith('resource "aws_ecs_service"')
+    [block] = svc["location"]["related"]
+    assert block["file"].endswith("modules/multi-container-service/main.tf")
+    text = (TERRAFORM / "stage1" / block["file"].split("stage1/", 1)[1]).read_text().splitlines()
+    assert text[block["line"] - 1].startswith('resource "aws_ecs_service"')
 
 
 def test_every_model_element_gets_a_location_with_its_call_sites():

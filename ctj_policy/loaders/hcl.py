@@ -385,7 +385,7 @@ class _Builder:
                 self.block_addresses.setdefault(
                     (block.file, block.line), (_block_base(addr), "count" in block.attrs or "for_each" in block.attrs)
                 )
-                loc = Location(block.file, block.line, mod.call_location)
+                loc = Location(block.file, block.line, mod.call_location, module=mod.address)
                 self.locations[addr] = loc
                 self.locations.setdefault(_block_base(addr), loc)
                 src = source if isinstance(source, str) else _model(source)

@@ -158,7 +158,7 @@ class ResourceInst:
 
     @property
     def location(self) -> Location:
-        return Location(self.block.file, self.block.line, self.module.call_location)
+        return Location(self.block.file, self.block.line, self.module.call_location, module=self.module.address)
 
 
 class ModuleInst:
@@ -408,7 +408,7 @@ class ModuleInst:
         keys = self.instance_keys(block, Evaluator(self), f"module.{name}")
         self._count_instances(len(keys), block, f"module.{name}")
         out: list = []
-        loc = Location(block.file, block.line, self.call_location)
+        loc = Location(block.file, block.line, self.call_location, module=self.address)
         local_dir, reason = self.loader.local_module_dir(self, source)
         if local_dir is not None:
             self._check_call(local_dir, block, name)

@@ -10,7 +10,11 @@ strings the loader marked, ``report.deployment.redact``), redacts every field
 of every result (a no-op for results the engine stamped), gives it to the
 reporter (``redactor=``; the Markdown diagram redacts its labels with it, before
 any shortening), and passes the rendered text through :meth:`Redactor.output`
-once more.  A module describes its output for that pass:
+once more.  Before all that, :func:`~.locations.anchored` gives a location to a
+result about something missing; each reporter shows a result's primary and
+related locations from :func:`~.locations.placement`.
+
+A module describes its output for the final pass:
 
 * ``OUTPUT``: "text" (default), "json" (decoded, string values redacted,
   re-encoded with ``dump``) or "xml" (the same over an ElementTree, ``dump_xml``);
@@ -25,6 +29,7 @@ from dataclasses import replace
 
 from ..model import Report
 from ..redact import Redactor
+from .locations import anchored
 
 # format name -> module under ctj_policy.reporters
 FORMATS: dict[str, str] = {
@@ -47,6 +52,7 @@ def render(fmt: str, report: Report, **options) -> str:
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
     module = importlib.import_module(f"{__name__}.{FORMATS[fmt]}")
+    report = anchored(report)  # a result about something missing is shown where the project should hold it
     redactor = options.pop("redactor", None) or redactor_for(report)
     if redactor:  # the engine redacted them; a Report built another way must not leak either
         report = replace(report, results=[redactor.result(r) for r in report.results])

@@ -16,18 +16,22 @@ it names a file of the PR's diff, on that line of the PR:
 A result that follows from another (``caused_by``) has no annotation of its
 own: its cause's annotation names it ("12 results ... follow from it: CTJ004 ×2, ...").
 
-Without a known ``.tf`` location the annotation has no ``file``/``line`` (it
-attaches to the run).  Escaping follows the workflow-command rules: in the
-message ``%``, ``\\r``, ``\\n``; in property values also ``:`` and ``,``.  Other
-control characters are spelled out (``\\x1b``): a log viewer must not act on them.
+``file``/``line`` are the result's primary location (a block built inside a
+shared module is annotated at the project's call site, the message naming the
+block: ``(via modules/container/main.tf:68)``); without a ``.tf``
+location, line 1 of the plan file; from stdin, none (it attaches to the run).
+
+Escaping follows the workflow-command rules: in the message ``%``, ``\\r``,
+``\\n``; in property values also ``:`` and ``,``.  Other control characters are
+spelled out (``\\x1b``): a log viewer must not act on them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..model import ERROR, FAIL, UNKNOWN, WAIVED, Report, Result
-from . import baseline_summary
+from ..model import ERROR, FAIL, UNKNOWN, WAIVED, Location, Report, Result
+from . import baseline_summary, locations
 from .escape import visible
 from .grouping import follow_note, grouped
 
@@ -50,11 +54,8 @@ def render(report: Report, **_: Any) -> str:
         command = _command(r, report.allow_unknown)
         if command is None or baseline_summary.is_known(r):
             continue
-        props = []
-        if r.location is not None and r.location.file:
-            props.append(f"file={escape_property(r.location.file.replace(chr(92), '/'))}")
-            if isinstance(r.location.line, int) and r.location.line >= 1:
-                props.append(f"line={r.location.line}")
+        place = locations.placement(r, report)
+        props = _where(place.primary, report)
         title = f"{r.rule_id}: {r.title}" if r.title else r.rule_id
         props.append(f"title={escape_property(title)}")
         message = r.message
@@ -64,6 +65,8 @@ def render(report: Report, **_: Any) -> str:
             message = f"waived: {message}"
         if r.address and r.address not in message:
             message = f"{message} ({r.address})"
+        if place.related:  # the block inside the shared module the annotated call site uses
+            message = f"{message} ({locations.via(place).strip()})"
         if id(r) in under:
             message = f"{message}; {follow_note(under[id(r)])}"
         lines.append(f"::{command} {','.join(props)}::{escape_data(message)}")
@@ -75,6 +78,16 @@ def render(report: Report, **_: Any) -> str:
         + f" (exit code {report.exit_code})"
     )
     return "\n".join(lines) + "\n"
+
+
+def _where(primary: Location | None, report: Report) -> list[str]:
+    """``file=``/``line=`` of the primary location; without one, line 1 of the plan file the run read."""
+    if primary is not None and primary.file:
+        line = primary.line if isinstance(primary.line, int) and primary.line >= 1 else 1
+        return [f"file={escape_property(primary.file.replace(chr(92), '/'))}", f"line={line}"]
+    if report.input.kind == "plan" and report.input.path and report.input.path != "-":
+        return [f"file={escape_property(report.input.path.replace(chr(92), '/'))}", "line=1"]
+    return []  # stdin, or a directory with nothing located: the annotation attaches to the run
 
 
 def _command(r: Result, allow_unknown: bool) -> str | None:

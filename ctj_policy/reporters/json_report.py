@@ -10,17 +10,24 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import FAIL, PASS, UNKNOWN, WAIVED, Report, Result
-from . import baseline_summary
+from . import baseline_summary, locations
 from .escape import dump_json as dump
 
 SCHEMA_VERSION = 1
 OUTPUT = "json"  # the final redaction pass decodes it and redacts string values
 
 
-def _location(r: Result) -> dict | None:
-    if r.location is None:
+def _location(r: Result, scope: str = "") -> dict | None:
+    """The primary location, and ``related`` (only when there is one: the block inside a shared module)."""
+    place = locations.place(r.location, scope)
+    if place.primary is None:
         return None
-    return {"file": r.location.file, "line": r.location.line}
+    out: dict[str, Any] = {"file": place.primary.file, "line": place.primary.line}
+    if place.related:
+        out["related"] = [
+            {"file": x.location.file, "line": x.location.line, "message": x.message} for x in place.related
+        ]
+    return out
 
 
 def to_dict(report: Report) -> dict:
@@ -43,7 +50,7 @@ def to_dict(report: Report) -> dict:
             "waived": counts[WAIVED],
             "exit_code": report.exit_code,
         },
-        "results": [_result(r) for r in sorted(report.results, key=_order)],
+        "results": [_result(r, info.scope) for r in sorted(report.results, key=_order)],
     }
     if baseline_summary.used(report):
         _add_baseline(doc, report)
@@ -61,7 +68,7 @@ def _add_baseline(doc: dict, report: Report) -> None:
             entry["baseline"] = r.baseline
 
 
-def _result(r: Result) -> dict:
+def _result(r: Result, scope: str) -> dict:
     out = {
         "rule_id": r.rule_id,
         "title": r.title,
@@ -69,7 +76,7 @@ def _result(r: Result) -> dict:
         "status": r.status,
         "message": r.message,
         "address": r.address,
-        "location": _location(r),
+        "location": _location(r, scope),
     }
     if r.caused_by:  # only on a consequence: the rule ID of the failing result it follows from
         out["caused_by"] = r.caused_by

@@ -26,7 +26,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from ..model import FAIL, UNKNOWN, WAIVED, Report, Result
-from . import baseline_summary
+from . import baseline_summary, locations
 from .escape import visible
 from .grouping import follow_note, grouped
 
@@ -90,10 +90,11 @@ def render(report: Report, **_: Any) -> str:
             if names[name] > 1:  # several results on one address: keep names unique
                 name = f"{name} #{names[name]}"
             attrs = {"classname": _clean(rule_id), "name": _clean(name), "time": "0"}
-            if r.location is not None and r.location.file:
-                attrs["file"] = _clean(r.location.file)
-                if r.location.line:
-                    attrs["line"] = str(r.location.line)
+            place = locations.placement(r, report)
+            if place.primary is not None and place.primary.file:
+                attrs["file"] = _clean(place.primary.file)
+                if place.primary.line:
+                    attrs["line"] = str(place.primary.line)
             case = ET.SubElement(suite, "testcase", attrs)
             follows = f"follows from {r.caused_by}: " if r.caused_by else ""
             if baseline_summary.is_known(r):
@@ -102,13 +103,13 @@ def render(report: Report, **_: Any) -> str:
             elif r.status == FAIL:
                 counts["failures"] += 1
                 el = ET.SubElement(case, "failure", message=_clean(follows + r.message), type=_clean(r.severity))
-                el.text = _clean(_details(r, under.get(id(r))))
+                el.text = _clean(_details(r, place, under.get(id(r))))
             elif r.status == UNKNOWN and not report.allow_unknown:
                 counts["failures"] += 1
                 el = ET.SubElement(
                     case, "failure", message=_clean(f"{follows}could not be decided: {r.message}"), type="unknown"
                 )
-                el.text = _clean(_details(r, under.get(id(r))))
+                el.text = _clean(_details(r, place, under.get(id(r))))
             elif r.status == UNKNOWN:
                 counts["skipped"] += 1
                 ET.SubElement(case, "skipped", message=_clean(f"could not be decided (--allow-unknown): {r.message}"))
@@ -133,12 +134,13 @@ def render(report: Report, **_: Any) -> str:
     return dump_xml(root)
 
 
-def _details(r: Result, consequences: list[Result] | None = None) -> str:
+def _details(r: Result, place: locations.Placement, consequences: list[Result] | None = None) -> str:
     lines = [f"{r.rule_id} ({r.severity}): {r.title}", r.message]
     if r.address:
         lines.append(f"address: {r.address}")
-    if r.location is not None and r.location.file:
-        lines.append(f"location: {r.location.file}:{r.location.line}")
+    if place.primary is not None and place.primary.file:
+        lines.append(f"location: {place.primary.file}:{place.primary.line}")
+    lines.extend(f"related: {x.location.file}:{x.location.line} ({x.message})" for x in place.related)
     if r.caused_by:
         lines.append(f"follows from: {r.caused_by} (fix that first)")
     if consequences:

@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import FAIL, PASS, UNKNOWN, WAIVED, Report, Result
-from . import baseline_summary
+from . import baseline_summary, locations
 from .escape import visible
 from .grouping import changes, follow_note, grouped
 
@@ -223,8 +223,11 @@ def _table_rows(results: list[Result], report: Report, under: dict[int, list[Res
 
 def _location(r: Result, report: Report) -> str:
     bits = []
-    if r.location is not None and r.location.file:
-        bits.append(f"`{_code(_shorten(f'{r.location.file}:{r.location.line}', 300))}`")
+    place = locations.placement(r, report)
+    if place.primary is not None and place.primary.file:
+        bits.append(f"`{_code(_shorten(f'{place.primary.file}:{place.primary.line}', 300))}`")
+        for rel in locations.inward(place):  # the block inside the shared module
+            bits.append(f"via `{_code(_shorten(f'{rel.location.file}:{rel.location.line}', 300))}`")
     if r.address:
         bits.append(f"`{_code(_shorten(r.address, 300))}`")
     if not bits:

@@ -22,8 +22,10 @@ cause's message names what follows from it.
 With ``--baseline`` each of them has ``baselineState`` (``new`` or ``unchanged``), and each baseline
 entry no longer found is a result of kind ``pass``, level ``none``, ``baselineState: "absent"``.
 
-Locations are relative to the repository root: the result's ``.tf`` location
-when known, else the plan file the run checked.  ``partialFingerprints`` is a
+Locations are relative to the repository root: the result's primary ``.tf``
+location when known, else the plan file the run checked.  A block built inside
+a module the project calls is shown at the project's call site, the block
+itself being a ``relatedLocations`` entry (ctj_policy.reporters.locations).  ``partialFingerprints`` is a
 hash of (rule, address, message without volatile parts), so an alert keeps its
 identity across runs even when line numbers move.
 """
@@ -37,8 +39,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-from ..model import ERROR, PASS, UNKNOWN, WAIVED, Report, Result
-from . import baseline_summary
+from ..model import ERROR, PASS, UNKNOWN, WAIVED, Location, Report, Result
+from . import baseline_summary, locations
 from .escape import dump_json as dump
 from .grouping import follow_note, grouped
 
@@ -213,13 +215,15 @@ def _result(r: Result, report: Report, base: Path, index: dict[str, int]) -> dic
         text = r.message
     if r.address and r.address not in text and (r.location is None or not r.location.file):
         text = f"{text} [{r.address}]"  # the location is only the plan file
+    place = locations.placement(r, report)
     out: dict[str, Any] = {
         "ruleId": r.rule_id,
         "ruleIndex": index[r.rule_id],
         "kind": "fail",
         "level": level,
         "message": {"text": text},
-        "locations": _locations(r, report, base),  # GitHub needs one
+        "locations": _locations(r, report, base, place.primary),  # GitHub needs one
+        "relatedLocations": _related(place, base) or None,
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint(r)},
         "properties": {"status": r.status, "severity": r.severity, "address": r.address},
     }
@@ -283,14 +287,26 @@ def fingerprint(r: Result) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
 
 
-def _locations(r: Result, report: Report, base: Path) -> list[dict]:
-    """Exactly one location: the .tf source when known, else the plan file."""
-    if r.location is not None and r.location.file:
-        uri = artifact_uri(r.location.file, base)
-        physical: dict[str, Any] = {"artifactLocation": {"uri": uri}}
-        if isinstance(r.location.line, int) and r.location.line >= 1:
-            physical["region"] = {"startLine": r.location.line}
-        loc: dict[str, Any] = {"physicalLocation": physical}
+def _physical(location: Location, base: Path) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": {"uri": artifact_uri(location.file, base)}}
+    if isinstance(location.line, int) and location.line >= 1:
+        physical["region"] = {"startLine": location.line}
+    return physical
+
+
+def _related(place: locations.Placement, base: Path) -> list[dict]:
+    """The block inside a shared module (and the module calls between), as ``relatedLocations``."""
+    return [
+        {"id": i, "physicalLocation": _physical(rel.location, base), "message": {"text": rel.message}}
+        for i, rel in enumerate(place.related, start=1)
+        if rel.location.file
+    ]
+
+
+def _locations(r: Result, report: Report, base: Path, primary: Location | None) -> list[dict]:
+    """Exactly one location: the primary .tf source when known (ctj_policy.reporters.locations), else the plan file."""
+    if primary is not None and primary.file:
+        loc: dict[str, Any] = {"physicalLocation": _physical(primary, base)}
         if r.address:
             loc["logicalLocations"] = [{"fullyQualifiedName": r.address, "kind": "resource"}]
         return [loc]

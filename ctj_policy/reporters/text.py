@@ -5,7 +5,7 @@
     ctj-policy 0.1.0: plan plan.json (scope module.civic-tech-jobs)
 
     fail (2)
-    CTJ022 error   fail    module.civic-tech-jobs...task (projects/civic-tech-jobs/main.tf:42): SQL_HOST is ...
+    CTJ022 error   fail    module...task (projects/civic-tech-jobs/env.tf:19 via modules/container/main.tf:68): ...
     ...
     pass: 12 results (CTJ003, CTJ010, ...)
     12 passed, 2 failed, 0 unknown, 0 waived
@@ -28,7 +28,7 @@ import re
 from typing import Any
 
 from ..model import FAIL, PASS, UNKNOWN, WAIVED, Report, Result
-from . import baseline_summary
+from . import baseline_summary, locations
 from .escape import visible
 from .grouping import follow_header, grouped
 
@@ -57,26 +57,25 @@ def _paint(text: str, style: str, color: bool) -> str:
     return f"{_STYLE[style]}{text}{_RESET}" if color else text
 
 
-def finding_line(r: Result, color: bool = False) -> str:
-    """``CTJ022 error   fail    ADDRESS (FILE:LINE): MESSAGE``."""
+def finding_line(r: Result, color: bool = False, scope: str = "") -> str:
+    """``CTJ022 error   fail    ADDRESS (FILE:LINE via SHARED-FILE:LINE): MESSAGE``."""
     where = _clean(r.address) if r.address else "-"
-    if r.location is not None:
-        site = r.location.call_site  # the module block that instantiated it
-        via = f", called at {_clean(site.file)}:{site.line}" if site is not None else ""
-        where += f" ({_clean(r.location.file)}:{r.location.line}{via})"
+    place = locations.place(r.location, scope)
+    if place.primary is not None:
+        where += f" ({_clean(place.primary.file)}:{place.primary.line}{_clean(locations.via(place))})"
     rule = _paint(r.rule_id, "bold", color)
     status = _paint(f"{r.status:<7}", r.status, color)
     return f"{rule} {r.severity:<7} {status} {where}: {_clean(r.message)}"
 
 
-def consequence_lines(consequences: list[Result], color: bool = False, verbose: bool = False) -> list[str]:
+def consequence_lines(consequences: list[Result], color: bool = False, verbose: bool = False, scope: str = "") -> list[str]:
     """Under a cause: one line saying what follows from it, then one indented line per consequence
     (rule, severity, status, title; with ``verbose`` the whole finding)."""
     if not consequences:
         return []
     lines = ["  \u21b3 " + _paint(_clean(follow_header(consequences)), "dim", color)]
     if verbose:
-        return lines + ["      " + finding_line(r, color) for r in consequences]
+        return lines + ["      " + finding_line(r, color, scope) for r in consequences]
     kinds: dict[tuple, int] = {}
     for r in consequences:
         key = (r.rule_id, r.severity, r.status, r.title)
@@ -103,18 +102,18 @@ def render(report: Report, *, color: bool = False, verbose: bool = False, **_: A
         lines.append(_paint(f"{status} ({len(group)})", status, color))
         here = [r for r in shown if r.status == status]
         if baseline_summary.used(report):
-            lines.extend(_baseline_lines(here, under, color, verbose))
+            lines.extend(_baseline_lines(here, under, color, verbose, info.scope))
         else:
             for r in here:
-                lines.append(finding_line(r, color))
-                lines.extend(consequence_lines(under.get(id(r), []), color, verbose))
+                lines.append(finding_line(r, color, info.scope))
+                lines.extend(consequence_lines(under.get(id(r), []), color, verbose, info.scope))
 
     passed = [r for r in results if r.status == PASS]
     if passed:
         lines.append("")
         if verbose:
             lines.append(_paint(f"pass ({len(passed)})", PASS, color))
-            lines.extend(finding_line(r, color) for r in passed)
+            lines.extend(finding_line(r, color, info.scope) for r in passed)
         else:
             ids = sorted({r.rule_id for r in passed})
             noun = "result" if len(passed) == 1 else "results"
@@ -136,14 +135,14 @@ def render(report: Report, *, color: bool = False, verbose: bool = False, **_: A
     return "\n".join(lines) + "\n"
 
 
-def _baseline_lines(group: list[Result], under: dict, color: bool, verbose: bool) -> list[str]:
+def _baseline_lines(group: list[Result], under: dict, color: bool, verbose: bool, scope: str = "") -> list[str]:
     """With --baseline: new results first, each line marked ``new`` or ``known``, its consequences under it."""
     lines = []
     for known in (False, True):
         for r in (r for r in group if baseline_summary.is_known(r) is known):
-            lines.append(_paint(f"known {finding_line(r, False)}", "dim", color) if known
-                         else f"new   {finding_line(r, color)}")
-            lines.extend(consequence_lines(under.get(id(r), []), color, verbose))
+            lines.append(_paint(f"known {finding_line(r, False, scope)}", "dim", color) if known
+                         else f"new   {finding_line(r, color, scope)}")
+            lines.extend(consequence_lines(under.get(id(r), []), color, verbose, scope))
     return lines
 
 
