@@ -97,7 +97,8 @@ def test_verbose_text_lists_each_consequence_in_full_once_under_its_cause(case):
     lines = render("text", report, verbose=True).splitlines()
     (at,) = [i for i, ln in enumerate(lines) if ln.startswith("CTJ001 ")]
     under = lines[at + 2 : at + 2 + 12]
-    assert under == ["      " + finding_line(r) for r in sorted(consequences(report), key=Result.sort_key)]
+    scope = report.input.scope
+    assert under == ["      " + finding_line(r, False, scope) for r in sorted(consequences(report), key=Result.sort_key)]
     for r in consequences(report):
         assert sum(ln.endswith(finding_line(r)) for ln in lines) == 1
 

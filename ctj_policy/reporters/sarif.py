@@ -267,7 +267,7 @@ def _absent_results(report: Report, base: Path, index: dict[str, int]) -> list[d
             "level": "none",
             "baselineState": "absent",
             "message": {"text": text},
-            "locations": _locations(stub, report, base),
+            "locations": _locations(stub, report, base, None),
             "partialFingerprints": {BASELINE_FINGERPRINT_KEY: hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]},
             "properties": {"status": "fixed", "address": address, "subject": subject},
         })
