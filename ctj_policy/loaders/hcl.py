@@ -35,7 +35,7 @@ from ..model import (
 )
 from . import InputError, Loaded
 from .build import PLAIN, add_resource, secret_env_values
-from .scope import database_module, is_project_source
+from .scope import is_project_source
 
 # --------------------------------------------------------------------------
 # entry points
@@ -390,10 +390,14 @@ class _Builder:
                 self.locations.setdefault(_block_base(addr), loc)
                 src = source if isinstance(source, str) else _model(source)
                 self.dep.module_calls.append(ModuleCall(addr, name=name, source=src, location=loc, type="module"))
-                if database_module(name, source):
-                    self.dep.databases.append(DatabaseResource(addr, kind="module", identifier=src, location=loc, type="module"))
                 if isinstance(child, ModuleInst):
+                    before = len(self.dep.databases)
                     self.walk(child)
+                    # a database module is one that (transitively) declares what CTJ020 counts, whatever its name
+                    if any(d.kind != "module" for d in self.dep.databases[before:]):
+                        self.dep.databases.insert(
+                            before, DatabaseResource(addr, kind="module", identifier=src, location=loc, type="module")
+                        )
                 elif isinstance(child, RemoteModuleValue):
                     self.dep.unevaluated_modules.append(UnevaluatedModule(addr, child.reason, child.source, loc))
                     self.loader.note(f"{addr}: {child.reason}; its resources are not checked")

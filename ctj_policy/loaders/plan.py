@@ -26,7 +26,7 @@ from . import Loaded
 from .build import DEFAULTED, FOR_MESSAGES, PLAIN, add_resource, known_or_ref, secret_env_values, strings
 from .containers import parse_container_definitions
 from .references import MISSING, ConfigIndex, module_path_of, split_address
-from .scope import database_module, resolve_scope
+from .scope import config_module_declares_database, resolve_scope
 
 MAX_REASON = 160
 
@@ -618,7 +618,10 @@ def build(
                 continue
             source = call.get("source")
             dep.module_calls.append(ModuleCall(address, name=call_name, source=source, type="module"))
-            if database_module(call_name, source):
+            declares = config_module_declares_database(call.get("module"))
+            if declares is None:  # no module body in the plan: what was planned under the call decides
+                declares = any(d.kind != "module" and _unkeyed(d.address).startswith(address + ".") for d in dep.databases)
+            if declares:
                 dep.databases.append(DatabaseResource(address, kind="module", type="module", identifier=source))
 
     # secret-looking env values are never printed either
@@ -632,6 +635,11 @@ def build(
         scope=scope_prefix,
     )
     return Loaded(dep, info)
+
+
+def _unkeyed(address: str) -> str:
+    """``module.a["k"].module.b[0].aws_x.y`` -> ``module.a.module.b.aws_x.y`` (configuration addresses have no keys)."""
+    return re.sub(r"\[[^\]]*\]", "", address)
 
 
 def _scoped_planned_modules(doc: dict, in_scope, scope_prefix: str):
