@@ -99,7 +99,25 @@ def parse_container(raw: dict, where: str, sensitive: frozenset[str] = frozenset
         depends_on=listed("dependsOn", lambda d: Dependency(d.get("containerName"), d.get("condition"))),
         health_check=health,
         location=location,
+        command=_command(c),
     )
+
+
+def _command(c: dict) -> Any:
+    """entryPoint + command as one tuple of words; an Unknown when either is not known."""
+    words: list = []
+    for key in ("entryPoint", "command"):
+        value = c.get(key)
+        if value is None:
+            continue
+        if isinstance(value, Unknown):
+            return value
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, (list, tuple)):
+            return Unknown(UNRESOLVED, key, "expected a list of strings")
+        words.extend(value)
+    return tuple(words)
 
 
 def parse_container_definitions(
