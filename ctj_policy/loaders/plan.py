@@ -281,7 +281,10 @@ class _Attrs:
                 where,
                 "it interpolates values known only after apply; re-run with --source-dir <terraform root> to evaluate it from the sources",
             )
-        return parse_container_definitions(raw, where, self.redact)
+        return parse_container_definitions(raw, where, self.redact, default_origin=PLAN_SENSITIVE)
+
+
+PLAN_SENSITIVE = "the plan marks it sensitive (after_sensitive, sensitive_values or a sensitive variable)"
 
 
 def _dotted(path: tuple) -> str:
