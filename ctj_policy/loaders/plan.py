@@ -284,7 +284,7 @@ class _Attrs:
         return parse_container_definitions(raw, where, self.redact, default_origin=PLAN_SENSITIVE)
 
 
-PLAN_SENSITIVE = "the plan marks it sensitive (after_sensitive, sensitive_values or a sensitive variable)"
+PLAN_SENSITIVE = "marked sensitive in the plan: after_sensitive, sensitive_values or a sensitive variable"
 
 
 def _dotted(path: tuple) -> str:
