@@ -223,6 +223,9 @@ class EnvVar:
     name: Any
     value: Any
     sensitive: bool = False  # the plan (or HCL `sensitive`) marks the value sensitive
+    # where the sensitivity comes from, fit to print (never the value): "var.x, marked sensitive",
+    # "the plan's after_sensitive", "also stored as the SecureString module.x.aws_ssm_parameter.this"
+    sensitive_from: str = ""
 
 
 @dataclass(frozen=True)
@@ -273,6 +276,7 @@ class Container:
     depends_on: Any = ()  # tuple[Dependency] | Unknown
     health_check: Any = None  # dict | None | Unknown
     location: Location | None = None
+    command: Any = ()  # entryPoint + command words (role evidence: gunicorn, next start ...) | Unknown
 
     def env(self, name: str) -> EnvVar | None:
         if not isinstance(self.environment, tuple):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ctj_policy.model import KNOWN_AFTER_APPLY, DockerVolumeConfig, Ref, Template, Unknown, Volume, same_value
+from ctj_policy.model import KNOWN_AFTER_APPLY, DockerVolumeConfig, EnvVar, PortMapping, Ref, Template, Unknown, Volume, same_value
 from ctj_policy.queries import (
     BACKEND,
     DATABASE,
@@ -66,7 +66,7 @@ def test_tag_major(tag, major):
         ("x", "123456789012.dkr.ecr.us-west-2.amazonaws.com/civic-tech-jobs-frontend:stage", FRONTEND),
         ("API", "python:3.12", BACKEND),  # the image does not decide: the name does
         ("web", Unknown(KNOWN_AFTER_APPLY, "img"), FRONTEND),
-        ("sidecar", "nginx", None),
+        ("sidecar", "nginx", BACKEND),  # the django container's port 8000 and SQL_*/DJANGO_* variables decide
     ],
 )
 def test_container_role(name, image, role):
@@ -75,6 +75,67 @@ def test_container_role(name, image, role):
     dep = stage1()
     c = replace(container(dep, "django"), name=name, image=image)
     assert container_role(c, dep, CONFIG) == role
+
+
+NO_EVIDENCE = {"port_mappings": (), "environment": (), "secrets": (), "command": (), "health_check": None}
+
+
+def _vars(*names):
+    return tuple(EnvVar(n, "x") for n in names)
+
+
+@pytest.mark.parametrize(
+    "name, image, fields, role, evidence",
+    [
+        # today's legacy fullstack container: its name tells nothing, its port and variables do
+        ("civic-tech-jobs-fs-stage", "123456789012.dkr.ecr.us-west-2.amazonaws.com/civic-tech-jobs-fullstack:stage",
+         {"port_mappings": (PortMapping(8000),), "environment": _vars("SQL_HOST", "SQL_PORT", "DJANGO_ALLOWED_HOSTS", "SECRET_KEY")},
+         BACKEND, "backend by port 8000, DJANGO_ALLOWED_HOSTS and SQL_* variables"),
+        ("app", "ghcr.io/x/app:1", {"port_mappings": (PortMapping(3000),)}, FRONTEND, "frontend by port 3000"),
+        ("app", "ghcr.io/x/app:1", {"environment": _vars("NEXT_TELEMETRY_DISABLED", "NODE_ENV")}, FRONTEND, "frontend by NEXT_TELEMETRY_DISABLED and NODE_ENV"),
+        ("app", "ghcr.io/x/app:1", {"command": ("npx", "next", "start")}, FRONTEND, "frontend by command 'next'"),
+        ("app", "ghcr.io/x/app:1", {"command": ("gunicorn", "app.wsgi")}, BACKEND, "backend by command 'gunicorn'"),
+        ("app", "ghcr.io/x/app:1", {"command": ("python", "manage.py", "runserver")}, BACKEND, "backend by command 'manage.py'"),
+        ("store", "bitnami/postgresql:16", {"environment": _vars("POSTGRES_USER", "PGDATA")}, DATABASE, "database by POSTGRES_USER, PGDATA and image 'postgresql'"),
+        ("store", "ghcr.io/x/pg:1", {"port_mappings": (PortMapping(5432),)}, DATABASE, "database by port 5432"),
+        ("store", "ghcr.io/x/pg:1", {"health_check": {"command": ["CMD-SHELL", "pg_isready -U ctj"]}}, DATABASE, "database by health check 'pg_isready'"),
+        # a name alone decides nothing: a role word in a name or image needs strong evidence beside it
+        ("my-api-worker", "busybox", {}, None, ""),
+        ("ctj-django-stage", "node:22", {}, None, ""),
+        ("ctj-django-stage", "ghcr.io/x/app:1", {"port_mappings": (PortMapping(8000),)}, BACKEND, "backend by port 8000 and name containing 'django'"),
+        # conflicting evidence of equal weight: no role
+        ("app", "ghcr.io/x/app:1", {"port_mappings": (PortMapping(8000),), "environment": _vars("NODE_ENV")}, None, ""),
+        # the image still ranks first; a configured name still wins over evidence
+        ("x", "postgres:18", {"port_mappings": (PortMapping(8000),), "environment": _vars("SQL_HOST")}, DATABASE, ""),
+        ("web", "ghcr.io/x/app:1", {"port_mappings": (PortMapping(8000),), "environment": _vars("SQL_HOST")}, FRONTEND, ""),
+    ],
+)
+def test_container_role_by_evidence(name, image, fields, role, evidence):
+    from dataclasses import replace
+
+    from ctj_policy.queries import role_evidence
+
+    dep = stage1()
+    c = replace(container(dep, "django"), name=name, image=image, **{**NO_EVIDENCE, **fields})
+    assert container_role(c, dep, CONFIG) == role
+    assert role_evidence(c, dep, CONFIG) == evidence
+
+
+def test_configured_role_names_override_evidence():
+    from dataclasses import replace
+
+    dep = stage1()
+    c = replace(container(dep, "django"), name="gunicorn", image="python:3.12", **{**NO_EVIDENCE, "port_mappings": (PortMapping(3000),)})
+    assert container_role(c, dep, CONFIG) == FRONTEND
+    assert container_role(c, dep, replace(CONFIG, backend_names=("gunicorn",))) == BACKEND
+
+
+def test_evidence_does_not_decide_against_an_image_not_yet_known():
+    from dataclasses import replace
+
+    dep = stage1()
+    c = replace(container(dep, "django"), name="c1", image=Unknown(KNOWN_AFTER_APPLY, "img"))  # port 8000, SQL_*: still unknown
+    assert isinstance(container_role(c, dep, CONFIG), Unknown)
 
 
 def test_container_role_unknown():

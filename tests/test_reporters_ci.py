@@ -1017,7 +1017,8 @@ def test_the_diagram_classifies_with_the_config_the_rules_used(tmp_path):
     dep = make_deployment()
     task = dep.task_definitions[0]
     django, nextjs, postgres = task.containers
-    gunicorn = replace(django, name="gunicorn", image="python:3.12")  # the image does not tell the role: the name does
+    # neither the image nor any evidence (ports, variables) tells the role: only the configured name does
+    gunicorn = replace(django, name="gunicorn", image="python:3.12", port_mappings=(), environment=(), secrets=())
     dep.task_definitions[0] = replace(task, containers=(gunicorn, nextjs, postgres))
     dep.services[0] = replace(
         dep.services[0],
@@ -1042,6 +1043,8 @@ def test_the_diagram_classifies_with_the_config_the_rules_used(tmp_path):
             for c in cds:
                 if c["name"] == "django":
                     c["name"], c["image"] = "gunicorn", "python:3.12"
+                    for evidence in ("portMappings", "environment", "secrets"):
+                        c.pop(evidence, None)
             after["container_definitions"] = json.dumps(cds)
         if rc["type"] == "aws_ecs_service":
             for lb in after["load_balancer"]:

@@ -9,7 +9,7 @@ emitted PascalCase keys), the HCL loader the evaluated ``jsonencode`` argument
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from ..model import (
     NOT_EVALUATED,
@@ -58,7 +58,29 @@ def _is_sensitive(value: Any, sensitive: frozenset[str]) -> bool:
     return value in sensitive or any(s in value for s in sensitive if len(s) >= 8)
 
 
-def parse_container(raw: dict, where: str, sensitive: frozenset[str] = frozenset(), location=None) -> Container:
+def _sensitive_origin(value: Any, sensitive: frozenset[str], origins: Mapping[str, str], default: str) -> str:
+    """Where a sensitive env value's sensitivity comes from ("" when it is not sensitive)."""
+    if not _is_sensitive(value, sensitive):
+        return ""
+    if value in origins:
+        return origins[value]
+    return next((origins[s] for s in sorted(sensitive, key=len, reverse=True) if len(s) >= 8 and s in value and s in origins), default)
+
+
+def _env_var(e: dict, sensitive: frozenset[str], origins: Mapping[str, str], default: str) -> EnvVar:
+    value = e.get("value")
+    marked = _is_sensitive(value, sensitive)
+    return EnvVar(e.get("name"), value, marked, _sensitive_origin(value, sensitive, origins, default) if marked else "")
+
+
+def parse_container(
+    raw: dict,
+    where: str,
+    sensitive: frozenset[str] = frozenset(),
+    location=None,
+    origins: Mapping[str, str] | None = None,
+    default_origin: str = "",
+) -> Container:
     c = _norm(raw)
     name = c.get("name")
     cw = f"{where}[{name}]" if isinstance(name, str) else where
@@ -89,7 +111,7 @@ def parse_container(raw: dict, where: str, sensitive: frozenset[str] = frozenset
         ),
         environment=listed(
             "environment",
-            lambda e: EnvVar(e.get("name"), e.get("value"), _is_sensitive(e.get("value"), sensitive)),
+            lambda e: _env_var(e, sensitive, origins or {}, default_origin),
         ),
         secrets=listed("secrets", lambda s: SecretVar(s.get("name"), s.get("valueFrom"))),
         mount_points=listed(
@@ -99,7 +121,25 @@ def parse_container(raw: dict, where: str, sensitive: frozenset[str] = frozenset
         depends_on=listed("dependsOn", lambda d: Dependency(d.get("containerName"), d.get("condition"))),
         health_check=health,
         location=location,
+        command=_command(c),
     )
+
+
+def _command(c: dict) -> Any:
+    """entryPoint + command as one tuple of words; an Unknown when either is not known."""
+    words: list = []
+    for key in ("entryPoint", "command"):
+        value = c.get(key)
+        if value is None:
+            continue
+        if isinstance(value, Unknown):
+            return value
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, (list, tuple)):
+            return Unknown(UNRESOLVED, key, "expected a list of strings")
+        words.extend(value)
+    return tuple(words)
 
 
 def parse_container_definitions(
@@ -107,8 +147,13 @@ def parse_container_definitions(
     where: str,
     sensitive: Iterable[str] = (),
     location=None,
+    origins: Mapping[str, str] | None = None,
+    default_origin: str = "",
 ) -> tuple[Container, ...] | Unknown:
-    """Parse a container_definitions value; an Unknown says why it could not be."""
+    """Parse a container_definitions value; an Unknown says why it could not be.
+
+    ``origins`` says where each sensitive string's sensitivity comes from (``default_origin`` when it
+    does not say): an env value holding one is marked sensitive, with that origin."""
     if isinstance(raw, Unknown):
         return raw
     if isinstance(raw, (Ref, Template)):
@@ -131,5 +176,5 @@ def parse_container_definitions(
             return item
         if not isinstance(item, dict):
             return Unknown(UNRESOLVED, where, "a container definition is not an object")
-        out.append(parse_container(item, where, frozen, location))
+        out.append(parse_container(item, where, frozen, location, origins, default_origin))
     return tuple(out)

@@ -35,7 +35,7 @@ from ..model import (
 )
 from . import InputError, Loaded
 from .build import PLAIN, add_resource, secret_env_values
-from .scope import database_module, is_project_source
+from .scope import is_project_source
 
 # --------------------------------------------------------------------------
 # entry points
@@ -266,10 +266,10 @@ def _evaluate_in(path, config, scope, variables, var_files, prefix, allow_missin
             continue  # terraform only warns for undeclared tfvars values, and ignores TF_VAR_ ones
         if isinstance(value, _CliValue):
             if config.is_secret_name(name):
-                loader.mark_sensitive(value.text)
+                loader.mark_sensitive(value.text, f"var.{name}, a secret-looking variable")
             value = _cli_value(value.text, decl, name, value.origin)
         if config.is_secret_name(name):  # a value the user gave for a secret-looking variable
-            loader.mark_sensitive(value)
+            loader.mark_sensitive(value, f"var.{name}, a secret-looking variable")
         loader.root_values[name] = value
 
     scope_mods, scope_str = _find_scope(root, config, scope, allow_missing_scope)
@@ -390,10 +390,14 @@ class _Builder:
                 self.locations.setdefault(_block_base(addr), loc)
                 src = source if isinstance(source, str) else _model(source)
                 self.dep.module_calls.append(ModuleCall(addr, name=name, source=src, location=loc, type="module"))
-                if database_module(name, source):
-                    self.dep.databases.append(DatabaseResource(addr, kind="module", identifier=src, location=loc, type="module"))
                 if isinstance(child, ModuleInst):
+                    before = len(self.dep.databases)
                     self.walk(child)
+                    # a database module is one that (transitively) declares what CTJ020 counts, whatever its name
+                    if any(d.kind != "module" for d in self.dep.databases[before:]):
+                        self.dep.databases.insert(
+                            before, DatabaseResource(addr, kind="module", identifier=src, location=loc, type="module")
+                        )
                 elif isinstance(child, RemoteModuleValue):
                     self.dep.unevaluated_modules.append(UnevaluatedModule(addr, child.reason, child.source, loc))
                     self.loader.note(f"{addr}: {child.reason}; its resources are not checked")
@@ -432,7 +436,7 @@ class _Builder:
         view = _View(inst.view(), inst.address, inst.location, self.loader)
         add_resource(self.dep, inst.mode, inst.type, inst.address, view)
         if inst.type == "aws_ssm_parameter" and inst.mode != "data" and view.get("type") == "SecureString":
-            self.loader.mark_sensitive(view.get("value"))
+            self.loader.mark_sensitive(view.get("value"), f"also stored as the SecureString {inst.address}")
 
 
 class _Block:
@@ -488,7 +492,9 @@ class _View(_Block):
 
         raw = self.view.get("container_definitions")
         raw = _model(raw.value if isinstance(raw, JsonEncoded) else raw)
-        containers = parse_container_definitions(raw, where, sensitive=self.loader.sensitive, location=self.location)
+        containers = parse_container_definitions(
+            raw, where, sensitive=self.loader.sensitive, location=self.location, origins=self.loader.sensitive_from
+        )
         if isinstance(containers, tuple):
             containers = tuple(_mark_sensitive_refs(c) for c in containers)
         return containers
@@ -572,11 +578,20 @@ def _ref_is_sensitive(ref: Ref) -> bool:
 
 
 def _holds_sensitive_ref(value: Any) -> bool:
+    return _sensitive_ref(value) is not None
+
+
+def _sensitive_ref(value: Any) -> Ref | None:
     if isinstance(value, Ref):
-        return _ref_is_sensitive(value)
+        return value if _ref_is_sensitive(value) else None
     if isinstance(value, Template):
-        return any(isinstance(p, Ref) and _ref_is_sensitive(p) for p in value.parts)
-    return False
+        return next((p for p in value.parts if isinstance(p, Ref) and _ref_is_sensitive(p)), None)
+    return None
+
+
+def _ref_origin(value: Any) -> str:
+    ref = _sensitive_ref(value)
+    return f"{ref.describe()}, an attribute the provider marks sensitive" if ref is not None else ""
 
 
 def _mark_sensitive_refs(container):
@@ -589,7 +604,10 @@ def _mark_sensitive_refs(container):
         return container
     return replace(
         container,
-        environment=tuple(replace(e, sensitive=True) if _holds_sensitive_ref(e.value) else e for e in env),
+        environment=tuple(
+            replace(e, sensitive=True, sensitive_from=e.sensitive_from or _ref_origin(e.value)) if _holds_sensitive_ref(e.value) else e
+            for e in env
+        ),
     )
 
 

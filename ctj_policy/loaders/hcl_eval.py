@@ -33,6 +33,7 @@ from .hcl_values import (
     Budget,
     EvalError,
     LimitExceeded,
+    Undeclared,
     ModuleValue,
     RemoteModuleValue,
     ResourceValue,
@@ -229,7 +230,7 @@ class ModuleInst:
         self._index()
         decl = self.variables.get(name)
         if decl is None:
-            raise EvalError(f"var.{name} is not declared in {self.display_dir}")
+            raise Undeclared(f"var.{name} is not declared in {self.display_dir}")
         where = f"{self.address + '.' if self.address else ''}var.{name}"
         self._vars[name] = Unknown(UNRESOLVED, where, "circular reference")
         value: Any = _MISSING
@@ -251,7 +252,7 @@ class ModuleInst:
         value = _convert_type(value, decl)
         sens = decl.attrs.get("sensitive")
         if sens is not None and Evaluator(self).value(sens.expr) is True:
-            self.loader.mark_sensitive(value)
+            self.loader.mark_sensitive(value, f"{where}, marked sensitive")
         self._vars[name] = value
         return value
 
@@ -261,7 +262,7 @@ class ModuleInst:
         self._index()
         attr = self.local_attrs.get(name)
         if attr is None:
-            raise EvalError(f"local.{name} is not defined in {self.display_dir}")
+            raise Undeclared(f"local.{name} is not defined in {self.display_dir}")
         self._locals[name] = Unknown(UNRESOLVED, f"local.{name}", "circular reference")
         value = _located(lambda: _plain(Evaluator(self).value(attr.expr, f"local.{name}")), attr)
         self._locals[name] = value
@@ -273,14 +274,14 @@ class ModuleInst:
         self._index()
         block = self.outputs.get(name)
         if block is None or "value" not in block.attrs:
-            raise EvalError(f"{self.address}: no output {name!r}")
+            raise Undeclared(f"{self.address} has no output {name!r}")
         where = f"{self.address}.{name}"
         self._outputs[name] = Unknown(UNRESOLVED, where, "circular reference")
         attr = block.attrs["value"]
         value = _located(lambda: _plain(Evaluator(self).value(attr.expr, where)), attr)
         sens = block.attrs.get("sensitive")
         if sens is not None and Evaluator(self).value(sens.expr) is True:
-            self.loader.mark_sensitive(value)
+            self.loader.mark_sensitive(value, f"output {where}, marked sensitive")
         self._outputs[name] = value
         return value
 
@@ -353,7 +354,7 @@ class ModuleInst:
         self._index()
         block = self.resources.get(key)
         if block is None:
-            raise EvalError(f"{'data.' if mode == 'data' else ''}{type_}.{name} is not declared in {self.display_dir}")
+            raise Undeclared(f"{'data.' if mode == 'data' else ''}{type_}.{name} is not declared in {self.display_dir}")
         self._instances[key] = []
         keys = self.instance_keys(block, Evaluator(self), f"{type_}.{name}")
         self._count_instances(len(keys), block, f"{type_}.{name}")
@@ -374,7 +375,7 @@ class ModuleInst:
         self._index()
         block = self.resources.get((mode, type_, name))
         if block is None:
-            raise EvalError(f"{'data.' if mode == 'data' else ''}{type_}.{name} is not declared in {self.display_dir}")
+            raise Undeclared(f"{'data.' if mode == 'data' else ''}{type_}.{name} is not declared in {self.display_dir}")
         return block
 
     def all_resource_instances(self) -> list[ResourceInst]:
@@ -390,7 +391,7 @@ class ModuleInst:
         self._index()
         block = self.modules.get(name)
         if block is None:
-            raise EvalError(f"module.{name} is not declared in {self.display_dir}")
+            raise Undeclared(f"module.{name} is not declared in {self.display_dir}")
         src = block.attrs.get("source")
         return _plain(Evaluator(self).value(src.expr, f"module.{name}.source")) if src else None
 
@@ -401,7 +402,7 @@ class ModuleInst:
         self._index()
         block = self.modules.get(name)
         if block is None:
-            raise EvalError(f"module.{name} is not declared in {self.display_dir}")
+            raise Undeclared(f"module.{name} is not declared in {self.display_dir}")
         self._children[name] = []
         source = self.module_source(name)
         base = f"{self.address + '.' if self.address else ''}module.{name}"
@@ -498,6 +499,8 @@ class Loader:
         self.root_values = root_values or {}
         self.notes: list[str] = []
         self.sensitive: set[str] = set()
+        self.sensitive_from: dict[str, str] = {}  # a sensitive string -> where its sensitivity comes from
+        self.catching = 0  # > 0 inside try()/can(): an undeclared reference raises for them to catch
         self.evaluating: set = set()
         self.budget = Budget()
         self.parse_budget = ParseBudget()
@@ -514,16 +517,19 @@ class Loader:
         if text not in self.notes:
             self.notes.append(text)
 
-    def mark_sensitive(self, value: Any) -> None:
+    def mark_sensitive(self, value: Any, origin: str = "") -> None:
+        """``origin``: where the sensitivity comes from, fit to print (never the value)."""
         if isinstance(value, str):
             if value:
                 self.sensitive.add(value)
+                if origin:
+                    self.sensitive_from.setdefault(value, origin)
         elif isinstance(value, list):
             for v in value:
-                self.mark_sensitive(v)
+                self.mark_sensitive(v, origin)
         elif isinstance(value, dict):
             for v in value.values():
-                self.mark_sensitive(v)
+                self.mark_sensitive(v, origin)
 
     def root_value(self, name: str, decl: Block) -> Any:
         if name not in self.root_values:

@@ -433,21 +433,28 @@ class Evaluator:
         args_node = next((t for t in trees if t.data == "arguments"), None)
         arg_nodes = _trees(args_node) if args_node is not None else []
         expand = args_node is not None and any(isinstance(c, Token) and c.type == "ELLIPSIS" for c in args_node.children)
+        loader = self.module.loader
         if name == "try":
             last: Exception | None = None
             for a in arg_nodes:
+                loader.catching += 1  # an undeclared reference raises here, for try to catch
                 try:
                     return self.eval(a)
                 except EvalError as exc:
                     last = exc
+                finally:
+                    loader.catching -= 1
             raise EvalError(f"try: no argument could be evaluated ({last})")
         if name == "can":
             if len(arg_nodes) != 1:
                 raise EvalError("can: expects one argument")
+            loader.catching += 1
             try:
                 v = self.eval(arg_nodes[0])
             except EvalError:
                 return False
+            finally:
+                loader.catching -= 1
             return True if deep_known(v) or not isinstance(v, Unknown) else Unknown(NOT_EVALUATED, "can(...)")
         args = [self.eval(a) for a in arg_nodes]
         if expand and args:

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..model import KNOWN_AFTER_APPLY, NOT_EVALUATED, Ref, Template, Unknown
+from ..model import KNOWN_AFTER_APPLY, NOT_EVALUATED, UNRESOLVED, Ref, Template, Unknown
 from . import InputError
 from .hcl_parse import N as Tree
 from .hcl_parse import T as Token
@@ -27,6 +27,23 @@ if TYPE_CHECKING:  # pragma: no cover
 
 class EvalError(Exception):
     """An expression is invalid (Terraform would refuse it); ``try`` catches it."""
+
+
+class Undeclared(EvalError):
+    """A reference to a variable, local, resource, module or module output that is not declared.
+
+    A half-edited tree (a module call deleted, its uses not yet) is a contributor's step, not a broken
+    input: the reference evaluates to an Unknown naming it, so only the values built from it are
+    unknown (SPEC section 9)."""
+
+
+def undeclared(module: "ModuleInst", ref: str, exc: EvalError) -> Unknown:
+    """The Unknown an undeclared reference evaluates to; a loader note names it once.
+    Inside try()/can() it stays an error, for them to catch."""
+    if module.loader.catching:
+        raise exc
+    module.loader.note(f"{ref}: {exc}; the values that use it are unknown")
+    return Unknown(UNRESOLVED, ref, f"{exc}: declare it or remove its uses")
 
 
 # --------------------------------------------------------------------------
@@ -291,6 +308,13 @@ class Namespace:
         self.extra = extra
 
     def attr(self, name: str, ev: "Evaluator") -> Any:
+        try:
+            return self._attr(name)
+        except Undeclared as exc:
+            ref = {"data_type": f"data.{self.extra}", "resource_type": self.extra}.get(self.kind, self.kind)
+            return undeclared(self.module, f"{ref}.{name}", exc)
+
+    def _attr(self, name: str) -> Any:
         m = self.module
         if self.kind == "var":
             return m.var(name)
@@ -340,7 +364,10 @@ class ModuleValue:
         self.inst = inst
 
     def attr(self, name: str, ev: "Evaluator") -> Any:
-        return self.inst.output(name)
+        try:
+            return self.inst.output(name)
+        except Undeclared as exc:
+            return undeclared(self.inst.parent or self.inst, f"{self.inst.address}.{name}", exc)
 
 
 @dataclass

@@ -26,7 +26,7 @@ from . import Loaded
 from .build import DEFAULTED, FOR_MESSAGES, PLAIN, add_resource, known_or_ref, secret_env_values, strings
 from .containers import parse_container_definitions
 from .references import MISSING, ConfigIndex, module_path_of, split_address
-from .scope import database_module, resolve_scope
+from .scope import config_module_declares_database, resolve_scope
 
 MAX_REASON = 160
 
@@ -281,7 +281,10 @@ class _Attrs:
                 where,
                 "it interpolates values known only after apply; re-run with --source-dir <terraform root> to evaluate it from the sources",
             )
-        return parse_container_definitions(raw, where, self.redact)
+        return parse_container_definitions(raw, where, self.redact, default_origin=PLAN_SENSITIVE)
+
+
+PLAN_SENSITIVE = "marked sensitive in the plan: after_sensitive, sensitive_values or a sensitive variable"
 
 
 def _dotted(path: tuple) -> str:
@@ -618,7 +621,10 @@ def build(
                 continue
             source = call.get("source")
             dep.module_calls.append(ModuleCall(address, name=call_name, source=source, type="module"))
-            if database_module(call_name, source):
+            declares = config_module_declares_database(call.get("module"))
+            if declares is None:  # no module body in the plan: what was planned under the call decides
+                declares = any(d.kind != "module" and _unkeyed(d.address).startswith(address + ".") for d in dep.databases)
+            if declares:
                 dep.databases.append(DatabaseResource(address, kind="module", type="module", identifier=source))
 
     # secret-looking env values are never printed either
@@ -632,6 +638,11 @@ def build(
         scope=scope_prefix,
     )
     return Loaded(dep, info)
+
+
+def _unkeyed(address: str) -> str:
+    """``module.a["k"].module.b[0].aws_x.y`` -> ``module.a.module.b.aws_x.y`` (configuration addresses have no keys)."""
+    return re.sub(r"\[[^\]]*\]", "", address)
 
 
 def _scoped_planned_modules(doc: dict, in_scope, scope_prefix: str):

@@ -22,13 +22,35 @@ def resource_kind(rtype: str, mode: str = "managed") -> str:
     return ""
 
 
-def database_module(name: str, source) -> bool:
-    """A module call that provisions a database (the incubator's modules/database, an RDS module)."""
-    src = normalize_source(source) if isinstance(source, str) else ""
-    last = src.rsplit("/", 1)[-1]
-    if last in ("database", "db", "rds", "aurora", "postgres", "postgresql") or "terraform-aws-modules/rds" in src:
-        return True
-    return bool(re.search(r"(^|[_-])(database|rds|db)($|[_-])", name or ""))
+def declares_database(blocks) -> bool:
+    """Does a module body declare (directly) anything CTJ020 counts?  ``blocks``: (mode, type) pairs.
+
+    What a block deploys decides, never its name or its module's name (SPEC section 9)."""
+    return any(resource_kind(rtype, mode or "managed") == "database" for mode, rtype in blocks)
+
+
+def config_module_declares_database(module_conf) -> bool | None:
+    """A plan ``configuration`` module body: does it (transitively) declare a database resource or
+    data source?  None when the body is not in the plan (the caller decides from planned resources)."""
+    if not isinstance(module_conf, dict):
+        return None
+    stack, seen = [module_conf], 0
+    while stack:
+        conf = stack.pop()
+        seen += 1
+        if seen > 10_000:  # a pathological configuration: undecided rather than slow
+            return None
+        resources = [r for r in conf.get("resources") or [] if isinstance(r, dict)]
+        if declares_database((r.get("mode"), r.get("type")) for r in resources):
+            return True
+        for call in (conf.get("module_calls") or {}).values():
+            if not isinstance(call, dict):
+                continue
+            body = call.get("module")
+            if not isinstance(body, dict):
+                return None  # a called module whose body the plan does not carry: cannot tell
+            stack.append(body)
+    return False
 
 
 def normalize_source(source: str) -> str:

@@ -9,48 +9,24 @@ from typing import Any
 
 from ..config import Config
 from ..model import UNRESOLVED, Container, Deployment, EnvVar, Ref, SecretVar, Service, TaskDefinition, Template, Unknown, describe, is_known, is_symbolic, ref_matches
-from .images import image_is_from, is_official_postgres, parse_image
+from .roles import BACKEND, DATABASE, FRONTEND, ROLES, classify
 from .values import items
-
-FRONTEND = "frontend"
-BACKEND = "backend"
-DATABASE = "database"
-ROLES = (FRONTEND, BACKEND, DATABASE)
-
-
-def _name_role(name: Any, config: Config) -> str | None:
-    if not isinstance(name, str):
-        return None
-    n = name.lower()
-    for role, names in ((FRONTEND, config.frontend_names), (BACKEND, config.backend_names), (DATABASE, config.database_names)):
-        if n in (x.lower() for x in names):
-            return role
-    return None
 
 
 def container_role(container: Container, deployment: Deployment, config: Config) -> str | None | Unknown:
-    """SPEC section 3: the image decides; when it does not, the container name.
+    """SPEC section 3: the image decides; then a configured container name; then evidence (ports,
+    variable names, command, health check), never a name alone.  See :mod:`.roles`.
 
-    Returns a role, None (no recognizable role) or an Unknown (the image is
-    not known and the name does not tell).
+    Returns a role, None (no recognizable role) or an Unknown (what could decide is not known).
     """
-    img = parse_image(container.image, deployment)
-    if img.decided:
-        if is_official_postgres(img, config):
-            return DATABASE
-        if image_is_from(img, config.backend_repository):
-            return BACKEND
-        if image_is_from(img, config.frontend_repository):
-            return FRONTEND
-    by_name = _name_role(container.name, config)
-    if by_name is not None:
-        return by_name
-    if not img.decided:
-        missing = img.missing if img.missing is not None else container.image
-        if isinstance(missing, Unknown):
-            return missing
-        return Unknown(UNRESOLVED, f"image of container '{describe(container.name)}'", f"{describe(missing)} does not name an ECR repository in scope")
-    return None
+    return classify(container, deployment, config).role
+
+
+def role_evidence(container: Container, deployment: Deployment, config: Config) -> str:
+    """``backend by port 8000, SQL_HOST and DJANGO_ALLOWED_HOSTS`` when evidence (not the image or a
+    configured name) made ``container`` its role; "" otherwise."""
+    decision = classify(container, deployment, config)
+    return decision.describe() if decision.by_evidence else ""
 
 
 def roles_of(task: TaskDefinition, deployment: Deployment, config: Config) -> list[tuple[Container, Any]]:

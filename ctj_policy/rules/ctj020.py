@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..config import Config
-from ..model import ERROR, Deployment, Finding, describe
+from ..model import ERROR, UNKNOWN, Deployment, Finding, Subject, describe
 from .base import ANCHOR, CheckovNotes, DATABASES, DATA_DATABASES, Rule
 from .common import failed, passed, scope_subject
 
@@ -22,12 +22,20 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         kind = _KIND.get(db.kind, "database")
         ident = f" ('{describe(db.identifier)}')" if isinstance(db.identifier, str) else ""
         out.append(failed(f"{kind} {db.address}{ident} is in scope; Stage 1 runs Postgres in the task, not on RDS", db))
+    for mod in deployment.unevaluated_modules:
+        # what an unread module deploys is not known: it may declare a database (its name does not tell)
+        out.append(Finding(UNKNOWN, f"cannot tell whether module call {mod.address} declares a managed database: {mod.reason}", mod.address, mod.location, Subject("block", mod.address)))
     yield from out or [passed("no RDS instance, cluster, proxy, RDS data source, postgresql_* resource or database module in scope", subject=scope_subject(deployment))]
 
 
 BAD = """\
-module "civic_tech_jobs_stage_database" {
-  source = "../../modules/database"
+# what the incubator's modules/database declares: the shared RDS, read, and a database on it
+data "aws_db_instance" "shared" {
+  db_instance_identifier = "incubator-prod-database"
+}
+
+resource "postgresql_database" "db" {
+  name = "civic_tech_jobs_stage"
 }
 """
 

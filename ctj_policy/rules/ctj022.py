@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from ..config import Config
-from ..model import ERROR, FAIL, UNKNOWN, Container, Deployment, Finding, SecretVar, Unknown, same_value
-from ..queries import BACKEND, DATABASE, as_int, explain_unknown, lookup, role_container, same_secret_value
+from ..model import ERROR, FAIL, UNKNOWN, Container, Deployment, EnvVar, Finding, SecretVar, Unknown, describe, same_value
+from ..queries import BACKEND, DATABASE, as_int, explain_unknown, lookup, role_container, role_evidence, same_secret_value
+from ..queries.provenance import arn_source, describe_source, managed_database_source
 from .base import CTJ_TASK, Rule, TASK
 from .common import cname, describe_value_from, env_subject, finding, passed, plain_value, resource_subject, role_scope, show_var
 
@@ -60,8 +61,11 @@ def _compare(deployment: Deployment, config: Config, backend: Container, db: Con
     return UNKNOWN, f"cannot compare backend {bside[2]} with database {dside[2]}: a value is known only after apply"
 
 
-def _host(backend: Container, config: Config) -> tuple[str, str] | None:
-    who = f"backend {cname(backend)}"
+def _host(backend: Container, config: Config, evidence: str = "") -> tuple[str, str] | None:
+    who = f"backend {cname(backend)}" + (f" ({evidence})" if evidence else "")
+    rds = _managed_endpoint(lookup(backend, "SQL_HOST"), who)
+    if rds is not None:
+        return rds
     host = plain_value(backend, "SQL_HOST", who, "set it to localhost")
     if isinstance(host, tuple):
         return host
@@ -70,8 +74,33 @@ def _host(backend: Container, config: Config) -> tuple[str, str] | None:
     return FAIL, f"{who} SQL_HOST is {show_var(host, config)}, not localhost: the database runs in the task"
 
 
+def _managed_endpoint(var: Any, who: str) -> tuple[str, str] | None:
+    """SQL_HOST whose provenance decides what "known after apply" cannot (SPEC section 9): an
+    attribute of an RDS instance/cluster/proxy or RDS data source, or an ARN, is never localhost."""
+    if not isinstance(var, EnvVar):
+        return None
+    rds = managed_database_source(var.value)
+    if rds is not None:
+        return FAIL, (
+            f"{who} SQL_HOST is {describe(rds)}, the endpoint of a managed database ({describe_source(rds)}), "
+            "never localhost: Stage 1 runs Postgres in the task; set SQL_HOST to localhost"
+        )
+    arn = arn_source(var.value)
+    if arn is not None:
+        return FAIL, f"{who} SQL_HOST is {describe(arn)}, an ARN, which is never a hostname; set it to localhost"
+    return None
+
+
 def _port(backend: Container, config: Config) -> tuple[str, str] | None:
     who = f"backend {cname(backend)}"
+    var = lookup(backend, "SQL_PORT")
+    rds = managed_database_source(var.value) if isinstance(var, EnvVar) else None
+    if rds is not None:
+        # the port read from a managed database: the backend is still wired to RDS, whatever the number
+        return FAIL, (
+            f"{who} SQL_PORT is {describe(rds)}, the port of a managed database ({describe_source(rds)}): "
+            f"Stage 1's Postgres listens in the task; set SQL_PORT to {config.postgres_port}"
+        )
     port = plain_value(backend, "SQL_PORT", who, f"set it to {config.postgres_port}")
     if isinstance(port, tuple):
         return port
@@ -87,7 +116,8 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         return
     task, backend = scope.task, scope.container
     assert task is not None and backend is not None
-    verdicts: list[tuple[str, tuple[str, str] | None]] = [("SQL_HOST", _host(backend, config)), ("SQL_PORT", _port(backend, config))]
+    evidence = role_evidence(backend, deployment, config)
+    verdicts: list[tuple[str, tuple[str, str] | None]] = [("SQL_HOST", _host(backend, config, evidence)), ("SQL_PORT", _port(backend, config))]
     db = role_container(task, DATABASE, deployment, config)
     if isinstance(db, Unknown):
         verdicts.append(("", (UNKNOWN, f"cannot tell which container is the database to compare SQL_USER/SQL_DATABASE with: {explain_unknown(db)}")))

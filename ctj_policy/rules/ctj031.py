@@ -29,7 +29,9 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
                 elif config.is_secret_name(var.name):
                     out.append(failed(f"container {cname(c)} holds secret-looking {var.name} in plaintext environment; move it to secrets (valueFrom a Secrets Manager secret)", task, container=c, subject=env_subject(c, var.name)))
                 elif var.sensitive:
-                    out.append(failed(f"container {cname(c)} holds {var.name}, whose value is marked sensitive, in plaintext environment; move it to secrets", task, container=c, subject=env_subject(c, var.name)))
+                    # say where the sensitivity comes from (SPEC section 9), never the value
+                    why = f"is sensitive ({var.sensitive_from})" if var.sensitive_from else "is marked sensitive"
+                    out.append(failed(f"container {cname(c)} holds {var.name}, whose value {why}, in plaintext environment; move it to secrets", task, container=c, subject=env_subject(c, var.name)))
     containers = plural(count, "container")
     yield from out or [passed(f"no secret-looking or sensitive value in the environment of {containers}", subject=scope_subject(deployment))]
 

@@ -6,7 +6,7 @@ from typing import Iterator
 
 from ..config import Config
 from ..model import ERROR, FAIL, UNKNOWN, Container, Deployment, Finding, SecretVar, Template, Unknown, is_symbolic
-from ..queries import BACKEND, explain_unknown, in_environment, lookup
+from ..queries import BACKEND, explain_unknown, in_environment, lookup, role_evidence
 from .base import CTJ_TASK, Rule, TASK
 from .common import cname, env_subject, finding, passed, plain_value, role_scope, show_var
 
@@ -63,6 +63,17 @@ def _debug(be: Container, config: Config) -> tuple[str, str] | None:
     return FAIL, f"backend {cname(be)} DJANGO_DEBUG is {show_var(debug, config)}, not a recognized false value (False, false, 0, no, off)"
 
 
+def _with_context(be: Container, name: str, status: str, message: str, evidence: str) -> str:
+    """A failure names the evidence that made the container the backend and, when the container sets
+    the legacy name (SECRET_KEY, DEBUG) instead of the DJANGO_ one, says so."""
+    if status != FAIL:
+        return message
+    legacy = name.removeprefix("DJANGO_")
+    if legacy != name and f"does not set {name}" in message and lookup(be, legacy) is not None:
+        message += f"; it sets {legacy} instead, which the Stage 1 settings do not read: rename it to {name}"
+    return message + (f" ({evidence})" if evidence else "")
+
+
 def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     scope = role_scope(deployment, config, BACKEND, "Django's runtime configuration cannot be checked")
     if scope.finding is not None:
@@ -71,7 +82,12 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     task, be = scope.task, scope.container
     assert task is not None and be is not None
     verdicts = (("DJANGO_SECRET_KEY", _secret_key(be)), ("DJANGO_ALLOWED_HOSTS", _allowed_hosts(be)), ("DJANGO_DEBUG", _debug(be, config)))
-    out = [finding(*verdict, task, container=be, subject=env_subject(be, name)) for name, verdict in verdicts if verdict is not None]
+    evidence = role_evidence(be, deployment, config)
+    out = [
+        finding(verdict[0], _with_context(be, name, *verdict, evidence), task, container=be, subject=env_subject(be, name))
+        for name, verdict in verdicts
+        if verdict is not None
+    ]
     yield from out or [passed(f"backend {cname(be)} has DJANGO_SECRET_KEY from secrets, DJANGO_ALLOWED_HOSTS set and DJANGO_DEBUG off", task, container=be)]
 
 

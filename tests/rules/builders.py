@@ -516,10 +516,19 @@ def mount(path: Any, read_only: Any = False, source: Any = "pgdata") -> Callable
     return lambda d: edit(d, "postgres", mount_points=(MountPoint(source, path, read_only),))
 
 
+# what makes a container's role by evidence (SPEC section 3: ports, variable names, command, health check)
+NO_EVIDENCE = {"port_mappings": (), "environment": (), "secrets": (), "command": (), "health_check": None}
+
+
 def unknown_role(name: str, new_name: str) -> Callable[[Deployment], Deployment]:
-    """Container ``name`` renamed to a name that tells no role, with an image known only after apply:
-    its role cannot be decided."""
-    return lambda d: edit(d, name, name=new_name, image=after_apply(f"{TASK}.container_definitions.{new_name}.image"))
+    """Container ``name`` renamed to a name that tells no role, with an image known only after apply and
+    no other evidence (no ports, variables, command or health check): its role cannot be decided."""
+    return lambda d: edit(d, name, name=new_name, image=after_apply(f"{TASK}.container_definitions.{new_name}.image"), **NO_EVIDENCE)
+
+
+def no_role(name: str, new_name: str, image: Any) -> Callable[[Deployment], Deployment]:
+    """Container ``name`` renamed to a name that tells no role, with ``image`` and no evidence of any role."""
+    return lambda d: edit(d, name, name=new_name, image=image, **NO_EVIDENCE)
 
 
 RENAMED = {"django": "app", "nextjs": "ui", "postgres": "store"}

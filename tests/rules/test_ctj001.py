@@ -36,6 +36,8 @@ from .builders import (
     tf_tree,
     unknown_containers,
     unknown_role,
+    no_role,
+    NO_EVIDENCE,
 )
 
 RULE = "CTJ001"
@@ -74,7 +76,7 @@ CASES = [
     ),
     case(
         "a container with no role",
-        chain(lambda d: edit(d, "nextjs", name="sidecar", image="nginx:1.27")),
+        chain(no_role("nextjs", "sidecar", "nginx:1.27")),
         ("fail", f"container 'sidecar' of {TASK} is neither frontend, backend nor database (image 'nginx:1.27', name not in the configured role names)", AT_TASK),
     ),
     case(
@@ -103,12 +105,12 @@ CASES = [
     ),
     case(
         "image from an unresolved module output and an unhelpful name",
-        chain(lambda d: edit(d, "nextjs", name="c2", image=Template((Ref(f"{SCOPE}.module.images", "frontend_url"), ":stage")))),
+        chain(lambda d: edit(d, "nextjs", name="c2", image=Template((Ref(f"{SCOPE}.module.images", "frontend_url"), ":stage")), **NO_EVIDENCE)),
         ("unknown", f"cannot tell the role of container 'c2' of {TASK}: image of container 'c2' is {UNRESOLVED} (${{{SCOPE}.module.images.frontend_url}} does not name an ECR repository in scope)", AT_TASK),
     ),
     case(
         "a decided fault wins over an undecided role",
-        chain(unknown_role("nextjs", "c2"), lambda d: edit(d, "postgres", name="sidecar", image="nginx:1.27")),
+        chain(unknown_role("nextjs", "c2"), no_role("postgres", "sidecar", "nginx:1.27")),
         ("fail", f"container 'sidecar' of {TASK} is neither frontend, backend nor database (image 'nginx:1.27', name not in the configured role names)", AT_TASK),
     ),
 ]
@@ -145,7 +147,8 @@ HCL = [
     ),
     case(
         "image from a variable with no value, container named c2",
-        {"nextjs.tf": sub('name         = "nextjs"', 'name         = "c2"', '"${aws_ecr_repository.frontend.repository_url}:stage"', "var.frontend_image"),
+        {"nextjs.tf": sub('name         = "nextjs"', 'name         = "c2"', '"${aws_ecr_repository.frontend.repository_url}:stage"', "var.frontend_image",
+                                  "portMappings = [{ containerPort = 3000 }]", "", 'environment  = [{ name = "NODE_ENV", value = "production" }]', ""),
          "variables.tf": 'variable "frontend_image" {\n  type = string\n}\n'},
         ("unknown", "cannot tell the role of container 'c2' of aws_ecs_task_definition.ctj: var.frontend_image is unresolved reference (the variable has no value and no default: pass --var/--var-file)", TF_TASK),
     ),

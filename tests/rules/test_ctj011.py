@@ -46,6 +46,7 @@ from .builders import (
     tf_tree,
     unknown_containers,
     unknown_role,
+    no_role,
 )
 
 RULE = "CTJ011"
@@ -106,7 +107,7 @@ CASES = [
     ),
     case(
         "no backend container",
-        chain(lambda d: edit(d, "django", name="worker", image="busybox")),
+        chain(no_role("django", "worker", "busybox")),
         ("fail", f"task {TASK} has no backend container to attach to the backend target group", AT_TASK),
     ),
     case("no task", chain(no_task), ("fail", f"{NO_TASK}: no service can attach it to the target groups")),
@@ -140,7 +141,7 @@ CASES = [
     ),
     case(
         "no backend container, the frontend still checked",
-        chain(lambda d: edit(d, "django", name="worker", image="busybox"), lbs((TG_FRONTEND, "nextjs", 3001),)),
+        chain(no_role("django", "worker", "busybox"), lbs((TG_FRONTEND, "nextjs", 3001),)),
         ("fail", f"task {TASK} has no backend container to attach to the backend target group", AT_TASK),
         ("fail", f"{SERVICE} attaches frontend container 'nextjs' on port 3001, expected 3000", AT_SERVICE),
     ),

@@ -77,9 +77,30 @@ HCL = [
         ("fail", "managed database resource postgresql_role.ctj is in scope; Stage 1 runs Postgres in the task, not on RDS", "rds.tf:1"),
     ),
     case(
-        "a database module call",
+        "a module named database that declares no database is not a database module (names decide nothing)",
         {"rds.tf": 'module "stage_database" {\n  source = "./modules/database"\n}\n', "modules/database/main.tf": 'variable "name" {\n  default = "ctj"\n}\n'},
-        ("fail", "database module call module.stage_database ('./modules/database') is in scope; Stage 1 runs Postgres in the task, not on RDS", "rds.tf:1"),
+        PASS,
+    ),
+    case(
+        "a module whose name says nothing but which declares a postgresql_role is a database module",
+        {
+            "app.tf": 'module "stage_app" {\n  source = "./modules/app"\n}\n',
+            "modules/app/main.tf": 'resource "postgresql_role" "r" {\n  name = "ctj"\n}\n',
+        },
+        ("fail", "database module call module.stage_app ('./modules/app') is in scope; Stage 1 runs Postgres in the task, not on RDS", "app.tf:1"),
+        ("fail", "managed database resource module.stage_app.postgresql_role.r is in scope; Stage 1 runs Postgres in the task, not on RDS", "modules/app/main.tf:1"),
+    ),
+    case(
+        "transitively: a module that calls a module reading the shared RDS; a secret module named db_password is not one",
+        {
+            "app.tf": 'module "stage" {\n  source = "./modules/stage"\n}\n',
+            "modules/stage/main.tf": 'module "inner" {\n  source = "../rds"\n}\nmodule "db_password" {\n  source = "../secret"\n}\n',
+            "modules/rds/main.tf": 'data "aws_db_instance" "shared" {\n  db_instance_identifier = "incubator-prod-database"\n}\n',
+            "modules/secret/main.tf": 'resource "aws_ssm_parameter" "p" {\n  name  = "/ctj/db-password"\n  type  = "SecureString"\n  value = "x"\n}\n',
+        },
+        ("fail", "database module call module.stage ('./modules/stage') is in scope; Stage 1 runs Postgres in the task, not on RDS", "app.tf:1"),
+        ("fail", "database module call module.stage.module.inner ('../rds') is in scope; Stage 1 runs Postgres in the task, not on RDS", "modules/stage/main.tf:1"),
+        ("fail", "managed database data source module.stage.module.inner.data.aws_db_instance.shared is in scope; Stage 1 runs Postgres in the task, not on RDS", "modules/rds/main.tf:1"),
     ),
 ]
 
@@ -87,3 +108,9 @@ HCL = [
 @pytest.mark.parametrize("files, expected", HCL)
 def test_hcl(files, expected, tmp_path):
     assert hcl_findings(RULE, tf_tree(tmp_path, files)) == expected
+
+
+def test_hcl_a_module_whose_source_is_not_read_is_unknown_whatever_its_name(tmp_path):
+    found = hcl_findings(RULE, tf_tree(tmp_path, {"rds.tf": 'module "stage_database" {\n  source = "git::https://example.com/db.git"\n}\n'}))
+    assert [(s, loc) for s, _m, loc in found] == [("unknown", "rds.tf:1")]
+    assert found[0][1].startswith("cannot tell whether module call module.stage_database declares a managed database: ")

@@ -35,6 +35,7 @@ from .builders import (
     tf_tree,
     unknown_containers,
     unknown_role,
+    no_role,
 )
 
 RULE = "CTJ022"
@@ -134,10 +135,10 @@ CASES = [
     ),
     case(
         "no database container",
-        chain(lambda d: edit(d, "postgres", name="cache", image="redis:7")),
+        chain(no_role("postgres", "cache", "redis:7")),
         fail(f"task {TASK} has no database container whose POSTGRES_USER/POSTGRES_DB SQL_USER/SQL_DATABASE could match"),
     ),
-    case("no backend", chain(lambda d: edit(d, "django", name="worker", image="busybox")), ("fail", f"task {TASK} has no backend container: the backend cannot be checked against the database", AT_TASK)),
+    case("no backend", chain(no_role("django", "worker", "busybox")), ("fail", f"task {TASK} has no backend container: the backend cannot be checked against the database", AT_TASK)),
     case("no task", chain(no_task), ("fail", "no CTJ task definition in scope (see CTJ001): the backend cannot be checked against the database")),
     case(
         "SQL_DATABASE against the image default database",
@@ -269,7 +270,41 @@ HCL = [
             "django.tf": sub('value = "localhost"', "value = aws_db_instance.shared.address"),
             "rds.tf": 'resource "aws_db_instance" "shared" {\n  identifier = "incubator-prod-database"\n}\n',
         },
-        ("unknown", "SQL_HOST of backend 'django' is not known: aws_db_instance.shared.address is known only after apply", TF_TASK),
+        # provenance decides what apply-time cannot: an RDS endpoint is never localhost (SPEC section 9)
+        ("fail", "backend 'django' SQL_HOST is ${aws_db_instance.shared.address}, the endpoint of a managed database (resource aws_db_instance), never localhost: Stage 1 runs Postgres in the task; set SQL_HOST to localhost", TF_TASK),
+    ),
+    case(
+        "SQL_HOST from an RDS data source through a module output, whatever the names",
+        {
+            "django.tf": sub('value = "localhost"', "value = module.store.endpoint"),
+            "store.tf": 'module "store" {\n  source = "./modules/store"\n}\n',
+            "modules/store/main.tf": 'data "aws_rds_cluster" "x" {\n  cluster_identifier = "c"\n}\noutput "endpoint" {\n  value = data.aws_rds_cluster.x.endpoint\n}\n',
+        },
+        ("fail", "backend 'django' SQL_HOST is ${module.store.data.aws_rds_cluster.x.endpoint}, the endpoint of a managed database (data source aws_rds_cluster), never localhost: Stage 1 runs Postgres in the task; set SQL_HOST to localhost", TF_TASK),
+    ),
+    case(
+        "SQL_PORT read from the RDS instance: still wired to the managed database, whatever the number",
+        {
+            "django.tf": sub('{ name = "SQL_PORT", value = "5432" }', '{ name = "SQL_PORT", value = aws_db_instance.shared.port }'),
+            "rds.tf": 'resource "aws_db_instance" "shared" {\n  identifier = "incubator-prod-database"\n}\n',
+        },
+        ("fail", "backend 'django' SQL_PORT is ${aws_db_instance.shared.port}, the port of a managed database (resource aws_db_instance): Stage 1's Postgres listens in the task; set SQL_PORT to 5432", TF_TASK),
+    ),
+    case(
+        "SQL_HOST from an ARN: an ARN is never a hostname",
+        {
+            "django.tf": sub('value = "localhost"', "value = aws_ssm_parameter.host.arn"),
+            "ssm.tf": 'resource "aws_ssm_parameter" "host" {\n  name  = "/ctj/host"\n  type  = "String"\n  value = "localhost"\n}\n',
+        },
+        ("fail", "backend 'django' SQL_HOST is ${aws_ssm_parameter.host.arn}, an ARN, which is never a hostname; set it to localhost", TF_TASK),
+    ),
+    case(
+        "SQL_HOST from a non-database resource's attribute stays unknown (the type decides, not the name)",
+        {
+            "django.tf": sub('value = "localhost"', "value = aws_instance.rds_database.private_dns"),
+            "ec2.tf": 'resource "aws_instance" "rds_database" {\n  ami = "ami-0123"\n}\n',
+        },
+        ("unknown", "SQL_HOST of backend 'django' is not known: aws_instance.rds_database.private_dns is known only after apply", TF_TASK),
     ),
 ]
 

@@ -36,6 +36,7 @@ from .builders import (
     tf_tree,
     unknown_containers,
     unknown_role,
+    no_role,
 )
 
 RULE = "CTJ023"
@@ -167,7 +168,7 @@ CASES = [
     ),
     case(
         "no database container",
-        chain(lambda d: edit(d, "postgres", name="cache", image="redis:7")),
+        chain(no_role("postgres", "cache", "redis:7")),
         ("fail", f"task {TASK} has no database container to share the credential secret", AT_TASK),
     ),
     case("no task", chain(no_task), ("fail", f"{NO_TASK}: POSTGRES_PASSWORD and SQL_PASSWORD cannot share a secret")),

@@ -28,6 +28,7 @@ from .builders import (
     tf_tree,
     unknown_containers,
     unknown_role,
+    no_role,
 )
 
 RULE = "CTJ027"
@@ -72,10 +73,10 @@ CASES = [
     ),
     case(
         "no database container",
-        chain(lambda d: edit(d, "postgres", name="cache", image="redis:7")),
+        chain(no_role("postgres", "cache", "redis:7")),
         ("fail", f"task {TASK} has no database container for backend 'django' to wait for", AT_DJANGO),
     ),
-    case("no backend container", chain(lambda d: edit(d, "django", name="worker", image="busybox")), ("fail", f"task {TASK} has no backend container: the backend cannot wait for the database", AT_TASK)),
+    case("no backend container", chain(no_role("django", "worker", "busybox")), ("fail", f"task {TASK} has no backend container: the backend cannot wait for the database", AT_TASK)),
     case("no task", chain(no_task), ("fail", f"{NO_TASK}: the backend cannot wait for the database")),
     case(
         "a backend named db: its ECR image, not its name, makes it the backend",

@@ -139,7 +139,7 @@ HCL = [
             "django.tf": sub(SECRET_LINE, SECRET_LINE + '      { name = "DATABASE_URL", value = "postgres://ctj:${random_password.db.result}@localhost:5432/ctj" },\n'),
             "password.tf": 'resource "random_password" "db" {\n  length = 32\n}\n',
         },
-        ("fail", "container 'django' holds DATABASE_URL, whose value is marked sensitive, in plaintext environment; move it to secrets", TF_TASK),
+        ("fail", "container 'django' holds DATABASE_URL, whose value is sensitive (random_password.db.result, an attribute the provider marks sensitive), in plaintext environment; move it to secrets", TF_TASK),
     ),
     case(
         "a value from a sensitive variable",
@@ -147,7 +147,7 @@ HCL = [
             "django.tf": sub(SECRET_LINE, SECRET_LINE + '      { name = "BROKER_URL", value = var.broker_url },\n'),
             "variables.tf": 'variable "broker_url" {\n  type      = string\n  sensitive = true\n  default   = "amqp://u:p@mq:5672"\n}\n',
         },
-        ("fail", "container 'django' holds BROKER_URL, whose value is marked sensitive, in plaintext environment; move it to secrets", TF_TASK),
+        ("fail", "container 'django' holds BROKER_URL, whose value is sensitive (var.broker_url, marked sensitive), in plaintext environment; move it to secrets", TF_TASK),
     ),
 ]
 

@@ -32,6 +32,7 @@ from .builders import (
     tf_tree,
     unknown_containers,
     unknown_role,
+    no_role,
 )
 
 RULE = "CTJ032"
@@ -92,7 +93,7 @@ CASES = [
         fail("backend 'django' DJANGO_ALLOWED_HOSTS is empty: Django rejects every request with DEBUG off"),
         fail("backend 'django' runs with DJANGO_DEBUG '1': debug pages leak settings and tracebacks on stage"),
     ),
-    case("no backend", chain(lambda d: edit(d, "django", name="worker", image="busybox")), ("fail", f"task {TASK} has no backend container: Django's runtime configuration cannot be checked", AT_TASK)),
+    case("no backend", chain(no_role("django", "worker", "busybox")), ("fail", f"task {TASK} has no backend container: Django's runtime configuration cannot be checked", AT_TASK)),
     case("no task", chain(no_task), ("fail", f"{NO_TASK}: Django's runtime configuration cannot be checked")),
     # unknown: every branch
     case(

@@ -1,0 +1,81 @@
+"""Where a value comes from, when that decides what "known after apply" cannot.  Standard library only.
+
+A :class:`~ctj_policy.model.Ref` names the resource attribute a value traces to (the loaders follow variables,
+locals and module outputs to it, in plan and HCL mode).  The referenced resource TYPE decides, never a name:
+an attribute of an RDS instance, cluster, cluster instance or proxy (resource or data source) is a
+managed-database endpoint and can never be ``localhost``; an ``arn`` is never a hostname.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..model import DATABASE_RESOURCE_TYPES, Ref, Template, strip_index
+
+_RDS_PREFIXES = ("aws_db_", "aws_rds_")
+
+
+def ref_type(ref: Ref) -> tuple[str, str]:
+    """(mode, type) of the resource a Ref names: ``module.a.data.aws_db_instance.shared`` ->
+    ("data", "aws_db_instance"); ("", "") when the address names no resource."""
+    parts = _split(strip_index(ref.address))
+    if len(parts) < 2 or parts[-2] == "module":
+        return "", ""
+    if len(parts) >= 3 and parts[-3] == "data":
+        return "data", parts[-2]
+    return "managed", parts[-2]
+
+
+def _split(address: str) -> list[str]:
+    """Dot-split outside brackets (instance keys may hold dots)."""
+    out, depth, cur = [], 0, []
+    for ch in address:
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth = max(0, depth - 1)
+        if ch == "." and depth == 0:
+            out.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    out.append("".join(cur))
+    return [strip_index(p) for p in out]
+
+
+def is_managed_database_type(mode: str, rtype: str) -> bool:
+    """An RDS instance/cluster/proxy resource, or any RDS data source."""
+    if not rtype:
+        return False
+    if rtype in DATABASE_RESOURCE_TYPES or rtype.startswith(("aws_rds_cluster", "aws_db_proxy")):
+        return True
+    return mode == "data" and rtype.startswith(_RDS_PREFIXES)
+
+
+def _refs(value: Any) -> list[Ref]:
+    if isinstance(value, Ref):
+        return [value]
+    if isinstance(value, Template):
+        return [p for p in value.parts if isinstance(p, Ref)]
+    return []
+
+
+def managed_database_source(value: Any) -> Ref | None:
+    """The RDS attribute ``value`` is (or is built from), else None."""
+    for ref in _refs(value):
+        if is_managed_database_type(*ref_type(ref)):
+            return ref
+    return None
+
+
+def arn_source(value: Any) -> Ref | None:
+    """The resource ``arn`` that ``value`` is exactly (an ARN is never a hostname), else None."""
+    if isinstance(value, Ref) and value.attribute.split(".")[-1] == "arn" and ref_type(value)[1]:
+        return value
+    return None
+
+
+def describe_source(ref: Ref) -> str:
+    """``data source aws_db_instance`` / ``resource aws_rds_cluster`` for messages."""
+    mode, rtype = ref_type(ref)
+    return f"{'data source' if mode == 'data' else 'resource'} {rtype}"
