@@ -21,6 +21,7 @@ groups, listener rules).
 from __future__ import annotations
 
 from .images import ImageRef, image_is_from, is_official_postgres, normalize_repository, parse_image, tag_major
+from .modules import may_deploy, unevaluated_deploying
 from .routing import (
     admits_port,
     container_ports,
@@ -76,6 +77,7 @@ __all__ = [
     "image_is_from",
     "in_environment",
     "is_catch_all_pattern",
+    "may_deploy",
     "is_official_postgres",
     "items",
     "launch_type",
@@ -98,5 +100,6 @@ __all__ = [
     "secret_key",
     "services_for",
     "tag_major",
+    "unevaluated_deploying",
     "volume_persistence",
 ]

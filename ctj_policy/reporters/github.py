@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import ERROR, FAIL, UNKNOWN, WAIVED, Report, Result
+from . import report_notes
 from .escape import visible
 
 
@@ -57,6 +58,8 @@ def render(report: Report, **_: Any) -> str:
         if r.address and r.address not in message:
             message = f"{message} ({r.address})"
         lines.append(f"::{command} {','.join(props)}::{escape_data(message)}")
+    for note in report_notes(report):  # what was not checked: a warning on the run
+        lines.append(f"::warning title={escape_property(report.tool_name + ' note')}::{escape_data('not checked: ' + note)}")
     c = report.counts()
     lines.append(
         f"{report.tool_name} summary: pass {c['pass']}, fail {c['fail']}, unknown {c['unknown']}, "

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import FAIL, PASS, UNKNOWN, WAIVED, Report, Result
+from . import report_notes
 from .escape import dump_json as dump
 
 SCHEMA_VERSION = 1
@@ -54,6 +55,8 @@ def to_dict(report: Report) -> dict:
             }
             for r in sorted(report.results, key=_order)
         ],
+        # what the loader could not check (schema: optional, added after schema_version 1's first keys)
+        "notes": report_notes(report),
     }
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import FAIL, PASS, UNKNOWN, WAIVED, Report, Result
+from . import report_notes
 from .escape import visible
 
 MARKER = "<!-- ctj-policy-report -->"
@@ -50,7 +51,13 @@ def render(
     head = [MARKER, f"## {_cell(report.tool_name)}: CTJ Stage 1 deployment check", "", summary, ""]
     budget = _Budget(limit - _size(head))
 
-    # filled by priority: the problems, the diagram, the waived, the passing results
+    # filled by priority: the notes, the problems, the diagram, the waived, the passing results
+    notes = report_notes(report)
+    notes_part = (
+        budget.section(["### Not checked", ""], [f"- {_cell(_shorten(n))}" for n in notes], [""], "notes")
+        if notes
+        else []
+    )
     if problems:
         problem_part = budget.section(
             ["### Failing and undecided", "", *_TABLE_HEAD],
@@ -71,7 +78,7 @@ def render(
     ]
     passing_part = budget.details(f"Passing ({len(passing)})", passing_rows, "passing results") if passing else []
 
-    text = "\n".join(head + problem_part + waived_part + passing_part + diagram_part).rstrip("\n") + "\n"
+    text = "\n".join(head + notes_part + problem_part + waived_part + passing_part + diagram_part).rstrip("\n") + "\n"
     if len(text) > limit:  # the budget counted every line: a guard, never a comment GitHub refuses
         cut = max(text.rfind("\n", 0, limit - 400), 0)
         text = text[:cut] + f"\n\n_Cut to fit a GitHub comment; {FULL_REPORT}._\n"

@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..model import ERROR, PASS, UNKNOWN, WAIVED, Report, Result
+from . import report_notes
 from .escape import dump_json as dump
 
 OUTPUT = "json"  # the final redaction pass decodes it and redacts string values
@@ -87,6 +88,14 @@ def render(
             "allowUnknown": report.allow_unknown,
         },
     }
+    notes = report_notes(report)
+    if notes:  # what was not checked: tool execution notifications of the run's invocation
+        run["invocations"] = [
+            {
+                "executionSuccessful": True,
+                "toolExecutionNotifications": [{"level": "warning", "message": {"text": n}} for n in notes],
+            }
+        ]
     if run["tool"]["driver"]["semanticVersion"] is None:
         del run["tool"]["driver"]["semanticVersion"]
     log = {"$schema": SCHEMA_URI, "version": SARIF_VERSION, "runs": [_drop_none(run)]}
