@@ -30,7 +30,9 @@ def may_deploy(module: UnevaluatedModule, types: Iterable[str]) -> tuple[str, ..
     return tuple(out)
 
 
-def unevaluated_deploying(deployment: Deployment, types: Iterable[str]) -> list[tuple[UnevaluatedModule, tuple[str, ...]]]:
+def unevaluated_deploying(
+    deployment: Deployment, types: Iterable[str]
+) -> list[tuple[UnevaluatedModule, tuple[str, ...]]]:
     """The unevaluated module calls in scope that may deploy resources of ``types``, each with those types
     (in the deployment's order, one entry per module address)."""
     wanted = tuple(types)

@@ -59,7 +59,8 @@ def render(report: Report, **_: Any) -> str:
             message = f"{message} ({r.address})"
         lines.append(f"::{command} {','.join(props)}::{escape_data(message)}")
     for note in report_notes(report):  # what was not checked: a warning on the run
-        lines.append(f"::warning title={escape_property(report.tool_name + ' note')}::{escape_data('not checked: ' + note)}")
+        title = escape_property(f"{report.tool_name} note")
+        lines.append(f"::warning title={title}::{escape_data('not checked: ' + note)}")
     c = report.counts()
     lines.append(
         f"{report.tool_name} summary: pass {c['pass']}, fail {c['fail']}, unknown {c['unknown']}, "
