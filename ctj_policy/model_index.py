@@ -21,7 +21,8 @@ an Unknown when a literal matches none and some candidate's id is not known.
 from __future__ import annotations
 
 import operator
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from .model import UNRESOLVED, Ref, ResourceList, Template, Unknown, generation, is_known, strip_index
 

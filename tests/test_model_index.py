@@ -46,7 +46,7 @@ def scan(value, candidates, attrs=("arn", "id")):
 def _random_deployment(rng: random.Random) -> Deployment:
     dep = Deployment()
     arns = [f"arn:tg/{i}" for i in range(6)]
-    for n in range(rng.randint(0, 8)):
+    for _ in range(rng.randint(0, 8)):
         block = rng.choice(["a", "b", "c"])
         key = rng.choice(["", "[0]", "[1]", '["x"]'])
         address = f"aws_lb_target_group.{block}{key}"

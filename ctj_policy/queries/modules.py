@@ -12,7 +12,7 @@ them to plan), so a plan has none.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..model import Deployment, UnevaluatedModule
 
