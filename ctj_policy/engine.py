@@ -12,10 +12,11 @@ from typing import Iterable, Sequence
 
 from .causes import link as link_causes
 from .config import Config, WaiverSpec, parse_expiry
-from .model import ERROR, FAIL, UNKNOWN, WAIVED, WARNING, Deployment, Result, Subject
+from .model import ERROR, FAIL, PASS, UNKNOWN, WAIVED, WARNING, Deployment, Finding, Result, Subject
+from .queries import unevaluated_deploying
 from .redact import Redactor
 from .rules import ALL_RULES
-from .rules.base import Rule
+from .rules.base import CTJ_SERVICE, CTJ_TASK, SERVICE, TASK, Rule
 
 
 @dataclass
@@ -48,6 +49,7 @@ def run_rules(deployment: Deployment, config: Config, rules: Sequence[Rule] | No
         findings = list(rule.check(deployment, config))
         if not findings:  # every rule reports at least one result
             raise AssertionError(f"rule {rule.id} produced no result")
+        findings = not_evaluated(rule, findings, deployment)
         for f in findings:
             out.append(
                 Result(
@@ -61,6 +63,42 @@ def run_rules(deployment: Deployment, config: Config, rules: Sequence[Rule] | No
                     subject=f.subject,
                 )
             )
+    return out
+
+
+def rule_needs(rule: Rule) -> tuple[str, ...]:
+    """The resource types a rule's verdict depends on: those it reports on, the data sources it reads, and
+    the CTJ task (and service) for the rules that judge them through their containers."""
+    needs = list(rule.resource_types) + list(rule.checkov.data)
+    if rule.applies_to in (CTJ_TASK, CTJ_SERVICE):
+        needs += TASK
+    if rule.applies_to == CTJ_SERVICE:
+        needs += SERVICE
+    return tuple(needs)
+
+
+def not_evaluated(rule: Rule, findings: list[Finding], deployment: Deployment) -> list[Finding]:
+    """A rule cannot pass while a module call in scope that may deploy what it judges was not evaluated
+    (its source not read): its passes become one ``unknown`` per such module, located at the module call.
+    Failures and unknowns found in what was evaluated stand."""
+    if not deployment.unevaluated_modules or all(f.status != PASS for f in findings):
+        return findings
+    blocking = unevaluated_deploying(deployment, rule_needs(rule))
+    if not blocking:
+        return findings
+    out = [f for f in findings if f.status != PASS]
+    for module, types in blocking:
+        out.append(
+            Finding(
+                UNKNOWN,
+                f"cannot pass while {module.address} is not evaluated: {module.reason}; it may deploy what "
+                f"{rule.id} judges ({', '.join(types)}); make its source readable (a local path) or check the plan "
+                "JSON, which holds its resources",
+                address=module.address,
+                location=module.location,
+                subject=Subject("block", module.address),
+            )
+        )
     return out
 
 

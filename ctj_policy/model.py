@@ -29,9 +29,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
-# --------------------------------------------------------------------------
-# values
-# --------------------------------------------------------------------------
+# ---- values ----------------------------------------------------------------
 
 KNOWN_AFTER_APPLY = "known after apply"
 SENSITIVE = "sensitive"
@@ -43,9 +41,7 @@ class _NoTruth:
     __slots__ = ()
 
     def __bool__(self) -> bool:  # pragma: no cover - a guard, exercised by tests
-        raise TypeError(
-            f"{type(self).__name__} has no truth value; test it with is_known()"
-        )
+        raise TypeError(f"{type(self).__name__} has no truth value; test it with is_known()")
 
 
 @dataclass(frozen=True)
@@ -186,9 +182,7 @@ def ref_matches(ref: Ref, address: str, attribute: str | None = None) -> bool:
     )
 
 
-# --------------------------------------------------------------------------
-# locations
-# --------------------------------------------------------------------------
+# ---- locations -------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -211,9 +205,7 @@ class Location:
         return f"{self.file}:{self.line}"
 
 
-# --------------------------------------------------------------------------
-# containers
-# --------------------------------------------------------------------------
+# ---- containers ------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -295,9 +287,14 @@ class Container:
         return None
 
 
-# --------------------------------------------------------------------------
-# resources
-# --------------------------------------------------------------------------
+# ---- resources -------------------------------------------------------------
+
+
+_GENERATION = [0]  # bumped by every change to a resource or a ResourceList: Deployment.resolve's index checks it
+
+
+def generation() -> int:
+    return _GENERATION[0]
 
 
 @dataclass
@@ -307,6 +304,27 @@ class Resource:
     address: str
     location: Location | None = field(default=None, kw_only=True)
     type: str = field(default="", kw_only=True)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        _GENERATION[0] += 1
+
+
+class ResourceList(list):
+    """A Deployment's list of resources (a ``list``): every change bumps the generation."""
+
+
+def _bumping(name: str):
+    def method(self, *args, **kwargs):
+        _GENERATION[0] += 1
+        return getattr(list, name)(self, *args, **kwargs)
+
+    return method
+
+
+_CHANGES = ("append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse")
+for _name in _CHANGES + ("__setitem__", "__delitem__", "__iadd__", "__imul__"):
+    setattr(ResourceList, _name, _bumping(_name))
 
 
 @dataclass(frozen=True)
@@ -514,16 +532,16 @@ class Deployment:
     """Everything in scope that the rules look at."""
 
     scope: str = ""  # "module.civic-tech-jobs" or "" for the whole input
-    task_definitions: list[TaskDefinition] = field(default_factory=list)
-    services: list[Service] = field(default_factory=list)
-    target_groups: list[TargetGroup] = field(default_factory=list)
-    listener_rules: list[ListenerRule] = field(default_factory=list)
-    ingress_rules: list[IngressRule] = field(default_factory=list)
-    ecr_repositories: list[EcrRepository] = field(default_factory=list)
-    secrets: list[Secret] = field(default_factory=list)
-    databases: list[DatabaseResource] = field(default_factory=list)
-    autoscaling_targets: list[AutoscalingTarget] = field(default_factory=list)
-    module_calls: list[ModuleCall] = field(default_factory=list)
+    task_definitions: list[TaskDefinition] = field(default_factory=ResourceList)
+    services: list[Service] = field(default_factory=ResourceList)
+    target_groups: list[TargetGroup] = field(default_factory=ResourceList)
+    listener_rules: list[ListenerRule] = field(default_factory=ResourceList)
+    ingress_rules: list[IngressRule] = field(default_factory=ResourceList)
+    ecr_repositories: list[EcrRepository] = field(default_factory=ResourceList)
+    secrets: list[Secret] = field(default_factory=ResourceList)
+    databases: list[DatabaseResource] = field(default_factory=ResourceList)
+    autoscaling_targets: list[AutoscalingTarget] = field(default_factory=ResourceList)
+    module_calls: list[ModuleCall] = field(default_factory=ResourceList)
     # strings that must never be printed (sensitive values, secret env values)
     redact: set[str] = field(default_factory=set)
     # free-form notes from the loader (e.g. unresolved module sources)
@@ -534,6 +552,8 @@ class Deployment:
     waivers: list = field(default_factory=list)
     # deploy workflows given with --workflow (workflow_model.Workflow); none: CTJ040-CTJ044 are not run
     workflows: list = field(default_factory=list)
+    # Deployment.resolve's indexes, by (id of the candidate list, attributes); see ctj_policy.model_index
+    _indexes: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def all_resources(self) -> Iterator[Resource]:
         for group in (
@@ -563,37 +583,15 @@ class Deployment:
         """Which of ``candidates`` does ``value`` (an arn/id/name or Ref) point at?
 
         Returns the resource, None when it points at none of them, or an
-        Unknown when that cannot be decided.
+        Unknown when that cannot be decided.  Indexed: one pass over a list
+        of candidates, reused until it or a resource changes.
         """
-        if isinstance(value, Unknown):
-            return value
-        if isinstance(value, Template):
-            return Unknown(UNRESOLVED, value.describe())
-        cands = list(candidates)
-        if isinstance(value, Ref):
-            matches = [res for res in cands if ref_matches(value, res.address)]
-            if len(matches) > 1:
-                # `aws_lb_target_group.this` (no key) among this["api"], this["web"]:
-                # which instance depends on values the plan does not show
-                return Unknown(UNRESOLVED, value.describe(), f"it may be any of {', '.join(r.address for r in matches)}")
-            return matches[0] if matches else None
-        if value is None:
-            return None
-        for res in cands:
-            for attr in attrs:
-                own = getattr(res, attr, None)
-                if isinstance(own, str) and own == value:
-                    return res
-        # a literal id we cannot match: if any candidate's id is not known, we
-        # cannot tell whether it is that one
-        if any(not is_known(getattr(res, a, None)) for res in cands for a in attrs if hasattr(res, a)):
-            return Unknown(UNRESOLVED, str(value), "the referenced resource's id is known only after apply")
-        return None
+        from .model_index import resolve
+
+        return resolve(self._indexes, value, candidates, attrs)
 
 
-# --------------------------------------------------------------------------
-# results
-# --------------------------------------------------------------------------
+# ---- results ---------------------------------------------------------------
 
 PASS = "pass"
 FAIL = "fail"

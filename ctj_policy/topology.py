@@ -359,14 +359,17 @@ class _Builder:
                 label += f"\nhost {_listing(hosts)}"
             claims = {("addr", block)} | {("route", p) for p in patterns}
             nid = self.add_node(("rule", block), label, ROUTE, claims, count=len(rules))
+            # every rule of the block gives its edges the same claims: each edge once (linear in the rules)
+            route_claims = {("route", p) for p in patterns}
+            drawn: set[str] = set()
             for rule in rules:
                 targets = queries.forward_targets(rule)
                 for value in targets if isinstance(targets, tuple) else ():
                     tg = self.target_group(value)
-                    if tg is not None:
-                        self.add_edge(
-                            nid, self.node_ids[("tg-instance", id(tg))], "forward", {("route", p) for p in patterns}
-                        )
+                    dst = self.node_ids[("tg-instance", id(tg))] if tg is not None else None
+                    if dst is not None and dst not in drawn:
+                        drawn.add(dst)
+                        self.add_edge(nid, dst, "forward", route_claims)
 
     def tasks(self) -> None:
         for task in sorted(self.dep.task_definitions, key=lambda t: t.address):

@@ -71,7 +71,8 @@ MIXED = [
 def test_json_has_exactly_the_documented_shape():
     doc = json.loads(render("json", report(MIXED)))
     validate(doc)
-    assert list(doc) == ["schema_version", "tool", "input", "summary", "results"]
+    assert list(doc) == ["schema_version", "tool", "input", "summary", "results", "notes"]
+    assert doc["notes"] == []
     assert doc["schema_version"] == 1
     assert doc["tool"] == {"name": "ctj-policy", "version": "0.1.0"}
     assert list(doc["input"]) == ["kind", "path", "format_version", "terraform_version", "scope"]

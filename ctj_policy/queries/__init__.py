@@ -21,6 +21,7 @@ groups, listener rules).
 from __future__ import annotations
 
 from .images import ImageRef, image_is_from, is_official_postgres, normalize_repository, parse_image, tag_major
+from .modules import may_deploy, unevaluated_deploying
 from .routing import (
     admits_port,
     container_ports,
@@ -35,11 +36,8 @@ from .routing import (
 )
 from .secrets import SecretKey, same_secret, same_secret_value, secret_key
 from .storage import MountInfo, mounts_of, norm_path, path_within, volume_persistence
+from .roles import BACKEND, DATABASE, FRONTEND, ROLES
 from .task import (
-    BACKEND,
-    DATABASE,
-    FRONTEND,
-    ROLES,
     container_role,
     containers_unknown,
     ctj_service,
@@ -77,6 +75,7 @@ __all__ = [
     "image_is_from",
     "in_environment",
     "is_catch_all_pattern",
+    "may_deploy",
     "is_official_postgres",
     "items",
     "launch_type",
@@ -100,5 +99,6 @@ __all__ = [
     "secret_key",
     "services_for",
     "tag_major",
+    "unevaluated_deploying",
     "volume_persistence",
 ]

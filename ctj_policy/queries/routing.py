@@ -7,7 +7,8 @@ from typing import Any
 
 from ..config import Config
 from ..model import UNRESOLVED, Container, Deployment, Ref, Service, TargetGroup, Unknown, describe, is_symbolic, same_value, strip_index
-from .task import BACKEND, ctj_service, ctj_task, role_container
+from .roles import BACKEND
+from .task import ctj_service, ctj_task, role_container
 from .values import as_int, items
 
 ALL_PROTOCOLS = ("-1", "all")

@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..config import Config
-from ..model import UNRESOLVED, Container, Deployment, EnvVar, Ref, SecretVar, Service, TaskDefinition, Template, Unknown, describe, is_known, is_symbolic, ref_matches
-from .roles import BACKEND, DATABASE, FRONTEND, ROLES, classify
+from ..model import UNRESOLVED, Container, Deployment, EnvVar, Ref, SecretVar, Service, TaskDefinition, Template, Unknown, is_known, is_symbolic, ref_matches
+from .roles import classify
 from .values import items
 
 

@@ -42,6 +42,18 @@ FORMATS: dict[str, str] = {
 }
 
 
+def report_notes(report: Report) -> list[str]:
+    """What the loader says was not checked (a module whose source it could not read, a ``count`` it assumed):
+    every format prints these, so a run that checked less than the input is never silent.  In the loader's
+    order, without repeats; the final redaction pass covers them like any other output text."""
+    deployment = report.deployment
+    out: list[str] = []
+    for note in deployment.notes if deployment is not None else ():
+        if isinstance(note, str) and note and note not in out:
+            out.append(note)
+    return out
+
+
 def redactor_for(report: Report) -> Redactor:
     """The Redactor of the deployment a report was evaluated on."""
     deployment = report.deployment

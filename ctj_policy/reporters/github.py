@@ -31,7 +31,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import ERROR, FAIL, UNKNOWN, WAIVED, Location, Report, Result
-from . import baseline_summary, locations
+from . import baseline_summary, locations, report_notes
 from .escape import visible
 from .grouping import follow_note, grouped
 
@@ -70,6 +70,9 @@ def render(report: Report, **_: Any) -> str:
         if id(r) in under:
             message = f"{message}; {follow_note(under[id(r)])}"
         lines.append(f"::{command} {','.join(props)}::{escape_data(message)}")
+    for note in report_notes(report):  # what was not checked: a warning on the run
+        title = escape_property(f"{report.tool_name} note")
+        lines.append(f"::warning title={title}::{escape_data('not checked: ' + note)}")
     c = report.counts()
     lines.append(
         f"{report.tool_name} summary: pass {c['pass']}, fail {c['fail']}, unknown {c['unknown']}, "

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import FAIL, PASS, UNKNOWN, WAIVED, Report, Result
-from . import baseline_summary, locations
+from . import baseline_summary, locations, report_notes
 from .escape import dump_json as dump
 
 SCHEMA_VERSION = 1
@@ -51,6 +51,8 @@ def to_dict(report: Report) -> dict:
             "exit_code": report.exit_code,
         },
         "results": [_result(r, info.scope) for r in sorted(report.results, key=_order)],
+        # what the loader could not check (schema: optional, added after schema_version 1's first keys)
+        "notes": report_notes(report),
     }
     if baseline_summary.used(report):
         _add_baseline(doc, report)

@@ -26,7 +26,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from ..model import FAIL, UNKNOWN, WAIVED, Report, Result
-from . import baseline_summary, locations
+from . import baseline_summary, locations, report_notes
 from .escape import visible
 from .grouping import follow_note, grouped
 
@@ -126,12 +126,29 @@ def render(report: Report, **_: Any) -> str:
         suite.set("time", "0")
         for k in totals:
             totals[k] += counts[k]
+    _add_notes(root, report)
     root.set("tests", str(totals["tests"]))
     root.set("failures", str(totals["failures"]))
     root.set("errors", "0")
     root.set("skipped", str(totals["skipped"]))
     root.set("time", "0")
     return dump_xml(root)
+
+
+def _add_notes(root: ET.Element, report: Report) -> None:
+    """What was not checked: a suite of its own with no test cases, the notes as properties and in
+    ``system-err`` (CI viewers show one or the other)."""
+    notes = report_notes(report)
+    if not notes:
+        return
+    suite = ET.SubElement(root, "testsuite", name=_clean(f"{report.tool_name} notes"))
+    props = ET.SubElement(suite, "properties")
+    for n in notes:
+        ET.SubElement(props, "property", name="note", value=_clean(n))
+    err = ET.SubElement(suite, "system-err")
+    err.text = _clean("\n".join(f"not checked: {n}" for n in notes))
+    for k in ("tests", "failures", "errors", "skipped", "time"):
+        suite.set(k, "0")
 
 
 def _details(r: Result, place: locations.Placement, consequences: list[Result] | None = None) -> str:

@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import FAIL, PASS, UNKNOWN, WAIVED, Report, Result
-from . import baseline_summary, locations
+from . import baseline_summary, locations, report_notes
 from .escape import visible
 from .grouping import changes, follow_note, grouped
 
@@ -59,6 +59,13 @@ def render(
 
     # filled by priority: the changes that clear most, the problems, the diagram, the waived, the passing results
     lead_part = budget.take(lead_section(problems)) if problems else []
+    # filled by priority: the notes, the problems, the diagram, the waived, the passing results
+    notes = report_notes(report)
+    notes_part = (
+        budget.section(["### Not checked", ""], [f"- {_cell(_shorten(n))}" for n in notes], [""], "notes")
+        if notes
+        else []
+    )
     if problems:
         shown, under = grouped(problems)  # a consequence is shown once, under its cause
         problem_part = budget.section(
@@ -87,7 +94,7 @@ def render(
     ]
     passing_part = budget.details(f"Passing ({len(passing)})", passing_rows, "passing results") if passing else []
 
-    text = "\n".join(head + lead_part + problem_part + known_part + fixed_part + waived_part + passing_part
+    text = "\n".join(head + notes_part + lead_part + problem_part + known_part + fixed_part + waived_part + passing_part
                      + diagram_part).rstrip("\n") + "\n"
     if len(text) > limit:  # the budget counted every line: a guard, never a comment GitHub refuses
         cut = max(text.rfind("\n", 0, limit - 400), 0)

@@ -40,7 +40,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..model import ERROR, PASS, UNKNOWN, WAIVED, Location, Report, Result
-from . import baseline_summary, locations
+from . import baseline_summary, locations, report_notes
 from .escape import dump_json as dump
 from .grouping import follow_note, grouped
 
@@ -103,6 +103,14 @@ def render(
     }
     if baseline_summary.used(report):
         run["properties"]["baseline"] = {"file": baseline_summary.path(report), **baseline_summary.counts(report)}
+    notes = report_notes(report)
+    if notes:  # what was not checked: tool execution notifications of the run's invocation
+        run["invocations"] = [
+            {
+                "executionSuccessful": True,
+                "toolExecutionNotifications": [{"level": "warning", "message": {"text": n}} for n in notes],
+            }
+        ]
     if run["tool"]["driver"]["semanticVersion"] is None:
         del run["tool"]["driver"]["semanticVersion"]
     log = {"$schema": SCHEMA_URI, "version": SARIF_VERSION, "runs": [_drop_none(run)]}

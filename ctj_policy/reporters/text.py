@@ -28,7 +28,7 @@ import re
 from typing import Any
 
 from ..model import FAIL, PASS, UNKNOWN, WAIVED, Report, Result
-from . import baseline_summary, locations
+from . import baseline_summary, locations, report_notes
 from .escape import visible
 from .grouping import follow_header, grouped
 
@@ -118,6 +118,12 @@ def render(report: Report, *, color: bool = False, verbose: bool = False, **_: A
             ids = sorted({r.rule_id for r in passed})
             noun = "result" if len(passed) == 1 else "results"
             lines.append(_paint("pass", PASS, color) + f": {len(passed)} {noun} ({', '.join(ids)})")
+
+    notes = report_notes(report)
+    if notes:
+        lines.append("")
+        lines.append(_paint(f"notes ({len(notes)})", "bold", color))
+        lines.extend(f"note: {_clean(n)}" for n in notes)
 
     counts = report.counts()
     summary = [

@@ -27,6 +27,12 @@ def _catch_route(patterns: tuple[str, ...]) -> Subject:
     return route_subject(next((p for p in patterns if is_catch_all_pattern(p)), "/*"))
 
 
+def _maybe_in(unread: list[ListenerRule], what: str, route: Subject) -> Finding:
+    """No rule with known patterns ``what``; one whose patterns are not known may: unknown, not fail."""
+    names = ", ".join(r.address for r in unread)
+    return undecided(f"cannot tell whether a listener rule {what}: the path patterns of {names} are not known", unread[0], subject=route)
+
+
 def _tg_name(tg: TargetGroup) -> str:
     return tg.address
 
@@ -50,10 +56,12 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     # classify the rules
     catch_alls: list[ListenerRule] = []
     pats_of: dict[int, tuple[str, ...]] = {}
+    unread: list[ListenerRule] = []  # rules whose path patterns are not known: any of them may be the missing one
     for r in rules:
         pats = path_patterns(r)
         if isinstance(pats, Unknown):
             out.append(undecided(f"path patterns of {r.address} are not known: {explain_unknown(pats)}", r))
+            unread.append(r)
             continue
         if pats is None or any(is_catch_all_pattern(p) for p in pats):
             catch_alls.append(r)
@@ -61,7 +69,9 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
 
     # the catch-all: the first (smallest priority) one must forward to the frontend TG
     catch: ListenerRule | None = None
-    if not catch_alls:
+    if not catch_alls and unread:
+        out.append(_maybe_in(unread, "is a catch-all", route_subject("/*")))
+    elif not catch_alls:
         out.append(failed("no catch-all listener rule (path_pattern \"/*\") forwards to the frontend target group", subject=route_subject("/*")))
     else:
         if any(_priority(r) is None for r in catch_alls):
@@ -84,6 +94,9 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     btg = tgs[BACKEND]
     for path in config.backend_paths:
         specific = [r for r in rules if id(r) in pats_of and r not in catch_alls and any(pattern_covers(p, path) for p in pats_of[id(r)])]
+        if not specific and unread:
+            out.append(_maybe_in(unread, f"routes {path}", route_subject(path)))
+            continue
         if not specific:
             out.append(failed(f"no listener rule routes {path} (add an aws_lb_listener_rule with path_pattern \"{path}\" forwarding to the backend target group)", subject=route_subject(path)))
             continue

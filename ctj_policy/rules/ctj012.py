@@ -38,7 +38,7 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
             elif as_int(lb.container_port) == port:
                 out.append(failed(f"{svc.address} attaches container '{describe(lb.container_name)}' port {port} to a load balancer", svc, subject=block))
             elif names_unknown is None and any(same_value(lb.container_name, n) is None for n in db_names):
-                out.append(undecided(f"cannot tell whether {svc.address}'s load_balancer block names the database container: container_name is {describe(lb.container_name, quote=True)}", svc, subject=block))
+                out.append(undecided(f"cannot tell whether {svc.address}'s load_balancer block for '{describe(lb.container_name)}' names the database container: {explain_unknown(lb.container_name)}", svc, subject=block))
             elif names_unknown is not None:
                 out.append(undecided(f"cannot tell whether {svc.address}'s load_balancer block for '{describe(lb.container_name)}' names the database container: {explain_unknown(names_unknown)}", svc, subject=block))
             elif is_symbolic(lb.container_port):

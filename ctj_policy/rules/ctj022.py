@@ -129,7 +129,9 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
             dbname: Any = _effective(db, "POSTGRES_DB", _Default("postgres", "defaults to POSTGRES_USER, 'postgres'"))
         else:
             dbname = _effective(db, "POSTGRES_DB", user)
-        db_label = "POSTGRES_DB (unset: defaults to POSTGRES_USER)" if dbname is user and not isinstance(user, _Default) else "POSTGRES_DB"
+        # "unset" only when POSTGRES_DB is really absent (not when it and POSTGRES_USER share one Unknown environment)
+        db_unset = lookup(db, "POSTGRES_DB") is None and not isinstance(user, _Default)
+        db_label = "POSTGRES_DB (unset: defaults to POSTGRES_USER)" if db_unset else "POSTGRES_DB"
         verdicts.append(("SQL_USER", _compare(deployment, config, backend, db, "SQL_USER", "POSTGRES_USER", user)))
         verdicts.append(("SQL_DATABASE", _compare(deployment, config, backend, db, "SQL_DATABASE", db_label, dbname)))
     out = [

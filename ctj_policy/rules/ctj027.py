@@ -31,7 +31,10 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         out.append(undecided(f"dependsOn of backend {cname(backend)} is not known: {explain_unknown(deps)}", task, container=backend))
     else:
         on_db = [d for d in items(deps) if same_value(d.container_name, db.name) is True]
-        if not on_db:
+        maybe = [d for d in items(deps) if same_value(d.container_name, db.name) is None]
+        if not on_db and maybe:
+            out.append(undecided(f"dependsOn of backend {cname(backend)} names a container that is not known: {explain_unknown(maybe[0].container_name)}", task, container=backend))
+        elif not on_db:
             out.append(failed(f"backend {cname(backend)} does not dependsOn database {cname(db)}; add {{containerName = \"{db.name}\", condition = \"HEALTHY\"}}", task, container=backend))
         else:
             cond = on_db[0].condition

@@ -45,6 +45,7 @@ NO_ADMIN = ("fail", 'no listener rule routes /admin/* (add an aws_lb_listener_ru
 OTHER_TG = "arn:aws:elasticloadbalancing:us-west-2:1:targetgroup/other/9"
 
 
+MAYBE_ADMIN = ("unknown", f"cannot tell whether a listener rule routes /admin/*: the path patterns of {RULE_ADMIN} are not known", AT_RULE_ADMIN)
 NO_API = ("fail", 'no listener rule routes /api/* (add an aws_lb_listener_rule with path_pattern "/api/*" forwarding to the backend target group)')
 
 
@@ -191,13 +192,13 @@ CASES = [
         "a path pattern from a module output",
         chain(with_rule(RULE_ADMIN, conditions=paths(Ref(f"{SCOPE}.module.paths", "admin")))),
         ("unknown", f"path patterns of {RULE_ADMIN} are not known: path_pattern of {RULE_ADMIN} is unresolved reference", AT_RULE_ADMIN),
-        NO_ADMIN,
+        MAYBE_ADMIN,  # the rule whose patterns are not known may be the one routing /admin/*
     ),
     case(
         "a path pattern known after apply",
         chain(with_rule(RULE_ADMIN, conditions=paths(Unknown(KNOWN_AFTER_APPLY, "var.admin_path")))),
         ("unknown", f"path patterns of {RULE_ADMIN} are not known: var.admin_path is known after apply; {HINT}", AT_RULE_ADMIN),
-        NO_ADMIN,
+        MAYBE_ADMIN,  # the rule whose patterns are not known may be the one routing /admin/*
     ),
     case(
         "the backend's target group is known only after apply",
@@ -248,7 +249,14 @@ CASES = [
         "unknown path patterns",
         chain(with_rule(RULE_ADMIN, conditions=Unknown(KNOWN_AFTER_APPLY, f"{RULE_ADMIN}.condition"))),
         ("unknown", f"path patterns of {RULE_ADMIN} are not known: {RULE_ADMIN}.condition is known after apply; {HINT}", AT_RULE_ADMIN),
-        NO_ADMIN,
+        MAYBE_ADMIN,  # the rule whose patterns are not known may be the one routing /admin/*
+    ),
+    case(
+        "no known catch-all, a rule whose patterns are unknown",
+        chain(remove_rule(RULE_FRONTEND), with_rule(RULE_ADMIN, conditions=Unknown(KNOWN_AFTER_APPLY, f"{RULE_ADMIN}.condition"))),
+        ("unknown", f"path patterns of {RULE_ADMIN} are not known: {RULE_ADMIN}.condition is known after apply; {HINT}", AT_RULE_ADMIN),
+        ("unknown", f"cannot tell whether a listener rule is a catch-all: the path patterns of {RULE_ADMIN} are not known", AT_RULE_ADMIN),
+        MAYBE_ADMIN,
     ),
     case(
         "/api/* target group from an unresolved module output",

@@ -168,7 +168,6 @@ CASES = [
         "load balancer container_name unknown",
         chain(lbs(BOTH[0], (TG_FRONTEND, Unknown(KNOWN_AFTER_APPLY, "var.frontend_name"), 3000))),
         ("unknown", f"cannot tell whether {SERVICE}'s load_balancer block for '${{var.frontend_name is known after apply}}' names the database container: var.frontend_name is known after apply; {HINT}", AT_SERVICE),
-        xfail="bug: a load_balancer block whose container_name is unknown passes (it may name the database container)",
     ),
     case(
         "load balancer container_port unknown",

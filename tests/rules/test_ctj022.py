@@ -200,7 +200,6 @@ CASES = [
         chain(lambda d: edit(d, "postgres", environment=Unknown(KNOWN_AFTER_APPLY, "var.db_env"))),
         unknown(f"cannot read POSTGRES_USER of database 'postgres': var.db_env is known after apply; {HINT}"),
         unknown(f"cannot read POSTGRES_DB of database 'postgres': var.db_env is known after apply; {HINT}"),
-        xfail="bug: with the database environment unknown the message calls POSTGRES_DB 'unset: defaults to POSTGRES_USER' (an identity test on the shared Unknown)",
     ),
     case(
         "database environment unknown, user from the credential secret",

@@ -109,7 +109,6 @@ CASES = [
         "dependsOn containerName unknown",
         chain(depends((Unknown(KNOWN_AFTER_APPLY, "var.dependency"), "HEALTHY"))),
         ("unknown", f"dependsOn of backend 'django' names a container that is not known: var.dependency is known after apply; {HINT}", AT_DJANGO),
-        xfail="bug: a dependsOn entry whose containerName is unknown is read as 'no dependency on the database' (fail) instead of unknown",
     ),
     case(
         "healthCheck unknown",
