@@ -77,7 +77,9 @@ CASES = [
     (
         "legacy",
         legacy,
-        x("CTJ001", "CTJ004", "CTJ004", "CTJ011", "CTJ011", "CTJ021", "CTJ022", "CTJ023", "CTJ023", "CTJ024", "CTJ025", "CTJ027", "CTJ032"),
+        # the fullstack container is the backend by evidence (port 8000, SQL_*/DJANGO_* variables): only what
+        # needs the missing frontend and database follows from CTJ001; CTJ032 judges the backend on its own
+        x("CTJ001", "CTJ004", "CTJ011", "CTJ021", "CTJ022", "CTJ023", "CTJ024", "CTJ025", "CTJ027"),
     ),
 ]
 

@@ -60,7 +60,7 @@ CASES = [
     ], lambda: edit(model(), "nextjs", image="123456789012.dkr.ecr.us-west-2.amazonaws.com/civic-tech-jobs-frontend@sha256:" + "a" * 64)),
     case("the legacy workflow against the legacy model",
          {"backend": f"{ECR}/civic-tech-jobs-fullstack:stage", "frontend": f"{ECR}/civic-tech-jobs-fullstack:stage"}, [
-             ("pass", f"every ECR repository the workflow pushes to is in scope (civic-tech-jobs-fullstack); {IMAGES} pushes 'civic-tech-jobs-fullstack:stage', which the container 'civic-tech-jobs-fs-stage' pulls", at(19)),
+             ("pass", f"every ECR repository the workflow pushes to is in scope (civic-tech-jobs-fullstack); {IMAGES} pushes 'civic-tech-jobs-fullstack:stage', which the backend 'civic-tech-jobs-fs-stage' pulls", at(19)),
          ], legacy_model),
 ]
 
