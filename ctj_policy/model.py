@@ -29,8 +29,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
-# ---- values
-
+# ---- values ----------------------------------------------------------------
 KNOWN_AFTER_APPLY = "known after apply"
 SENSITIVE = "sensitive"
 UNRESOLVED = "unresolved reference"
