@@ -270,3 +270,94 @@ def test_an_undeclared_local_or_variable_degrades_only_its_value(tmp_path):
     assert [r for r in by_rule(results, "CTJ022", "fail") if "SQL_HOST" in r["message"]]  # still decided: it does not use them
     port = [r for r in by_rule(results, "CTJ022", "unknown") if "SQL_PORT" in r["message"]]
     assert port and "var.deleted_port" in port[0]["message"] and "not declared" in port[0]["message"], port
+
+
+# ------------------------------------------------------------------ issue 10's "Done when", on the real tree
+
+
+@pytest.fixture
+def real_copy(real_tree, tmp_path):
+    """A copy of the real tree a contributor's step can edit."""
+    root = tmp_path / "terraform"
+    shutil.copytree(real_tree, root, ignore=shutil.ignore_patterns("*.zip", ".terraform"))
+    return root
+
+
+def test_real_tree_ctj022_names_the_rds_source_and_the_evidence_and_ctj032_both_renames(real_tree):
+    _, results, _ = check(real_tree)
+    host = [r for r in by_rule(results, "CTJ022", "fail") if "SQL_HOST" in r["message"]]
+    assert host, by_rule(results, "CTJ022")
+    assert "backend by port 8000" in host[0]["message"] and "aws_db_instance" in host[0]["message"], host[0]["message"]
+    c032 = " ".join(r["message"] for r in by_rule(results, "CTJ032", "fail"))
+    assert "it sets SECRET_KEY instead" in c032 and "it sets DEBUG instead" in c032, c032
+    assert not [r for r in results if "no backend container" in r["message"]]
+
+
+def test_real_tree_no_ctj020_result_names_a_secret_module(real_tree):
+    _, results, _ = check(real_tree)
+    c020 = [r["address"] or "" for r in by_rule(results, "CTJ020")]
+    assert any(a.endswith("module.civic_tech_jobs_stage_database") for a in c020), c020
+    assert not [a for a in c020 if re.search(r"\.module\.db_(owner|user|viewer)_(password|username)(\.|$)", a)], c020
+
+
+def test_real_tree_sarif_locations_are_ctj_files_with_the_shared_block_related(real_tree):
+    results = _sarif(real_tree)["runs"][0]["results"]
+    assert results
+    related = 0
+    for r in results:
+        loc = r["locations"][0]["physicalLocation"]
+        uri = loc["artifactLocation"]["uri"]
+        rel = uri.split("/terraform/", 1)[-1]
+        assert uri.endswith(".tf") and (rel.startswith(CTJ_DIR + "/") or rel == "main.tf"), uri
+        assert loc["region"]["startLine"] >= 1
+        related += bool(r.get("relatedLocations"))
+    # every result about a block inside a shared module carries that block as a related location
+    shared = [r for r in results if any(
+        "/modules/" in (rl.get("physicalLocation", {}).get("artifactLocation", {}).get("uri", "")) for rl in r.get("relatedLocations") or [])]
+    assert related and shared
+
+
+def test_real_tree_every_github_annotation_has_file_and_line(real_tree):
+    out = run_cli("check", str(real_tree), "--format", "github")
+    lines = [ln for ln in out.stdout.decode().splitlines() if ln.startswith(("::error", "::warning"))]
+    assert lines
+    for ln in lines:
+        params = ln.split("::", 2)[1]
+        assert "file=" in params and "line=" in params, ln
+        assert "modules/" not in params, ln
+
+
+def test_real_tree_fixing_sql_host_changes_the_report(real_copy):
+    _, _, before = check(real_copy)
+    edit(real_copy, ENV_FILE, '"value" : module.civic_tech_jobs_stage_database.host', '"value" : "localhost"')
+    _, results, after = check(real_copy)
+    assert before != after
+    assert not [r for r in by_rule(results, "CTJ022", "fail") if "SQL_HOST" in r["message"]]
+
+
+def test_real_tree_sql_password_names_the_rds_owner_secret(real_tree):
+    """CTJ023 says where SQL_PASSWORD comes from: the SSM parameter the database module creates."""
+    _, results, _ = check(real_tree)
+    msgs = [r["message"] for r in by_rule(results, "CTJ023", "fail") if "SQL_PASSWORD" in r["message"]]
+    assert msgs, by_rule(results, "CTJ023")
+    assert "module.db_owner_password.aws_ssm_parameter.this" in msgs[0] and "managed-database module" in msgs[0], msgs[0]
+    assert "module.civic_tech_jobs_stage_database" in msgs[0] and "aws_db_instance" in msgs[0], msgs[0]
+
+
+# ------------------------------------------------------------------ the same on the fixture tree
+
+
+def test_sql_password_from_the_database_modules_secret_is_reported(tmp_path):
+    _, results, _ = check(tree(tmp_path))
+    msgs = [r for r in by_rule(results, "CTJ023", "fail") if "SQL_PASSWORD" in r["message"]]
+    assert msgs and "managed-database module" in msgs[0]["message"], by_rule(results, "CTJ023")
+    assert not msgs[0].get("caused_by"), msgs[0]  # about a variable that is there: not folded under CTJ001
+
+
+def test_a_random_password_result_in_the_environment_is_a_secret(tmp_path):
+    """SPEC 9: a random_password result is always a secret, whatever the variable's name (HCL mode)."""
+    root = tree(tmp_path)
+    edit(root, ENV_FILE, '{ "name" : "ENVIRON", "value" : "stage" }', '{ "name" : "COOKIE_SALT_VALUE", "value" : random_password.cookie_key.result }')
+    _, results, _ = check(root)
+    hit = [r for r in by_rule(results, "CTJ031", "fail") if "COOKIE_SALT_VALUE" in r["message"]]
+    assert hit and "random_password.cookie_key.result" in hit[0]["message"], by_rule(results, "CTJ031")

@@ -269,3 +269,78 @@ def test_queries_import_only_the_standard_library_and_the_model():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+# --------------------------------------------------------------------------
+# which target group is the backend's / frontend's: by what is deployed, never by a name
+# --------------------------------------------------------------------------
+
+
+def _tgs(dep, **changes):
+    """Rename/re-port the two target groups: changes = {"backend": (address tail, name, port), ...}."""
+    from rules.builders import SVC, TG_FRONTEND, tg
+
+    for role, address in (("backend", TG_BACKEND), ("frontend", TG_FRONTEND)):
+        if role in changes:
+            tail, name, port = changes[role]
+            t = tg(dep, address)
+            t.address, t.name, t.port = f"{SVC}.aws_lb_target_group.{tail}", name, port
+    return dep
+
+
+def _no_service(dep):
+    dep.services = []
+    return dep
+
+
+def _no_rules(dep):
+    dep.listener_rules = []
+    return dep
+
+
+def _symbolic_lb_names(dep):
+    from ctj_policy.model import LoadBalancerAttachment
+
+    svc = dep.services[0]
+    svc.load_balancers = tuple(LoadBalancerAttachment(lb.target_group, Unknown(KNOWN_AFTER_APPLY, "var.name"), lb.container_port) for lb in svc.load_balancers)
+    return dep
+
+
+@pytest.mark.parametrize(
+    "mutate, backend, frontend, evidence",
+    [
+        (lambda d: d, "backend", "frontend", "attaches the backend container 'django' to it"),
+        # the service wires "web" to Django and "api" to Next.js: the names decide nothing
+        (lambda d: _tgs(d, backend=("web", "web", 80), frontend=("api", "api", 80)), "web", "api", "attaches the backend container 'django' to it"),
+        (lambda d: _tgs(d, backend=("nextjs", "ctj-nextjs", 8000), frontend=("django", "ctj-django", 3000)), "nextjs", "django", "attaches"),
+        # the container a load_balancer block names by port when its name is not known
+        (lambda d: _tgs(_symbolic_lb_names(d), backend=("web", "web", 80), frontend=("api", "api", 80)), "web", "api", "attaches"),
+        # no service: the port, then the rules' paths; never the names
+        (lambda d: _tgs(_no_service(d), backend=("web", "nextjs", 8000), frontend=("api", "django", 3000)), "web", "api", "its port 8000, the backend's"),
+        (lambda d: _tgs(_no_service(d), backend=("web", "nextjs", 80), frontend=("api", "django", 80)), "web", "api", "forwards /api/* to it"),
+        (lambda d: _tgs(_no_rules(_no_service(d)), backend=("a", "django", 80), frontend=("b", "nextjs", 80)), None, None, ""),
+        (lambda d: _tgs(_no_rules(_no_service(d)), backend=("django", "ctj-stage-django", 80), frontend=("nextjs", "ctj-stage-nextjs", 80)), None, None, ""),
+    ],
+)
+def test_target_group_roles_by_evidence(mutate, backend, frontend, evidence):
+    from ctj_policy.queries import target_group_for_role
+
+    dep = mutate(stage1())
+    found = {role: target_group_for_role(dep, CONFIG, role) for role in (BACKEND, FRONTEND)}
+    got = {role: (f.target_group.address.rsplit(".", 1)[-1] if f.target_group is not None else None) for role, f in found.items()}
+    assert got == {BACKEND: backend, FRONTEND: frontend}
+    assert evidence in found[BACKEND].evidence
+
+
+def test_a_target_group_the_service_gives_one_role_is_never_the_others():
+    """Django is wired to the only 3000-port target group; nothing wires Next.js: there is no frontend target
+    group (the port of the backend's cannot make it the frontend's too)."""
+    from ctj_policy.model import LoadBalancerAttachment
+    from ctj_policy.queries import role_target_group
+
+    dep = _tgs(stage1(), backend=("a", "x", 3000), frontend=("b", "y", 80))
+    backend_tg = dep.target_groups[0]
+    dep.services[0].load_balancers = (LoadBalancerAttachment(backend_tg.arn, "django", 8000),)
+    dep.listener_rules = []
+    assert role_target_group(dep, CONFIG, BACKEND) is backend_tg
+    assert role_target_group(dep, CONFIG, FRONTEND) is None

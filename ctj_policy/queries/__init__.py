@@ -33,6 +33,9 @@ from .routing import (
     pattern_covers,
     resolve_target_group,
     role_target_group,
+    RoleTargetGroup,
+    target_group_for_role,
+    no_target_group_reason,
 )
 from .secrets import SecretKey, same_secret, same_secret_value, secret_key
 from .storage import MountInfo, mounts_of, norm_path, path_within, volume_persistence
@@ -91,6 +94,9 @@ __all__ = [
     "resolve_target_group",
     "role_container",
     "role_target_group",
+    "RoleTargetGroup",
+    "target_group_for_role",
+    "no_target_group_reason",
     "role_evidence",
     "roles_of",
     "runs_task",

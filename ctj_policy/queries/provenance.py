@@ -8,9 +8,10 @@ managed-database endpoint and can never be ``localhost``; an ``arn`` is never a 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from ..model import DATABASE_RESOURCE_TYPES, Ref, Template, strip_index
+from ..model import DATABASE_RESOURCE_TYPES, Deployment, Ref, Secret, Template, strip_index
 
 _RDS_PREFIXES = ("aws_db_", "aws_rds_")
 
@@ -79,3 +80,46 @@ def describe_source(ref: Ref) -> str:
     """``data source aws_db_instance`` / ``resource aws_rds_cluster`` for messages."""
     mode, rtype = ref_type(ref)
     return f"{'data source' if mode == 'data' else 'resource'} {rtype}"
+
+
+@dataclass(frozen=True)
+class DatabaseSecret:
+    """A secret a managed-database module creates or outputs (an RDS credential), for messages."""
+
+    source: str  # "aws_ssm_parameter module.db.module.owner_password.aws_ssm_parameter.this" or "${module.db.owner_password_arn}"
+    module: str  # the database module call that creates it
+    declares: str  # one managed-database block the module declares, described: "data source aws_db_instance module.x.data..."
+    output: bool = False  # the value is an output of the module (the secret itself is not in the model)
+
+    def describe(self) -> str:
+        how = "an output of" if self.output else "which is created by"
+        return f"{self.source}, {how} the managed-database module {self.module} (it declares {self.declares}): an RDS credential"
+
+
+def _inside(address: str, module: str) -> bool:
+    return address.startswith((module + ".", module + "["))
+
+
+def database_secret(deployment: Deployment, value_from: Any) -> DatabaseSecret | None:
+    """The secret a ``valueFrom`` reads when a database module (one CTJ020 counts: it declares a managed-database
+    type, never by its name) creates it; None otherwise or when that cannot be told."""
+    from .secrets import _secret_resource, secret_key
+
+    found = _secret_resource(deployment, secret_key(value_from).secret)
+    if isinstance(found, Secret):
+        address, source = found.address, f"{ref_type(Ref(found.address, ''))[1] or 'secret'} {found.address}"
+    elif isinstance(found, Ref) and found.address.startswith("module."):
+        address, source = found.address, found.describe()
+    else:
+        return None
+    modules = [d for d in deployment.databases if d.kind == "module" and (address == d.address or _inside(address, d.address))]
+    if not modules:
+        return None
+    module = max(modules, key=lambda d: len(d.address))
+    blocks = [d for d in deployment.databases if d.kind != "module" and _inside(d.address, module.address)]
+    if not blocks:
+        return None
+    rds = [d for d in blocks if is_managed_database_type(*ref_type(Ref(d.address, "")))]
+    block = (rds or blocks)[0]
+    declares = f"{describe_source(Ref(block.address, ''))} {block.address}"
+    return DatabaseSecret(source, module.address, declares, output=address == module.address)

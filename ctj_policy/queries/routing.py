@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from ..config import Config
-from ..model import UNRESOLVED, Container, Deployment, Ref, Service, TargetGroup, Unknown, describe, is_symbolic, same_value, strip_index
-from .roles import BACKEND
-from .task import ctj_service, ctj_task, role_container
+from ..model import UNRESOLVED, Container, Deployment, Ref, Service, TargetGroup, TaskDefinition, Unknown, describe, is_symbolic, same_value, strip_index
+from .roles import BACKEND, FRONTEND, classify
+from .task import ctj_service, ctj_task
 from .values import as_int, items
 
 ALL_PROTOCOLS = ("-1", "all")
@@ -71,32 +72,117 @@ def resolve_target_group(deployment: Deployment, value: Any) -> TargetGroup | No
     return found  # type: ignore[return-value]
 
 
-def _tokens(name: Any) -> set[str]:
-    return set(re.split(r"[^a-z0-9]+", name.lower())) if isinstance(name, str) else set()
+@dataclass(frozen=True)
+class RoleTargetGroup:
+    """The target group a role's traffic goes to, and the evidence that decided it (fit to print)."""
+
+    target_group: Any  # TargetGroup | None | Unknown
+    evidence: str = ""
 
 
-def role_target_group(deployment: Deployment, config: Config, role: str) -> TargetGroup | None | Unknown:
-    """The backend/frontend target group: the one the CTJ service attaches
-    that role's container to; failing that, the only TG named (a token of its
-    name or address) or ported for that role."""
+def _lb_container(task: TaskDefinition, lb: Any) -> Container | None:
+    """The container a service's load_balancer block wires: by container_name; when that name is not known,
+    the only container exposing its container_port."""
+    containers = [c for c in items(task.containers) if isinstance(c, Container)]
+    if not is_symbolic(lb.container_name):
+        return next((c for c in containers if same_value(lb.container_name, c.name) is True), None)
+    port = as_int(lb.container_port)
+    hits = [c for c in containers if port is not None and isinstance(ports := container_ports(c), set) and port in ports]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _forwarded(deployment: Deployment, config: Config, role: str, pool: list[TargetGroup]) -> dict[int, tuple[TargetGroup, str]]:
+    """Target groups of ``pool`` that listener rules forward the role's paths to (the backend paths for the
+    backend, a catch-all for the frontend), with the rule and pattern that say so."""
+    found: dict[int, tuple[TargetGroup, str]] = {}
+    for rule in deployment.listener_rules:
+        pats = path_patterns(rule)
+        if isinstance(pats, Unknown):
+            continue
+        catch_all = pats is None or any(is_catch_all_pattern(p) for p in pats)
+        if role == BACKEND:
+            hit = None if catch_all else next((p for p in pats or () for path in config.backend_paths if pattern_covers(p, path)), None)
+        else:
+            hit = ("/*" if pats is None else next(p for p in pats if is_catch_all_pattern(p))) if catch_all else None
+        if hit is None:
+            continue
+        targets = forward_targets(rule)
+        for t in () if isinstance(targets, Unknown) else targets:
+            tg = resolve_target_group(deployment, t)
+            if isinstance(tg, TargetGroup) and any(tg is x for x in pool):
+                found.setdefault(id(tg), (tg, f"{rule.address} forwards {hit} to it"))
+    return found
+
+
+def target_groups_by_role(deployment: Deployment, config: Config) -> dict[str, RoleTargetGroup]:
+    """The backend and frontend target groups, by what is deployed, never by a name (SPEC section 9):
+
+    1. the one the CTJ service's ``load_balancer`` blocks attach a container of that role to (the
+       container by container_name, else container_port; its role by :mod:`.roles` evidence);
+    2. else, among the target groups not already the other role's, the only one whose port is the role's
+       container port (8000 backend, 3000 frontend);
+    3. else the only one the listener rules forward the role's paths to (the backend paths for the backend,
+       the catch-all for the frontend) and not the other role's paths too.
+    """
+    roles = (BACKEND, FRONTEND)
+    found: dict[str, RoleTargetGroup] = {}
+    taken: set[int] = set()  # target groups the service attaches to a container of a role, or already decided
     task = ctj_task(deployment, config)
     service = ctj_service(deployment, config, task)
     if task is not None and isinstance(service, Service) and isinstance(service.load_balancers, tuple):
-        c = role_container(task, role, deployment, config)
-        if isinstance(c, Container):
-            for lb in service.load_balancers:
-                if same_value(lb.container_name, c.name) is True:
-                    return resolve_target_group(deployment, lb.target_group)
-    names = set(config.backend_names if role == BACKEND else config.frontend_names) | {role}
+        for lb in service.load_balancers:
+            c = _lb_container(task, lb)
+            decision = classify(c, deployment, config) if c is not None else None
+            if decision is None or not isinstance(decision.role, str):
+                continue
+            tg = resolve_target_group(deployment, lb.target_group)
+            if isinstance(tg, TargetGroup):
+                taken.add(id(tg))
+            if decision.role not in roles or decision.role in found:
+                continue
+            why = decision.describe() if decision.by_evidence else ""
+            shown = f"the {decision.role} container '{describe(c.name)}'" + (f" ({why})" if why else "")  # type: ignore[union-attr]
+            if tg is None:
+                found[decision.role] = RoleTargetGroup(None, f"{service.address} attaches {shown} to {describe(lb.target_group)}, not a target group in scope")
+            else:
+                found[decision.role] = RoleTargetGroup(tg, f"{service.address} attaches {shown} to it")
+    for role in roles:
+        if role in found:
+            continue
+        port = config.backend_port if role == BACKEND else config.frontend_port
+        by_port = [tg for tg in deployment.target_groups if id(tg) not in taken and as_int(tg.port) == port]
+        if len(by_port) == 1:
+            found[role] = RoleTargetGroup(by_port[0], f"its port {port}, the {role}'s")
+            taken.add(id(by_port[0]))
+    pool = [tg for tg in deployment.target_groups if id(tg) not in taken]
+    forwarded = {role: _forwarded(deployment, config, role, pool) for role in roles}
+    for role in roles:
+        if role in found:
+            continue
+        other = forwarded[FRONTEND if role == BACKEND else BACKEND]
+        mine = [v for k, v in forwarded[role].items() if k not in other]
+        found[role] = RoleTargetGroup(*mine[0]) if len(mine) == 1 else RoleTargetGroup(None)
+    return found
+
+
+def target_group_for_role(deployment: Deployment, config: Config, role: str) -> RoleTargetGroup:
+    """The backend/frontend target group and why (see :func:`target_groups_by_role`)."""
+    return target_groups_by_role(deployment, config)[role]
+
+
+def no_target_group_reason(deployment: Deployment, config: Config, role: str) -> str:
+    """Why no target group is the role's, fit to print after "no backend target group in scope"."""
+    found = target_group_for_role(deployment, config, role)
+    if found.evidence:
+        return found.evidence
     port = config.backend_port if role == BACKEND else config.frontend_port
-    by_name = [tg for tg in deployment.target_groups if (_tokens(tg.name) | _tokens(strip_index(tg.address).rsplit(".", 1)[-1])) & names]
-    if len(by_name) == 1:
-        return by_name[0]
-    pool = by_name or deployment.target_groups
-    by_port = [tg for tg in pool if as_int(tg.port) == port]
-    if len(by_port) == 1:
-        return by_port[0]
-    return None
+    paths = ", ".join(config.backend_paths) if role == BACKEND else "a catch-all"
+    return f"none attached to the {role} container by the service, none on port {port}, none that the listener rules forward {paths} to"
+
+
+def role_target_group(deployment: Deployment, config: Config, role: str) -> TargetGroup | None | Unknown:
+    """The backend/frontend target group (see :func:`target_group_for_role`)."""
+    return target_group_for_role(deployment, config, role).target_group
 
 
 def path_patterns(rule: Any) -> tuple[str, ...] | None | Unknown:

@@ -6,7 +6,7 @@ from typing import Iterator
 
 from ..config import Config
 from ..model import ERROR, Deployment, Finding, ListenerRule, Subject, TargetGroup, Unknown, describe
-from ..queries import BACKEND, FRONTEND, as_int, explain_unknown, forwards_to, is_catch_all_pattern, path_patterns, pattern_covers, role_target_group
+from ..queries import BACKEND, FRONTEND, as_int, explain_unknown, forwards_to, is_catch_all_pattern, no_target_group_reason, path_patterns, pattern_covers, role_target_group
 from .base import ANCHOR, CheckovNotes, LISTENER_RULES, PLAN_MODE_ANCHOR, Rule, TARGET_GROUPS
 from .common import describe_targets, failed, passed, route_subject, scope_subject, undecided
 
@@ -46,7 +46,7 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         if isinstance(tg, Unknown):
             out.append(undecided(f"cannot tell which target group is the {role}'s: {explain_unknown(tg)}", subject=Subject("target_group", role)))
         elif tg is None:
-            out.append(failed(f"no {role} target group in scope (none attached to the {role} container by the service, none named or ported for it)", subject=Subject("target_group", role)))
+            out.append(failed(f"no {role} target group in scope ({no_target_group_reason(deployment, config, role)})", subject=Subject("target_group", role)))
         tgs[role] = tg
     if not rules:
         out.append(failed(f"no aws_lb_listener_rule in scope; {', '.join(config.backend_paths)} must forward to the backend target group and a catch-all to the frontend", subject=scope_subject(deployment)))
@@ -218,7 +218,9 @@ RULE = Rule(
         "else to the Next.js target group, for one browser origin. The incubator listener is shared by every project, "
         "so 'default -> Next.js' is a catch-all /* rule with CTJ's host header, and it must carry a larger priority "
         "number than the /api/* and /admin/* rules, or it swallows them. The backend/frontend target groups are the "
-        "ones the service attaches the Django/Next.js containers to (failing that, the one named or ported for the role)."
+        "ones the service attaches the Django/Next.js containers to (the containers' roles by evidence); failing that, the "
+        "one on the role's port (8000, 3000), then the one the /api/* and /admin/* rules (or the catch-all) forward to; "
+        "never a target group's name."
     ),
     remediation=(
         "Declare aws_lb_listener_rule resources on the shared listener: path_pattern [\"/api/*\"] and [\"/admin/*\"] "

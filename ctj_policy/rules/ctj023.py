@@ -7,6 +7,7 @@ from typing import Iterator
 from ..config import Config
 from ..model import ERROR, FAIL, UNKNOWN, Container, Deployment, Finding, SecretVar, Unknown
 from ..queries import BACKEND, DATABASE, containers_unknown, ctj_task, explain_unknown, in_environment, lookup, role_container, same_secret, same_secret_value
+from ..queries.provenance import database_secret
 from .base import CTJ_TASK, Rule, TASK
 from .common import NO_TASK, NO_TASK_SUBJECT, cname, describe_value_from, env_subject, failed, finding, passed, undecided
 
@@ -26,6 +27,12 @@ def _password(c: Container, name: str) -> tuple[SecretVar | None, tuple[str, str
     if var is None:
         return None, (FAIL, f"{cname(c)} does not set {name}; take it from the shared credential secret in secrets")
     return None, (FAIL, f"{name} of {cname(c)} is in plaintext environment; move it to secrets (valueFrom the shared credential secret)")
+
+
+def _rds_password(deployment: Deployment, backend: Container):
+    """The managed-database secret SQL_PASSWORD is read from (SPEC section 9: provenance), else None."""
+    var = lookup(backend, "SQL_PASSWORD")
+    return database_secret(deployment, var.value_from) if isinstance(var, SecretVar) else None
 
 
 def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
@@ -48,6 +55,13 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         else:
             found[role] = c
     if len(found) < 2:
+        backend = found.get(BACKEND)
+        rds = _rds_password(deployment, backend) if backend is not None else None
+        if rds is not None:
+            # the backend still logs in to the managed database: say where its password comes from
+            out.append(failed(f"SQL_PASSWORD of {cname(backend)} comes from {rds.describe()}, not from a credential secret shared with "
+                              "a Postgres container in the task; take SQL_PASSWORD and POSTGRES_PASSWORD from one secret",
+                              task, container=backend, subject=env_subject(backend, "SQL_PASSWORD")))
         yield from out
         return
     db, backend = found[DATABASE], found[BACKEND]
@@ -61,7 +75,9 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         same = same_secret_value(deployment, pg.value_from, sql.value_from)
         pair = f"POSTGRES_PASSWORD ({describe_value_from(pg.value_from)}) and SQL_PASSWORD ({describe_value_from(sql.value_from)})"
         if same is False:
-            out.append(failed(f"{pair} are not the same secret and key: the backend would log in with a different password", task, container=backend, subject=env_subject(backend, "SQL_PASSWORD")))
+            rds = database_secret(deployment, sql.value_from)
+            where = f"; SQL_PASSWORD comes from {rds.describe()}" if rds is not None else ""
+            out.append(failed(f"{pair} are not the same secret and key: the backend would log in with a different password{where}", task, container=backend, subject=env_subject(backend, "SQL_PASSWORD")))
         elif same is None:
             out.append(undecided(f"cannot tell whether {pair} are the same secret and key: a value is known only after apply", task, container=backend, subject=env_subject(backend, "SQL_PASSWORD")))
         for role, name in _OPTIONAL:

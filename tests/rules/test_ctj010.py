@@ -74,9 +74,9 @@ CASES = [
     case("/api* covers /api/*", chain(with_rule(RULE_API, conditions=paths("/api*"))), PASS),
     case("one rule for both paths", chain(with_rule(RULE_API, conditions=paths("/api/*", "/admin/*")), remove_rule(RULE_ADMIN)), PASS),
     case("priorities as strings", chain(with_rule(RULE_API, priority="100"), with_rule(RULE_FRONTEND, priority="110")), PASS),
-    case("no service: target groups by name", chain(no_service), PASS),
+    case("no service: target groups by port", chain(no_service), PASS),
     case(
-        "no service, ports tell nothing: target groups by name",
+        "no service, ports tell nothing: target groups by the paths the listener rules forward to them",
         chain(no_service, on_tg(TG_BACKEND, port=80), on_tg(TG_FRONTEND, port=80)),
         PASS,
     ),
@@ -151,7 +151,7 @@ CASES = [
     case(
         "the backend attached to a target group not in scope",
         chain(lbs((OTHER_TG, "django", 8000), (TG_FRONTEND, "nextjs", 3000))),
-        ("fail", "no backend target group in scope (none attached to the backend container by the service, none named or ported for it)"),
+        ("fail", f"no backend target group in scope ({SERVICE} attaches the backend container 'django' to {OTHER_TG}, not a target group in scope)"),
     ),
     case("/apix* does not cover /api/*", chain(with_rule(RULE_API, conditions=paths("/apix*"))), NO_API),
     case(
@@ -161,8 +161,8 @@ CASES = [
         ("fail", f"{RULE_ADMIN} (/admin/*, priority 120) is evaluated after the catch-all {RULE_FRONTEND} (priority 110); give it a smaller priority number", AT_RULE_ADMIN),
     ),
     case(
-        "no service, target groups named for their roles (addresses and ports tell nothing)",
-        chain(no_service, anonymous_tgs(("ctj-stage-django", 80), ("ctj-stage-nextjs", 80))),
+        "no service, target groups named against the rules' paths: the paths decide, the names nothing",
+        chain(no_service, anonymous_tgs(("ctj-stage-nextjs", 80), ("ctj-stage-django", 80))),
         PASS,
     ),
     case(
@@ -171,10 +171,39 @@ CASES = [
         PASS,
     ),
     case(
-        "no service, nothing tells the target groups apart",
+        "no service, the paths alone tell the target groups apart",
         chain(no_service, anonymous_tgs(("tg-a", 80), ("tg-b", 80))),
-        ("fail", "no backend target group in scope (none attached to the backend container by the service, none named or ported for it)"),
-        ("fail", "no frontend target group in scope (none attached to the frontend container by the service, none named or ported for it)"),
+        PASS,
+    ),
+    case(
+        "no service, nothing tells the target groups apart (one rule set forwards everything to one of them)",
+        chain(no_service, anonymous_tgs(("tg-a", 80), ("tg-b", 80)), retarget(RULE_FRONTEND, f"{SVC}.aws_lb_target_group.a")),
+        ("fail", "no backend target group in scope (none attached to the backend container by the service, none on port 8000, none that the listener rules forward /api/*, /admin/* to)"),
+        ("fail", "no frontend target group in scope (none attached to the frontend container by the service, none on port 3000, none that the listener rules forward a catch-all to)"),
+    ),
+    case(
+        "no service, names alone decide nothing (ports and rules tell nothing)",
+        chain(no_service, anonymous_tgs(("ctj-stage-django", 80), ("ctj-stage-nextjs", 80)), remove_rule(RULE_ADMIN),
+              with_rule(RULE_API, conditions=paths("/v2/*")), with_rule(RULE_FRONTEND, conditions=paths("/docs/*"))),
+        ("fail", "no backend target group in scope (none attached to the backend container by the service, none on port 8000, none that the listener rules forward /api/*, /admin/* to)"),
+        ("fail", "no frontend target group in scope (none attached to the frontend container by the service, none on port 3000, none that the listener rules forward a catch-all to)"),
+        ('fail', 'no catch-all listener rule (path_pattern "/*") forwards to the frontend target group'),
+        NO_API,
+        NO_ADMIN,
+    ),
+    case(
+        "a target group named 'web' that the service wires to Django is the backend's; 'api' wired to Next.js the frontend's",
+        chain(anonymous_tgs(("api", 8000), ("web", 3000)), on_tg(f"{SVC}.aws_lb_target_group.a", name="web", port=80),
+              on_tg(f"{SVC}.aws_lb_target_group.b", name="api", port=80)),
+        PASS,
+    ),
+    case(
+        "rules that follow the target group names, not the wiring, fail",
+        chain(on_tg(TG_BACKEND, name="web"), on_tg(TG_FRONTEND, name="api"), retarget(RULE_API, TG_FRONTEND), retarget(RULE_ADMIN, TG_FRONTEND),
+              retarget(RULE_FRONTEND, TG_BACKEND)),
+        ("fail", f"catch-all rule {RULE_FRONTEND} (priority 110) forwards to {TG_BACKEND}, not the frontend target group {TG_FRONTEND}", AT_RULE_FRONTEND),
+        ("fail", f"/api/* is routed by {RULE_API} to {TG_FRONTEND}, not the backend target group {TG_BACKEND}", AT_RULE_API),
+        ("fail", f"/admin/* is routed by {RULE_ADMIN} to {TG_FRONTEND}, not the backend target group {TG_BACKEND}", AT_RULE_ADMIN),
     ),
     case(
         "no service, target groups told by their addresses only",

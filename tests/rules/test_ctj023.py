@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ctj_policy.model import KNOWN_AFTER_APPLY, Ref, Template, Unknown
+from ctj_policy.model import KNOWN_AFTER_APPLY, DatabaseResource, Ref, Secret, SecretVar, Template, Unknown
 
 from .builders import (
     AFTER_APPLY,
@@ -27,6 +27,7 @@ from .builders import (
     env_to_secret,
     findings,
     hcl_findings,
+    legacy,
     no_task,
     renamed,
     secret_to_env,
@@ -220,6 +221,73 @@ CASES = [
         ("unknown", "cannot tell whether SQL_USER of 'django' comes from the credential secret of POSTGRES_PASSWORD: a value is known only after apply", AT_DJANGO),
     ),
 ]
+
+
+LEGACY_TD = f"{SCOPE}.module.civic_tech_jobs_fullstack_stage_service.aws_ecs_task_definition.task"
+RDS = f"data source aws_db_instance {DB_MOD}.data.aws_db_instance.shared"
+OWNER_SSM = f"{DB_MOD}.module.db_owner_password.aws_ssm_parameter.this"
+TAKE = "not from a credential secret shared with a Postgres container in the task; take SQL_PASSWORD and POSTGRES_PASSWORD from one secret"
+
+
+def _legacy_password(value_from, secret_address=None, module=DB_MOD):
+    """Today's legacy task with SQL_PASSWORD read from ``value_from``; ``secret_address``: an SSM parameter in scope."""
+
+    def build():
+        from dataclasses import replace
+
+        dep = legacy()
+        td = dep.task_definitions[0]
+        c = td.containers[0]
+        td.containers = (replace(c, secrets=(SecretVar("SQL_PASSWORD", value_from),)),)
+        if secret_address is not None:
+            dep.secrets.append(Secret(secret_address, name="/civic-tech-jobs/fullstack-stage-db-owner-password", arn=Ref(secret_address, "arn")))
+        if module != DB_MOD:  # the secret module sits outside any database module: only the RDS data source remains
+            dep.databases = [d for d in dep.databases if d.kind != "module"]
+        return dep
+
+    return build
+
+
+LEGACY_CASES = [
+    case(
+        "SQL_PASSWORD from the database module's output",
+        _legacy_password(Ref(DB_MOD, "owner_password_arn")),
+        ("fail", f"task {LEGACY_TD} has no database container to share the credential secret"),
+        ("fail", f"SQL_PASSWORD of 'civic-tech-jobs-fs-stage' comes from {DB_MOD}.owner_password_arn, an output of the managed-database module {DB_MOD} (it declares {RDS}): an RDS credential, {TAKE}"),
+    ),
+    case(
+        "SQL_PASSWORD from the SSM parameter the database module creates (the real tree)",
+        _legacy_password(Ref(OWNER_SSM, "arn"), OWNER_SSM),
+        ("fail", f"task {LEGACY_TD} has no database container to share the credential secret"),
+        ("fail", f"SQL_PASSWORD of 'civic-tech-jobs-fs-stage' comes from aws_ssm_parameter {OWNER_SSM}, which is created by the managed-database module {DB_MOD} (it declares {RDS}): an RDS credential, {TAKE}"),
+    ),
+    case(
+        "a secret module named db_owner_password outside any database module: its name tells nothing",
+        _legacy_password(Ref(f"{SCOPE}.module.db_owner_password.aws_ssm_parameter.this", "arn"), f"{SCOPE}.module.db_owner_password.aws_ssm_parameter.this", module=None),
+        ("fail", f"task {LEGACY_TD} has no database container to share the credential secret"),
+    ),
+]
+
+
+@pytest.mark.parametrize("build, expected", LEGACY_CASES)
+def test_legacy_password_provenance(build, expected):
+    assert findings(RULE, build()) == expected
+
+
+def test_a_different_secret_from_the_database_module_says_so():
+    from dataclasses import replace
+
+    from rules.builders import stage1
+
+    dep = stage1()
+    dep.databases = [DatabaseResource(DB_MOD, kind="module"), DatabaseResource(f"{DB_MOD}.data.aws_db_instance.shared", kind="data")]
+    dep.secrets.append(Secret(OWNER_SSM, name="/civic-tech-jobs/db-owner-password", arn=Ref(OWNER_SSM, "arn")))
+    dep.task_definitions[0].containers = tuple(
+        replace(c, secrets=tuple(SecretVar(v.name, Ref(OWNER_SSM, "arn")) if v.name == "SQL_PASSWORD" else v for v in c.secrets)) for c in dep.task_definitions[0].containers
+    )
+    [(status, message, _)] = findings(RULE, dep)
+    assert status == "fail" and DIFFERENT in message
+    assert message.endswith(f"; SQL_PASSWORD comes from aws_ssm_parameter {OWNER_SSM}, which is created by the managed-database module {DB_MOD} (it declares {RDS}): an RDS credential")
 
 
 @pytest.mark.parametrize("build, expected", CASES)
