@@ -105,9 +105,14 @@ def _vars(*names):
         ("ctj-django-stage", "ghcr.io/x/app:1", {"port_mappings": (PortMapping(8000),)}, BACKEND, "backend by port 8000 and name containing 'django'"),
         # conflicting evidence of equal weight: no role
         ("app", "ghcr.io/x/app:1", {"port_mappings": (PortMapping(8000),), "environment": _vars("NODE_ENV")}, None, ""),
-        # the image still ranks first; a configured name still wins over evidence
+        # the image still ranks first
         ("x", "postgres:18", {"port_mappings": (PortMapping(8000),), "environment": _vars("SQL_HOST")}, DATABASE, ""),
-        ("web", "ghcr.io/x/app:1", {"port_mappings": (PortMapping(8000),), "environment": _vars("SQL_HOST")}, FRONTEND, ""),
+        # a default role name is evidence, weighed: "web" on 8000 with SQL_* is the backend (port and variables
+        # outweigh the name); against one piece of evidence the name breaks the tie; alone, it decides
+        ("web", "ghcr.io/x/app:1", {"port_mappings": (PortMapping(8000),), "environment": _vars("SQL_HOST")}, BACKEND,
+         "backend by port 8000 and SQL_HOST"),
+        ("web", "ghcr.io/x/app:1", {"port_mappings": (PortMapping(8000),)}, FRONTEND, "frontend by name 'web'"),
+        ("web", "ghcr.io/x/app:1", {}, FRONTEND, "frontend by name 'web'"),
     ],
 )
 def test_container_role_by_evidence(name, image, fields, role, evidence):

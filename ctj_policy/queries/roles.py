@@ -1,9 +1,10 @@
 """Which role a container plays, and the evidence for it (SPEC section 3).  Standard library only.
 
 The image decides first (the official postgres repository, the backend or frontend ECR repository); then a
-container name configured for a role (``backend_names`` ...: the user's word wins).  Otherwise EVIDENCE
-decides, never a name alone: the container ports (8000 backend, 3000 frontend, 5432 database), the variable
-names (``DJANGO_*``/``SQL_*`` backend, ``POSTGRES_*``/``PGDATA`` database, ``NEXT_*``/``NODE_ENV`` frontend),
+container name the user configured for a role (``backend_names = [...]``: the user's word wins).
+Otherwise EVIDENCE decides, where a default role name (``web``, ``api``, ``db`` ...) weighs like a port (a
+container named ``web`` on port 8000 with ``SQL_*`` variables is the backend; a tie goes to the name): the
+container ports (8000 backend, 3000 frontend, 5432 database), the variable names (``DJANGO_*``/``SQL_*`` backend, ``POSTGRES_*``/``PGDATA`` database, ``NEXT_*``/``NODE_ENV`` frontend),
 the command and health check (gunicorn/manage.py/uvicorn, ``next start``/node, postgres/pg_isready), and, as
 weak evidence that never decides alone, a role word in the container or image name.  Today's legacy fullstack
 container (port 8000, ``SQL_*``, ``DJANGO_ALLOWED_HOSTS``) is thereby the backend.
@@ -15,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..config import Config
+from ..config import DEFAULT, Config
 from ..model import UNRESOLVED, Container, Deployment, Unknown, describe, is_symbolic
 from .images import image_is_from, is_official_postgres, parse_image
 from .values import as_int, items
@@ -69,6 +70,12 @@ def _name_role(name: Any, config: Config) -> str | None:
         if n in (x.lower() for x in names):
             return role
     return None
+
+
+def _configured_names(config: Config, role: str) -> bool:
+    """The user set the names of ``role`` (``backend_names = [...]``): they decide, whatever else the container shows."""
+    field = {FRONTEND: "frontend_names", BACKEND: "backend_names", DATABASE: "database_names"}[role]
+    return getattr(config, field) != getattr(DEFAULT, field)
 
 
 def _words(text: str) -> list[str]:
@@ -162,8 +169,9 @@ def classify(container: Container, deployment: Deployment, config: Config) -> Ro
         if image_is_from(img, config.frontend_repository):
             return RoleDecision(FRONTEND, (f"its image from {config.frontend_repository!r}",))
     by_name = _name_role(container.name, config)
-    if by_name is not None:
-        return RoleDecision(by_name, (f"its name {describe(container.name, quote=True)}",))
+    named = (f"its name {describe(container.name, quote=True)}",)
+    if by_name is not None and (not img.decided or _configured_names(config, by_name)):
+        return RoleDecision(by_name, named)  # the user's word wins; with the image unknown a name is all there is
     if not img.decided:
         # the image ranks first: while it is not known it may still name the backend or frontend
         # repository, so evidence cannot decide against it
@@ -172,9 +180,14 @@ def classify(container: Container, deployment: Deployment, config: Config) -> Ro
             return RoleDecision(missing)
         return RoleDecision(Unknown(UNRESOLVED, f"image of container '{describe(container.name)}'", f"{describe(missing)} does not name an ECR repository in scope"))
     found = _evidence(container, deployment, config, img)
+    if by_name is not None:  # a default role name is evidence like a port, weighed against the rest
+        hints = [e for e in found[by_name] if not e[1].startswith("name ")]
+        found[by_name] = [*hints, (STRONG, f"name {describe(container.name, quote=True)}")]
     scores = {role: _score(ev) for role, ev in found.items()}
     best = max(scores.values())
     winners = [r for r in ROLES if scores[r] == best]
+    if by_name in winners and len(winners) > 1:
+        winners = [by_name]  # a tie: the name breaks it
     if best >= STRONG and len(winners) == 1 and any(w == STRONG for w, _ in found[winners[0]]):
         role = winners[0]
         return RoleDecision(role, tuple(text for _, text in sorted(found[role], key=lambda e: -e[0])), by_evidence=True)
