@@ -111,8 +111,9 @@ RULE = Rule(
         "(docs/decision.md#lockstep-with-the-deploy-workflow): once Stage 1 replaces the fullstack service, a workflow "
         "that still redeploys civic-tech-jobs-fs-stage fails, and the task keeps running the previous images. "
         "The service is the one that runs the CTJ task; its cluster is the service's `cluster` (a name or ARN; "
-        "unset is the cluster named `default`). A workflow that redeploys nothing fails too. A name the workflow "
-        "computes at run time, or a cluster known only after apply, is unknown."
+        "unset is the cluster named `default`); a cluster the same configuration creates (`aws_ecs_cluster.main.id`, "
+        "known only after apply) is compared by the name its block gives it. A workflow that redeploys nothing fails "
+        "too. A name the workflow computes at run time, or a cluster whose name is known only after apply, is unknown."
     ),
     remediation=(
         "Redeploy the service that runs the CTJ task, on its cluster: aws ecs update-service --cluster incubator-prod "
