@@ -31,7 +31,7 @@ _RESOURCE = re.compile(r"(?:(data)\.)?([A-Za-z0-9_]+)\.([A-Za-z0-9_-]+)(?:" + _K
 
 
 def split(address: str) -> tuple[str, str, str, str] | None:
-    """``module.a.aws_ecs_cluster.main`` -> ("module.a", "managed", "aws_ecs_cluster", "main"); None if not a resource."""
+    """``module.a.aws_ecs_cluster.main`` -> ("module.a", "managed", "aws_ecs_cluster", "main"); None: not a resource."""
     i, modules = 0, []
     while (m := _MODULE.match(address, i)) and address[m.end():m.end() + 1] == ".":
         modules.append(m.group(0))
@@ -80,7 +80,8 @@ def hcl_attribute(root: Any) -> Callable[[str, str], Any]:
                 if m is None or rest[m.end():m.end() + 1] != ".":
                     break
                 want = (mod.address + "." if mod.address else "") + m.group(0)
-                mod = next((c for c in mod.children(m.group(1)) if isinstance(c, ModuleInst) and c.address == want), None)
+                children = mod.children(m.group(1))
+                mod = next((c for c in children if isinstance(c, ModuleInst) and c.address == want), None)
                 if mod is None:
                     return None
             parts = split(address)
