@@ -68,7 +68,9 @@ class _Workflows:
         self.graph.nodes.append(Node(nid, label, kind, bool(rules) or mismatch, rules=tuple(sorted(rules))))
         return nid
 
-    def edge(self, src: str, dst: str, label: str, *, dashed: bool = False, mismatch: bool = False, rules: Iterable[str] = ()) -> None:
+    def edge(
+        self, src: str, dst: str, label: str, *, dashed: bool = False, mismatch: bool = False, rules: Iterable[str] = ()
+    ) -> None:
         marks = tuple(sorted(set(rules)))
         self.graph.edges.append(Edge(src, dst, label, mismatch or bool(marks), marks, dashed=dashed or mismatch))
 
@@ -77,7 +79,8 @@ class _Workflows:
         out = set()
         for line in set(lines):
             for r in self.failing.get((file, line), ()):
-                if container is None or (r.subject is not None and r.subject.kind == "container" and r.subject.name == container):
+                about = r.subject is not None and r.subject.kind == "container" and r.subject.name == container
+                if container is None or about:
                     out.add(r.rule_id)
         return out
 
@@ -109,7 +112,8 @@ class _Workflows:
         out = []
         for c in task.containers:
             img = queries.parse_image(c.image, self.b.dep)
-            if img.decided and img.is_ecr and isinstance(img.tag, (str, type(None))) and not (img.digest is not None and img.tag is None):
+            by_tag = isinstance(img.tag, str) or (img.tag is None and img.digest is None)
+            if img.decided and img.is_ecr and by_tag:
                 out.append((block_of(task.address), c, img.repository, img.tag if img.tag is not None else "latest"))
         return out
 
@@ -143,7 +147,8 @@ class _Workflows:
             if match is True and p.certain is True:
                 self.edge(nid, dst, f"pulls :{tag}", rules=rules)
             elif match is False:
-                self.edge(nid, dst, f"tag differs: pushes :{self.text(pushed_tag(p))}, pulls :{tag}", mismatch=True, rules=rules)
+                label = f"tag differs: pushes :{self.text(pushed_tag(p))}, pulls :{tag}"
+                self.edge(nid, dst, label, mismatch=True, rules=rules)
             else:
                 why = "tag known at run time" if match is None else "the push may not run"
                 self.edge(nid, dst, f"{why}: pulls :{tag}?", dashed=True, rules=rules)
@@ -158,7 +163,8 @@ class _Workflows:
             for r in found
             if r.subject is not None and r.subject.kind == "container" and r.subject.name == c.name
         }
-        nid = self.node(f"no workflow pushes {self.b.redact(repo)}:{self.b.redact(tag)}", WORKFLOW_MISSING, rules, mismatch=True)
+        label = f"no workflow pushes {self.b.redact(repo)}:{self.b.redact(tag)}"
+        nid = self.node(label, WORKFLOW_MISSING, rules, mismatch=True)
         self.edge(nid, dst, "image never pushed", mismatch=True, rules=rules)
 
     def redeploy(self, r: Redeploy, service: Service | None) -> None:
@@ -169,7 +175,8 @@ class _Workflows:
         rules = self.rules_at(o.file, [o.line, r.service_line, r.cluster_line])
         reasons, undecided = [], False
         if service is not None:
-            for what, got, want in (("service", r.service_name, service.name), ("cluster", r.cluster_name, service_cluster(service))):
+            pairs = (("service", r.service_name, service.name), ("cluster", r.cluster_name, service_cluster(service)))
+            for what, got, want in pairs:
                 if not isinstance(got, str) or not isinstance(want, str) or isinstance(want, Unknown):
                     undecided = True
                 elif got != want:
