@@ -93,6 +93,7 @@ class Edge:
     label: str
     failing: bool = False
     rules: tuple[str, ...] = ()
+    dashed: bool = False  # a deploy workflow's image or redeploy that does not (or may not) meet the task
 
 
 @dataclass
@@ -306,7 +307,9 @@ class _Builder:
         self.attachments()
         self.databases()
         self.container_links()
-        return self.finish(results)
+        from .topology_workflow import extend  # the deploy workflows (--workflow), when there are any
+
+        return extend(self, self.finish(results), results)
 
     def target_groups(self) -> None:
         by_block: dict[str, list[TargetGroup]] = {}

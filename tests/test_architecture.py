@@ -52,7 +52,7 @@ LAYERS = (
           "ALL_RULES: the rule catalog every list of rules derives from"),
     Layer("engine", ("ctj_policy.engine", "ctj_policy.baseline", "ctj_policy.causes"), ("base", "config", "queries", "rules", "registry"),
           "rules -> waivers -> redaction -> sorted results, the exit code (and the baseline comparison)"),
-    Layer("presentation", ("ctj_policy.topology", "ctj_policy.reporters", "ctj_policy.reporters.*"),
+    Layer("presentation", ("ctj_policy.topology", "ctj_policy.topology_workflow", "ctj_policy.reporters", "ctj_policy.reporters.*"),
           ("base", "config", "queries", "registry"),
           "the diagram and one writer per format: read results, the model and rule metadata; no rule module"),
     Layer("checkov", ("ctj_policy.checkov", "ctj_policy.checkov.*"),

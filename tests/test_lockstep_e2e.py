@@ -84,8 +84,61 @@ def test_correct_workflow_on_the_cutover_plan_is_pass_or_unknown(workflow):
 
 @pytest.mark.parametrize("workflow", ["stage1-deploy.yml", "stage1-build-push-action.yml"])
 def test_hcl_mode(workflow):
-    """HCL mode: the service's cluster is aws_ecs_cluster.main.id, known only after apply: CTJ041 is unknown."""
-    assert _verdicts(load_hcl(TERRAFORM / "stage1", DEFAULT).deployment, workflow) == expect(unknown=["CTJ041"])
+    """HCL mode: the service's cluster is aws_ecs_cluster.main.id (through the project's cluster_id variable), known
+    only after apply; the cluster's block names it incubator-prod, so CTJ041 decides from the name."""
+    deployment = load_hcl(TERRAFORM / "stage1", DEFAULT).deployment
+    assert [s.cluster for s in deployment.services] == ["incubator-prod"]
+    assert _verdicts(deployment, workflow) == expect()
+
+
+def _stage1_tree(tmp_path: Path, cluster_name: str) -> Path:
+    tree = tmp_path / "stage1"
+    shutil.copytree(TERRAFORM / "stage1", tree)
+    main = tree / "main.tf"
+    text = main.read_text()
+    assert 'name = "incubator-prod"' in text
+    main.write_text(text.replace('name = "incubator-prod"', f"name = {cluster_name}", 1))
+    return tree
+
+
+def test_hcl_mode_another_cluster_fails_ctj041(tmp_path):
+    """The cluster block names another cluster than the workflow's --cluster incubator-prod."""
+    deployment = load_hcl(_stage1_tree(tmp_path, '"incubator-stage"'), DEFAULT).deployment
+    assert _verdicts(deployment, "stage1-deploy.yml") == expect(fail=["CTJ041"])
+    deployment.workflows = [load_workflow(str(WORKFLOWS / "stage1-deploy.yml"), DEFAULT)]
+    (found,) = [r for r in evaluate(deployment, DEFAULT, rules=WORKFLOW_RULES).results if r.rule_id == "CTJ041"]
+    assert "redeploys cluster 'incubator-prod', but the CTJ service in scope" in found.message
+    assert "runs on cluster 'incubator-stage'" in found.message
+
+
+def test_hcl_mode_cluster_name_not_known_is_unknown(tmp_path):
+    """A cluster name from a variable nobody sets: the reference stays, CTJ041 is unknown (never pass)."""
+    tree = _stage1_tree(tmp_path, "var.cluster_name")
+    (tree / "variables_cluster.tf").write_text('variable "cluster_name" {\n  type = string\n}\n')
+    deployment = load_hcl(tree, DEFAULT).deployment
+    assert _verdicts(deployment, "stage1-deploy.yml") == expect(unknown=["CTJ041"])
+
+
+def test_plan_mode_cluster_created_by_the_plan(tmp_path):
+    """A plan that creates the cluster: its ARN (and the service's cluster) is known only after apply, its
+    planned name decides; the cluster is outside the project's scope, read by the streamed loader too."""
+    doc = json.loads((PLANS / "whole-account.json").read_text())
+    for rc in doc["resource_changes"]:
+        change = rc["change"]
+        if rc["type"] == "aws_ecs_service":
+            change["after"].pop("cluster")
+            change.setdefault("after_unknown", {})["cluster"] = True
+        elif rc["type"] == "aws_ecs_cluster":
+            change["actions"] = ["create"]
+            for attr in ("arn", "id"):
+                change["after"].pop(attr)
+                change.setdefault("after_unknown", {})[attr] = True
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(doc))
+    deployment = load_plan(str(plan), DEFAULT).deployment
+    assert {s.cluster for s in deployment.services} == {"incubator-prod"}
+    assert _verdicts(deployment, "stage1-deploy.yml") == expect()
+    assert _verdicts(load_plan(str(plan), DEFAULT).deployment, "wrong-service.yml") == expect(fail=["CTJ041"])
 
 
 def test_two_workflows_are_judged_together():

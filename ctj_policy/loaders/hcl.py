@@ -35,6 +35,7 @@ from ..model import (
 )
 from . import InputError, Loaded
 from .build import PLAIN, add_resource, secret_env_values
+from .clusters import hcl_attribute, name_clusters
 from .scope import is_project_source
 
 # --------------------------------------------------------------------------
@@ -277,6 +278,7 @@ def _evaluate_in(path, config, scope, variables, var_files, prefix, allow_missin
     builder = _Builder(dep, config, loader)
     for mod in scope_mods:
         builder.walk(mod)
+    name_clusters(dep, hcl_attribute(root))
     builder.finish()
     return dep, scope_str, builder.locations
 

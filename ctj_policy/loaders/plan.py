@@ -24,6 +24,8 @@ from ..limits import max_input_bytes, read_regular_file, read_stdin
 from ..model import KNOWN_AFTER_APPLY, DatabaseResource, Deployment, InputInfo, ModuleCall, Unknown
 from . import Loaded
 from .build import DEFAULTED, FOR_MESSAGES, PLAIN, add_resource, known_or_ref, secret_env_values, strings
+from .clusters import NAME_ATTRIBUTE, name_clusters
+from .clusters import split as split_resource
 from .containers import parse_container_definitions
 from .references import MISSING, ConfigIndex, module_path_of, split_address
 from .scope import config_module_declares_database, resolve_scope
@@ -384,7 +386,7 @@ def load_plan(path: str, config: Config, scope: str | None = None, *, validate: 
         prefix = resolve_scope(scope if scope is not None else config.scope, index, config)
         decoder = json.JSONDecoder()
         doc["resource_changes"] = [
-            decoder.raw_decode(text, start)[0] for address, start in spans if _under(address, prefix)
+            decoder.raw_decode(text, start)[0] for address, start in spans if _under(address, prefix) or _is_cluster(address)
         ]
         if not spans and "planned_values" in top_spans:
             doc["planned_values"] = decoder.raw_decode(text, top_spans["planned_values"])[0]
@@ -565,6 +567,7 @@ def build(
         return _under(address, scope_prefix)
 
     seen: set[str] = set()
+    cluster_names: dict[str, dict] = {}  # planned aws_ecs_cluster values by address
     change_validator = None
     resource_changes = doc.get("resource_changes") or []
     for rc in resource_changes:
@@ -586,6 +589,8 @@ def build(
         sens = change.get("after_sensitive")
         if sens and after is not None:
             _collect_strings(after, sens, redact, config.is_secret_name)
+        if _is_cluster(address) and isinstance(after, dict):  # in scope or not: a service in scope may run on it
+            cluster_names[address] = after
         if not scoped:
             continue
         actions = change.get("actions") or []
@@ -627,6 +632,7 @@ def build(
             if declares:
                 dep.databases.append(DatabaseResource(address, kind="module", type="module", identifier=source))
 
+    name_clusters(dep, lambda address, attribute: cluster_names.get(address, {}).get(attribute))
     # secret-looking env values are never printed either
     redact.update(secret_env_values(dep.task_definitions, config.is_secret_name))
 
@@ -638,6 +644,11 @@ def build(
         scope=scope_prefix,
     )
     return Loaded(dep, info)
+
+
+def _is_cluster(address: Any) -> bool:
+    parts = split_resource(address) if isinstance(address, str) else None
+    return parts is not None and parts[1:3] in NAME_ATTRIBUTE
 
 
 def _unkeyed(address: str) -> str:

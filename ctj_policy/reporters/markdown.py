@@ -273,6 +273,9 @@ _SHAPES = {
     "managed_database": ('[("', '")]'),
     "volume": ('[/"', '"/]'),
     "secret": ('{{"', '"}}'),
+    "workflow_image": ('>"', '"]'),
+    "workflow_missing": ('>"', '"]'),
+    "workflow_redeploy": ('[["', '"]]'),
 }
 FAIL_COLOR = "#d1242f"
 
@@ -296,6 +299,8 @@ def _diagram_section(report: Report, redactor: Any = None) -> list[str]:
     lines += ["```mermaid", *chart, "```", ""]
     if any(n.failing for n in graph.nodes) or any(e.failing for e in graph.edges):
         lines += ["Red, \u274c: a failing rule concerns that element (thick red arrows: failing links).", ""]
+    if any(e.dashed for e in graph.edges):
+        lines += ["Dashed arrows: a deploy workflow's image or redeploy that does not (red) or may not meet the task.", ""]
     return lines
 
 
@@ -333,7 +338,7 @@ def mermaid(graph: Any) -> list[str]:
         left, right = _SHAPES.get(n.kind, ('["', '"]'))
         label = n.label
         if n.failing:
-            label = f"\u274c {label}\n({_rule_list(n.rules)})"
+            label = f"\u274c {label}" + (f"\n({_rule_list(n.rules)})" if n.rules else "")
         return f"{indent}{n.id}{left}{mermaid_text(label)}{right}"
 
     for n in graph.nodes:
@@ -352,9 +357,9 @@ def mermaid(graph: Any) -> list[str]:
     for i, e in enumerate(graph.edges):
         label = e.label
         if e.failing:
-            label = f"\u274c {label} ({_rule_list(e.rules)})"
+            label = f"\u274c {label}" + (f" ({_rule_list(e.rules)})" if e.rules else "")
             failing_links.append(i)
-        arrow = "-->" if not e.failing else "==>"
+        arrow = "-.->" if getattr(e, "dashed", False) else "-->" if not e.failing else "==>"
         if label:
             lines.append(f'  {e.src} {arrow}|"{mermaid_text(label)}"| {e.dst}')
         else:

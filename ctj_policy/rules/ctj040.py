@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from ..config import Config
 from ..model import ERROR, FAIL, PASS, UNKNOWN, Deployment, EcrRepository, Finding, Unknown, describe
 from ..queries import container_role, containers_unknown, ctj_task, explain_unknown, parse_image
-from ..workflow_model import ImagePush, matches_literal, show
+from ..queries.workflows import pushed_tag, pushes_to, tag_matches
+from ..workflow_model import ImagePush, show
 from .base import Rule
 from .common import NO_TASK, NO_TASK_SUBJECT, cname, container_subject
 from .lockstep import (
@@ -94,18 +95,18 @@ def _task_images(deployment: Deployment, config: Config, pushes: list[ImagePush]
 
 
 def _pushed_with_tag(who, c, repo, tag, pushes, unread, task, subject, top) -> Finding:
-    same_repo = [p for p in pushes if repository(p.image) == repo and p.image.is_ecr is not False]
+    same_repo = pushes_to(pushes, repo)
     for p in same_repo:
-        if matches_literal(p.image.tag if p.image.tag is not None else "latest", tag) is True and p.certain is True:
+        if tag_matches(p, tag) is True and p.certain is True:
             return at(PASS, f"{where(p.origin, p.image.line)} pushes '{repo}:{tag}', which the {who} pulls", p.origin, p.image.line, about=task, subject=subject)
-    maybe = [p for p in same_repo if p.certain is not True or matches_literal(p.image.tag if p.image.tag is not None else "latest", tag) is None]
+    maybe = [p for p in same_repo if p.certain is not True or tag_matches(p, tag) is None]
     if maybe:
         p = maybe[0]
         why = "an expression decides whether it runs" if p.certain is not True else f"the tag {show(p.image.tag)} is known only when the workflow runs"
         return at(UNKNOWN, f"{where(p.origin, p.image.line)} pushes '{repo}' as {show(p.image.text)}; cannot tell whether that is the ':{tag}' the {who} pulls: {why}", p.origin, p.image.line, about=task, subject=subject)
     if same_repo:
         p = same_repo[0]
-        shown = ", ".join(sorted({":" + show(q.image.tag if q.image.tag is not None else "latest") for q in same_repo}))
+        shown = ", ".join(sorted({":" + show(pushed_tag(q)) for q in same_repo}))
         return at(FAIL, f"the workflow pushes '{repo}' only as {shown} ({where(p.origin, p.image.line)}), but the {who} pulls ':{tag}': the redeploy would start the old image", p.origin, p.image.line, about=task, subject=subject)
     symbolic = [p for p in pushes if repository(p.image) is None]
     if symbolic:

@@ -8,13 +8,13 @@ from typing import Any
 from ..config import Config
 from ..model import ERROR, FAIL, PASS, UNKNOWN, Deployment, Finding, Service, Unknown, describe, is_known
 from ..queries import ctj_service, explain_unknown
+from ..queries.workflows import service_cluster
 from ..workflow_model import Redeploy, show
 from .base import Rule
 from .common import NO_SERVICE_SUBJECT, resource_subject
 from .lockstep import (
     REDEPLOY_GAPS,
     anchor,
-    arn_tail,
     at,
     describe_gaps,
     gaps,
@@ -24,11 +24,6 @@ from .lockstep import (
     whole,
     why_not_known,
 )
-
-
-def _service_cluster(service: Service) -> Any:
-    """The name of the cluster the service runs on: ``default`` when not set."""
-    return "default" if service.cluster is None else arn_tail(service.cluster, "cluster")
 
 
 def _compare(what: str, got: Any, want: Any, r: Redeploy, line: int, service: Service) -> Finding | None:
@@ -64,20 +59,20 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         if unread:
             yield at(UNKNOWN, f"no redeploy the loader read targets {service.address}, but a step is not read: {describe_gaps(unread)}", unread[0].origin, about=service)
         else:
-            want = f"aws ecs update-service --cluster {describe(_service_cluster(service))} --service {describe(service.name)} --force-new-deployment"
+            want = f"aws ecs update-service --cluster {describe(service_cluster(service))} --service {describe(service.name)} --force-new-deployment"
             yield at(FAIL, f"the workflow redeploys no ECS service: the images it pushes reach the task only when {service.address} is redeployed ({want})", top, about=service, subject=whole(workflows))
         return
     findings = []
     for r in redeploys:
         for what, got, want, line in (
             ("service", r.service_name, service.name, r.service_line),
-            ("cluster", r.cluster_name, _service_cluster(service), r.cluster_line),
+            ("cluster", r.cluster_name, service_cluster(service), r.cluster_line),
         ):
             found = _compare(what, got, want, r, line, service)
             if found is not None:
                 findings.append(found)
     first = redeploys[0]
-    names = f"service '{service.name}' on cluster '{_service_cluster(service)}'" if is_known(service.name) else service.address
+    names = f"service '{service.name}' on cluster '{service_cluster(service)}'" if is_known(service.name) else service.address
     passing = at(PASS, f"{where(first.origin)} redeploys the CTJ {names} ({service.address})", first.origin, first.service_line, about=service, subject=resource_subject(service))
     yield from problems_or_pass(findings, passing)
 
@@ -111,8 +106,9 @@ RULE = Rule(
         "(docs/decision.md#lockstep-with-the-deploy-workflow): once Stage 1 replaces the fullstack service, a workflow "
         "that still redeploys civic-tech-jobs-fs-stage fails, and the task keeps running the previous images. "
         "The service is the one that runs the CTJ task; its cluster is the service's `cluster` (a name or ARN; "
-        "unset is the cluster named `default`). A workflow that redeploys nothing fails too. A name the workflow "
-        "computes at run time, or a cluster known only after apply, is unknown."
+        "unset is the cluster named `default`); a cluster the same configuration creates (`aws_ecs_cluster.main.id`, "
+        "known only after apply) is compared by the name its block gives it. A workflow that redeploys nothing fails "
+        "too. A name the workflow computes at run time, or a cluster whose name is known only after apply, is unknown."
     ),
     remediation=(
         "Redeploy the service that runs the CTJ task, on its cluster: aws ecs update-service --cluster incubator-prod "

@@ -18,7 +18,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..model import FAIL, PASS, UNKNOWN, Finding, Resource, Subject, Unknown
-from ..workflow_model import Gap, ImageRef, Origin, Workflow, show
+from ..queries.workflows import arn_tail, repository
+from ..workflow_model import Gap, Origin, Workflow, show
 
 # gap kinds (workflow_model.Gap) that may hide what a rule looks for
 IMAGE_GAPS = ("docker", "script", "shell", "action", "workflow")  # builds and pushes
@@ -81,24 +82,12 @@ def where(origin: Origin, line: int | None = None) -> str:
     return f"'{origin.label}'"
 
 
-def repository(image: ImageRef) -> str | None:
-    """The repository an image reference names, when the workflow states it."""
-    return image.repository if isinstance(image.repository, str) else None
-
-
 def why_not_known(value: Any) -> str:
     """What is missing about a workflow value: its Unknown's reason, or the run-time value it names."""
     if isinstance(value, Unknown):
         return value.describe()
     detail = getattr(value, "detail", "")
     return f"{show(value)} is a run-time value" + (f" ({detail})" if detail else "")
-
-
-def arn_tail(value: Any, kind: str) -> Any:
-    """``arn:aws:ecs:...:cluster/incubator-prod`` -> ``incubator-prod``; a name as is; symbolic values as they are."""
-    if isinstance(value, str) and value.startswith("arn:") and f":{kind}/" in value:
-        return value.rsplit("/", 1)[1]
-    return value
 
 
 _TOKEN = re.compile(r"[a-z0-9]+")

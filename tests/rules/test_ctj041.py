@@ -7,7 +7,7 @@ import pytest
 from ctj_policy.model import Ref
 
 from .builders import SCOPE, SERVICE, no_service
-from .workflows import at, good, legacy_model, model, on_cluster, run_case
+from .workflows import CLUSTER_ARN, at, good, legacy_model, model, on_cluster, run_case
 
 RULE = "CTJ041"
 REDEPLOY = "'deploy/redeploy'"
@@ -45,6 +45,15 @@ CASES = [
     case("the service's cluster known only after apply", good(), [
         ("unknown", f"cannot tell the cluster of {SERVICE}, which {REDEPLOY} must redeploy: aws_ecs_cluster.main.id is known only after apply", at(23)),
     ], lambda: on_cluster(model(), Ref("aws_ecs_cluster.main", "id"))),
+    # a cluster the configuration creates: the loaders name it by its block's name (loaders/clusters.py)
+    case("the service's cluster by name", good(), [PASS], lambda: on_cluster(model(), "incubator-prod")),
+    case("the service's cluster by name, the redeploy's by ARN", good(cluster=CLUSTER_ARN), [PASS], lambda: on_cluster(model(), "incubator-prod")),
+    case("the service's cluster by name, another cluster redeployed", good(cluster="incubator-stage"), [
+        ("fail", f"{REDEPLOY} redeploys cluster 'incubator-stage', but the CTJ service in scope ({SERVICE}) runs on cluster 'incubator-prod': the new images never reach the task", at(23)),
+    ], lambda: on_cluster(model(), "incubator-prod")),
+    case("the service's cluster named otherwise", good(), [
+        ("fail", f"{REDEPLOY} redeploys cluster 'incubator-prod', but the CTJ service in scope ({SERVICE}) runs on cluster 'incubator-stage': the new images never reach the task", at(23)),
+    ], lambda: on_cluster(model(), "incubator-stage")),
     case("cluster unset is 'default'", good(), [
         ("fail", f"{REDEPLOY} redeploys cluster 'incubator-prod', but the CTJ service in scope ({SERVICE}) runs on cluster 'default': the new images never reach the task", at(23)),
     ], lambda: on_cluster(model(), None)),
