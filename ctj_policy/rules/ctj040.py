@@ -8,7 +8,7 @@ from ..config import Config
 from ..model import ERROR, FAIL, PASS, UNKNOWN, Deployment, EcrRepository, Finding, Unknown, describe
 from ..queries import container_role, containers_unknown, ctj_task, explain_unknown, parse_image
 from ..workflow_model import ImagePush, matches_literal, show
-from .base import Rule
+from .base import CTJ_TASK, Rule
 from .common import NO_TASK, NO_TASK_SUBJECT, cname, container_subject
 from .lockstep import (
     IMAGE_GAPS,
@@ -186,4 +186,5 @@ RULE = Rule(
     bad=BAD,
     good=GOOD,
     needs_workflow=True,
+    applies_to=CTJ_TASK,  # judged against THE CTJ task's containers: an unread module may hold it
 )

@@ -9,7 +9,7 @@ from ..config import Config
 from ..model import ERROR, FAIL, PASS, UNKNOWN, Deployment, Finding, Service, Unknown, describe, is_known
 from ..queries import ctj_service, explain_unknown
 from ..workflow_model import Redeploy, show
-from .base import Rule
+from .base import CTJ_SERVICE, Rule
 from .common import NO_SERVICE_SUBJECT, resource_subject
 from .lockstep import (
     REDEPLOY_GAPS,
@@ -123,4 +123,5 @@ RULE = Rule(
     bad=BAD,
     good=GOOD,
     needs_workflow=True,
+    applies_to=CTJ_SERVICE,  # judged against the service running THE CTJ task: an unread module may hold either
 )
