@@ -90,7 +90,7 @@ def test_text_shows_each_consequence_once_under_its_cause(case):
         if not ln.startswith("      "):
             break
         block.append(ln.split())
-    assert [(b[0], b[-2:] == [f"({n}", "results)"]) for b, n in zip(block, CONSEQUENCES.values())] == [
+    assert [(b[0], b[-2:] == [f"({n}", "results)"]) for b, n in zip(block, CONSEQUENCES.values(), strict=True)] == [
         (k, n > 1) for k, n in CONSEQUENCES.items()
     ]
     text = "\n".join(lines)
@@ -179,7 +179,7 @@ def test_a_rule_with_several_consequences_is_named_once_with_its_count(monkeypat
     (at,) = [i for i, ln in enumerate(lines) if ln.startswith("CTJ001 ")]
     assert lines[at + 1] == "  \u21b3 12 more results follow from this one (their rules need what it reports missing):"
     block = [ln.split() for ln in lines[at + 2 : at + 2 + len(counts)]]
-    assert [(b[0], b[-2:] == [f"({n}", "results)"]) for b, n in zip(block, counts.values())] == [
+    assert [(b[0], b[-2:] == [f"({n}", "results)"]) for b, n in zip(block, counts.values(), strict=True)] == [
         (k, n > 1) for k, n in sorted(counts.items())
     ]
     note = f"12 results of rules that need what this reports missing follow from it: {named}"

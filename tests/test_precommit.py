@@ -289,7 +289,8 @@ def test_doc_config_with_baseline_legacy_passes_a_regression_fails(tmp_path, hoo
     # ("↳ N more results follow from this one"), each once
     entries = len(json.loads((repo / baseline_file).read_text())["entries"])
     known = len(re.findall(r"(?m)^known +CTJ", text))
-    folded = [int(n) for n in re.findall(r"(?m)(?<=^known ).*\n  \u21b3 (\d+) more results? follows? from this one", text)]
+    under_known = r"(?m)(?<=^known ).*\n  \u21b3 (\d+) more results? follows? from this one"
+    folded = [int(n) for n in re.findall(under_known, text)]
     assert len(re.findall("\u21b3", text)) == len(folded) == 1, text  # CTJ001's consequences, under it
     assert known >= 20 and known + sum(folded) == entries, text
     assert f"1 new, {entries} known (baseline), 0 fixed" in text, text

@@ -61,7 +61,8 @@ def test_incubator_fixture_diagram(tmp_path):
         "\u274c no listener rule routes /api/*<br/>(CTJ010)",
         "\u274c no frontend target group<br/>(CTJ010)",
         # the fullstack container is the backend by evidence: its image (CTJ004) and settings (CTJ032) fail on it
-        "\u274c civic-tech-jobs-fs-stage (backend)<br/>civic-tech-jobs-fullstack:stage (ECR)<br/>(CTJ002, CTJ004, CTJ031, CTJ032)",
+        "\u274c civic-tech-jobs-fs-stage (backend)<br/>civic-tech-jobs-fullstack:stage (ECR)<br/>"
+        "(CTJ002, CTJ004, CTJ031, CTJ032)",
     ])
     # the backend's SQL_HOST names the RDS instance: the connection fails CTJ022
     ids = {text: node for node, text in nodes.items()}
