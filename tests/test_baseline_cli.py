@@ -20,6 +20,15 @@ import pytest
 from conftest import PLANS, TERRAFORM, run_cli
 
 DEFAULT = ".ctj-policy-baseline.json"
+# failing results on the miniature incubator, by rule: CTJ001 and the 8 results that follow from it (CTJ004,
+# CTJ011, CTJ021-CTJ025, CTJ027: the frontend and database containers are missing; the one container is the
+# backend), the backend's own findings (CTJ004 its image, CTJ022 SQL_HOST on RDS, CTJ031 x2, CTJ032 x2), the
+# legacy (CTJ002 x4), the missing repositories (CTJ004 x2) and routes (CTJ010 x3), the provider's default
+# deployment (CTJ026 x2), the database module (CTJ020 x8: the call, the RDS data source, the postgresql_*
+# resources; its SSM parameter modules are not databases)
+BY_RULE = {"CTJ001": 1, "CTJ002": 4, "CTJ004": 4, "CTJ010": 3, "CTJ011": 1, "CTJ020": 8, "CTJ021": 1, "CTJ022": 2,
+           "CTJ023": 1, "CTJ024": 1, "CTJ025": 1, "CTJ026": 2, "CTJ027": 1, "CTJ031": 2, "CTJ032": 2}
+FAILING = sum(BY_RULE.values())  # 34
 CTJ = Path("terraform/projects/civic-tech-jobs")
 TASK = "module.civic-tech-jobs.module.civic_tech_jobs_fullstack_stage_service.aws_ecs_task_definition.task"
 SECRET = "tok-hunter2-zq81-secret"
@@ -78,7 +87,8 @@ def test_baseline_writes_the_default_file_says_one_line_and_exits_0(legacy_tree)
     [line] = proc.stderr.decode().splitlines()
     doc = json.loads((legacy_tree / DEFAULT).read_text())
     assert f"baseline of {len(doc['entries'])} entries written to {DEFAULT}" in line
-    assert len(doc["entries"]) == 40 and "40 failing" in line
+    assert len(doc["entries"]) == FAILING and f"{FAILING} failing" in line
+    assert collections.Counter(e["rule"] for e in doc["entries"]) == BY_RULE
     # reviewable: one entry per line, sorted, no line numbers or file paths
     text = (legacy_tree / DEFAULT).read_text()
     assert not re.search(r"\.tf\b|\"line\"|\bterraform/", text)
@@ -152,11 +162,11 @@ def test_check_with_its_baseline_passes_and_marks_every_result(legacy_tree):
     ok(run_cli("baseline", "terraform", cwd=legacy_tree))
     doc = check_json(legacy_tree, "--baseline", DEFAULT, code=0)
     s = doc["summary"]
-    assert (s["new"], s["unchanged"], s["fixed"], s["baseline"]) == (0, 40, [], DEFAULT) and s["fail"] == 40
+    assert (s["new"], s["unchanged"], s["fixed"], s["baseline"]) == (0, FAILING, [], DEFAULT) and s["fail"] == FAILING
     for r in doc["results"]:
         assert r.get("baseline") == ("unchanged" if r["status"] in ("fail", "unknown") else None), r
     proc = run_cli("check", "terraform", "--baseline", DEFAULT, cwd=legacy_tree)
-    assert "0 new, 40 known (baseline), 0 fixed" in ok(proc, 0)
+    assert f"0 new, {FAILING} known (baseline), 0 fixed" in ok(proc, 0)
 
 
 @pytest.mark.parametrize("content, says", [
@@ -248,17 +258,17 @@ def test_config_baseline_is_relative_to_the_config_file_and_the_cli_wins(legacy_
     ok(run_cli("baseline", "terraform", "--config", "policy/.ctj-policy.toml", cwd=legacy_tree))
     assert (legacy_tree / "policy" / "accepted.json").is_file() and not (legacy_tree / DEFAULT).exists()
     doc = check_json(legacy_tree, "--config", "policy/.ctj-policy.toml", code=0)
-    assert doc["summary"]["baseline"] == "policy/accepted.json" and doc["summary"]["unchanged"] == 40
+    assert doc["summary"]["baseline"] == "policy/accepted.json" and doc["summary"]["unchanged"] == FAILING
     # found upward from a subdirectory, with a path relative to the config, not to the cwd
     shutil.move(str(legacy_tree / "policy" / ".ctj-policy.toml"), legacy_tree / ".ctj-policy.toml")
     (legacy_tree / ".ctj-policy.toml").write_text('baseline = "policy/accepted.json"\n')
     sub = legacy_tree / CTJ
     proc = run_cli("check", "../..", "--format", "json", cwd=sub)
-    assert json.loads(proc.stdout)["summary"]["unchanged"] == 40, proc.stderr
+    assert json.loads(proc.stdout)["summary"]["unchanged"] == FAILING, proc.stderr
     # --baseline wins over the config
     (legacy_tree / "empty.json").write_text('{"schema_version": 1, "tool": "ctj-policy", "entries": []}')
     doc = check_json(legacy_tree, "--baseline", "empty.json", code=1)
-    assert doc["summary"]["baseline"] == "empty.json" and doc["summary"]["new"] == 40
+    assert doc["summary"]["baseline"] == "empty.json" and doc["summary"]["new"] == FAILING
     # a config naming a baseline that is not there: exit 2
     (legacy_tree / ".ctj-policy.toml").write_text('baseline = "gone.json"\n')
     assert "gone.json" in ok(run_cli("check", "terraform", cwd=legacy_tree), 2)
@@ -280,18 +290,19 @@ def test_every_format_says_new_known_and_fixed(legacy_tree):
         assert proc.returncode == 1, proc.stderr
         return proc.stdout.decode()
 
+    known = FAILING - 1  # SQL_USER's CTJ031 finding is fixed; the regression is new
     text = fmt("text")
-    assert "1 new, 39 known (baseline), 1 fixed" in text
+    assert f"1 new, {known} known (baseline), 1 fixed" in text
     assert re.search(r"^new +CTJ020 .*aws_db_instance\.regression", text, re.M)
     report = json.loads(fmt("json"))
     folded = [r for r in report["results"] if r.get("baseline") == "unchanged" and r.get("caused_by")]
     # a consequence is listed once, under its cause (caused_by), not on a "known" line of its own
-    assert len(re.findall(r"^known ", text, re.M)) == 39 - len(folded)
+    assert len(re.findall(r"^known ", text, re.M)) == known - len(folded)
     assert re.search(r"^fixed CTJ031 .*env:civic-tech-jobs-fs-stage/SQL_USER", text, re.M)
 
     md = fmt("markdown")
-    assert "1 new, 39 known (baseline), 1 fixed" in md
-    assert "<summary>Known, recorded in the baseline (39)</summary>" in md
+    assert f"1 new, {known} known (baseline), 1 fixed" in md
+    assert f"<summary>Known, recorded in the baseline ({known})</summary>" in md
     assert "<summary>Fixed since the baseline (1)</summary>" in md and "SQL_USER" in md
     table = md.split("### New: failing and undecided", 1)[1].split("<details>", 1)[0]
     assert table.count("| \u274c") == 1 and "regression" in table and "(new)" in table
@@ -299,22 +310,22 @@ def test_every_format_says_new_known_and_fixed(legacy_tree):
     github = fmt("github")
     annotations = [ln for ln in github.splitlines() if ln.startswith("::")]
     assert len(annotations) == 1 and "aws_db_instance.regression" in annotations[0]  # only the new result
-    assert "1 new, 39 known (baseline), 1 fixed" in github
+    assert f"1 new, {known} known (baseline), 1 fixed" in github
 
     sarif = json.loads(fmt("sarif"))
     results = sarif["runs"][0]["results"]
     states = collections.Counter(r.get("baselineState") for r in results)
-    assert states == {"unchanged": 39, "new": 1, "absent": 1}
+    assert states == {"unchanged": known, "new": 1, "absent": 1}
     [absent] = [r for r in results if r.get("baselineState") == "absent"]
     assert absent["ruleId"] == "CTJ031" and absent["kind"] == "pass" and absent["level"] == "none"
     assert "SQL_USER" in absent["message"]["text"] and absent["locations"]
-    assert sarif["runs"][0]["properties"]["baseline"] == {"file": DEFAULT, "new": 1, "unchanged": 39, "fixed": 1}
+    assert sarif["runs"][0]["properties"]["baseline"] == {"file": DEFAULT, "new": 1, "unchanged": known, "fixed": 1}
 
     import xml.etree.ElementTree as ET
 
     root = ET.fromstring(fmt("junit"))
     assert root.get("failures") == "1"  # the known ones are skipped, "known (baseline)"
-    assert len([s for s in root.iter("skipped") if s.get("message", "").startswith("known (baseline")]) == 39
+    assert len([s for s in root.iter("skipped") if s.get("message", "").startswith("known (baseline")]) == known
 
     doc = json.loads(fmt("json"))
     assert doc["summary"]["fixed"] == [{"rule_id": "CTJ031", "address": TASK,

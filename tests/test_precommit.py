@@ -15,6 +15,7 @@ pre-commit tests COMMITTED code: uncommitted changes to the hook or the package 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
 import shutil
@@ -284,5 +285,12 @@ def test_doc_config_with_baseline_legacy_passes_a_regression_fails(tmp_path, hoo
     # the hook's output says which result is new; the legacy ones are there, marked known
     [new] = re.findall(r"(?m)^new +(CTJ\d+ .*)$", text)
     assert new.startswith("CTJ020") and "aws_db_instance.regression" in new, text
+    # every baseline entry is known: on a "known" line of its own, or folded under its known cause
+    # ("↳ N more results follow from this one"), each once
+    entries = len(json.loads((repo / baseline_file).read_text())["entries"])
     known = len(re.findall(r"(?m)^known +CTJ", text))
-    assert known >= 20 and f"1 new, {known} known (baseline), 0 fixed" in text, text
+    under_known = r"(?m)(?<=^known ).*\n  \u21b3 (\d+) more results? follows? from this one"
+    folded = [int(n) for n in re.findall(under_known, text)]
+    assert len(re.findall("\u21b3", text)) == len(folded) == 1, text  # CTJ001's consequences, under it
+    assert known >= 20 and known + sum(folded) == entries, text
+    assert f"1 new, {entries} known (baseline), 0 fixed" in text, text

@@ -53,15 +53,23 @@ def test_incubator_fixture_diagram(tmp_path):
     assert sorted(nodes.values()) == sorted([
         "target group civic-tech-jobs-fs-stage-tg, port 8000, target ip",
         "listener rule #35;200 /*<br/>host stage.#lt;route53 zone#gt;",
-        "\u274c database module civic_tech_jobs_stage_database<br/>13 blocks inside: 1 data.aws_db_instance, "
-        "6 module calls, 1 postgresql_database, 2 postgresql_grant, 3 postgresql_role<br/>(CTJ020)",
+        # the database blocks inside the call; its six ../secret calls (SSM parameters) are not databases
+        "\u274c database module civic_tech_jobs_stage_database<br/>7 blocks inside: 1 data.aws_db_instance, "
+        "1 postgresql_database, 2 postgresql_grant, 3 postgresql_role<br/>(CTJ020)",
         "secret /civic-tech-jobs/fullstack-stage-db-owner-password",
         "\u274c no listener rule routes /admin/*<br/>(CTJ010)",
         "\u274c no listener rule routes /api/*<br/>(CTJ010)",
         "\u274c no frontend target group<br/>(CTJ010)",
-        "\u274c civic-tech-jobs-fs-stage<br/>civic-tech-jobs-fullstack:stage (ECR)<br/>(CTJ002, CTJ031)",
+        # the fullstack container is the backend by evidence: its image (CTJ004) and settings (CTJ032) fail on it
+        "\u274c civic-tech-jobs-fs-stage (backend)<br/>civic-tech-jobs-fullstack:stage (ECR)<br/>"
+        "(CTJ002, CTJ004, CTJ031, CTJ032)",
     ])
-    # one cylinder for the database module call and the 13 blocks inside it, not 14
+    # the backend's SQL_HOST names the RDS instance: the connection fails CTJ022
+    ids = {text: node for node, text in nodes.items()}
+    backend = ids[next(t for t in ids if t.startswith("\u274c civic-tech-jobs-fs-stage"))]
+    database = ids[next(t for t in ids if "database module" in t)]
+    assert f'{backend} ==>|"\u274c SQL_HOST #lt;db instance#gt;:5432 (CTJ022)"| {database}' in diagram
+    # one cylinder for the database module call and the 7 blocks inside it, not 8
     assert diagram.count('[("') == 1
     # the task is one subgraph; the rules failing on it are listed, a few then how many more
     assert re.search(r'subgraph \w+\["\u274c ECS task civic-tech-jobs-fs-stage \(awsvpc\)<br/>\(CTJ001, CTJ002, CTJ004, CTJ011 \+\d+ more\)"\]', diagram)

@@ -19,14 +19,15 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PLANS, TERRAFORM
+from conftest import FIXTURES, PLANS, TERRAFORM
 from ctj_policy.config import DEFAULT, Config, WaiverSpec
-from ctj_policy.engine import evaluate
+from ctj_policy.engine import evaluate, rule_needs
 from ctj_policy.loaders.hcl import apply_sources, load_hcl
 from ctj_policy.loaders.plan import load_plan
+from ctj_policy.loaders.workflow import load_workflow
 from ctj_policy.model import Report
 from ctj_policy.reporters import render
-from ctj_policy.rules import ALL_RULES
+from ctj_policy.rules import ALL_RULES, WORKFLOW_RULES
 
 SCOPE = "module.civic-tech-jobs"
 GIT = f"{SCOPE}.module.civic_tech_jobs_alarms"
@@ -66,7 +67,18 @@ NEEDS = {
     "CTJ030": "aws_ecs_task_definition",
     "CTJ031": "aws_ecs_task_definition",
     "CTJ032": "aws_ecs_task_definition",
+    # the lockstep rules judge a deploy workflow (--workflow) against THE CTJ task, or the service running it:
+    # an unread module may hold either, so their passes cannot stand; CTJ043 reads only the workflow and the
+    # configured CI/CD role, nothing an unread module may deploy, so its verdict stands
+    "CTJ040": "aws_ecs_task_definition",
+    "CTJ041": "aws_ecs_task_definition, aws_ecs_service",
+    "CTJ042": "aws_ecs_task_definition",
+    "CTJ043": None,
+    "CTJ044": "aws_ecs_task_definition",
 }
+WORKFLOW = {r.id for r in WORKFLOW_RULES}
+TERRAFORM_RULES = [rule_id for rule_id in NEEDS if rule_id not in WORKFLOW]  # what runs without --workflow
+STAGE1_WORKFLOW = FIXTURES / "workflows" / "stage1-deploy.yml"
 
 
 @pytest.fixture
@@ -90,6 +102,8 @@ def _notes(root: Path) -> list[str]:
 
 
 def _unknown(rule_id: str, address: str, why: str) -> str:
+    if rule_id == "CTJ020":  # it reports unread modules itself: one may declare a database (issue 10)
+        return f"cannot tell whether module call {address} declares a managed database: {why}"
     return (
         f"cannot pass while {address} is not evaluated: {why}; it may deploy what {rule_id} judges ({NEEDS[rule_id]}); "
         "make its source readable (a local path) or check the plan JSON, which holds its resources"
@@ -109,6 +123,7 @@ def _report(loaded, evaluation) -> Report:
 
 def test_needs_table_covers_every_rule():
     assert set(NEEDS) == {r.id for r in ALL_RULES}
+    assert {r.id: ", ".join(dict.fromkeys(rule_needs(r))) or None for r in ALL_RULES} == NEEDS
 
 
 def test_the_stage1_tree_passes_without_the_unread_modules():
@@ -132,7 +147,7 @@ def test_every_rule_is_unknown_naming_each_unread_module(tree):
             str(tree / PROJECT_FILE),
             {GIT: 17, GONE: 21}[addr],
         )
-        for rule_id in NEEDS
+        for rule_id in TERRAFORM_RULES
         for addr in (GIT, GONE)
     )
     assert got == expected
@@ -145,6 +160,33 @@ def test_every_rule_is_unknown_naming_each_unread_module(tree):
     assert evaluation.exit_code(allow_unknown=True) == 0
 
 
+def test_workflow_rules_are_unknown_where_an_unread_module_may_hold_the_task(tree):
+    """With --workflow: the lockstep rules that judge the workflow against the CTJ task or service cannot pass
+    while a module may hold them; CTJ043 (the workflow and the configured role only) stands; a verdict that is
+    not a pass stands too (CTJ041: the cluster of the service is known only after apply in HCL mode)."""
+    workflow = load_workflow(str(STAGE1_WORKFLOW), DEFAULT)
+
+    def lockstep(root: Path) -> list[tuple]:
+        deployment = load_hcl(root, DEFAULT).deployment
+        deployment.workflows.append(workflow)
+        results = evaluate(deployment, DEFAULT).results
+        return [(r.rule_id, r.status, r.address, r.message, r.location.file, r.location.line) for r in results
+                if r.rule_id in WORKFLOW]
+
+    control = lockstep(TERRAFORM / "stage1")
+    assert [(rule_id, status) for rule_id, status, *_ in control] == [
+        ("CTJ040", "pass"), ("CTJ041", "unknown"), ("CTJ042", "pass"), ("CTJ043", "pass"), ("CTJ044", "pass")]
+    reasons = _reasons(tree)
+    expected = []
+    for rule_id, status, *rest in control:
+        if status == "pass" and NEEDS[rule_id]:
+            expected += [(rule_id, "unknown", addr, _unknown(rule_id, addr, reasons[addr]), str(tree / PROJECT_FILE),
+                          {GIT: 17, GONE: 21}[addr]) for addr in (GIT, GONE)]
+        else:  # the same verdict, read from the same workflow and the same (copied) Terraform
+            expected.append((rule_id, status, *rest))
+    assert lockstep(tree) == expected
+
+
 def test_a_failure_in_what_was_evaluated_stands(tree):
     """Only passes become unknown: a defect in the evaluated code still fails, and nothing is added to it."""
     stage = tree / "projects" / "civic-tech-jobs" / "environment-stage.tf"
@@ -155,7 +197,7 @@ def test_a_failure_in_what_was_evaluated_stands(tree):
     ctj026 = [(r.status, r.address) for r in evaluation.results if r.rule_id == "CTJ026"]
     assert ctj026 == [("fail", f"{SCOPE}.module.civic_tech_jobs_stage_service.aws_ecs_service.this")]
     others = {(r.rule_id, r.status) for r in evaluation.results if r.rule_id != "CTJ026"}
-    assert others == {(rule_id, "unknown") for rule_id in NEEDS if rule_id != "CTJ026"}
+    assert others == {(rule_id, "unknown") for rule_id in TERRAFORM_RULES if rule_id != "CTJ026"}
 
 
 def test_a_waiver_on_the_module_call_accepts_its_unknowns(tree):
@@ -259,4 +301,4 @@ def test_source_dir_notes_about_unread_modules_do_not_apply_to_the_plan(tree):
     apply_sources(loaded, tree, DEFAULT)
     assert loaded.deployment.unevaluated_modules == [] and loaded.deployment.notes == []
     evaluation = evaluate(loaded.deployment, DEFAULT)
-    assert {(r.rule_id, r.status) for r in evaluation.results} == {(rule_id, "pass") for rule_id in NEEDS}
+    assert {(r.rule_id, r.status) for r in evaluation.results} == {(rule_id, "pass") for rule_id in TERRAFORM_RULES}

@@ -64,10 +64,11 @@ NO_CHECKOV_RULES: tuple[str, ...] = tuple(r.id for r in ALL_RULES if not r.check
 BY_CHECK_ID = {s.check_id: s for s in CHECK_MAP}
 BY_RULE_ID = {s.rule_id: s for s in CHECK_MAP}
 
-# the rules that judge THE CTJ task only (queries.ctj_task / role_scope), or only the service running it:
-# a check on another task definition / service reports nothing, as ctj-policy says nothing about it
-CTJ_TASK_RULES = frozenset(r.id for r in ALL_RULES if r.applies_to == CTJ_TASK)
-CTJ_SERVICE_RULES = frozenset(r.id for r in ALL_RULES if r.applies_to == CTJ_SERVICE)
+# the rules with a check that judge THE CTJ task only (queries.ctj_task / role_scope), or only the service running
+# it: a check on another task definition / service reports nothing, as ctj-policy says nothing about it (the
+# lockstep rules judge a workflow against the CTJ task or service too, but have no check)
+CTJ_TASK_RULES = frozenset(r.id for r in ALL_RULES if r.checkov_id and r.applies_to == CTJ_TASK)
+CTJ_SERVICE_RULES = frozenset(r.id for r in ALL_RULES if r.checkov_id and r.applies_to == CTJ_SERVICE)
 
 
 def mapping_table_markdown() -> str:

@@ -9,7 +9,7 @@ from ..model import ERROR, FAIL, PASS, UNKNOWN, Deployment, EcrRepository, Findi
 from ..queries import container_role, containers_unknown, ctj_task, explain_unknown, parse_image
 from ..queries.workflows import pushed_tag, pushes_to, tag_matches
 from ..workflow_model import ImagePush, show
-from .base import Rule
+from .base import CTJ_TASK, Rule
 from .common import NO_TASK, NO_TASK_SUBJECT, cname, container_subject
 from .lockstep import (
     IMAGE_GAPS,
@@ -187,4 +187,5 @@ RULE = Rule(
     bad=BAD,
     good=GOOD,
     needs_workflow=True,
+    applies_to=CTJ_TASK,  # judged against THE CTJ task's containers: an unread module may hold it
 )

@@ -10,7 +10,7 @@ from ..model import ERROR, FAIL, PASS, UNKNOWN, Deployment, Finding, Service, Un
 from ..queries import ctj_service, explain_unknown
 from ..queries.workflows import service_cluster
 from ..workflow_model import Redeploy, show
-from .base import Rule
+from .base import CTJ_SERVICE, Rule
 from .common import NO_SERVICE_SUBJECT, resource_subject
 from .lockstep import (
     REDEPLOY_GAPS,
@@ -119,4 +119,5 @@ RULE = Rule(
     bad=BAD,
     good=GOOD,
     needs_workflow=True,
+    applies_to=CTJ_SERVICE,  # judged against the service running THE CTJ task: an unread module may hold either
 )

@@ -8,7 +8,7 @@ from ..config import Config
 from ..model import ERROR, FAIL, PASS, UNKNOWN, Deployment, Finding, Unknown
 from ..queries import FRONTEND, containers_unknown, ctj_task, parse_image, role_container
 from ..workflow_model import ImageBuild, show
-from .base import Rule
+from .base import CTJ_TASK, Rule
 from .lockstep import IMAGE_GAPS, anchor, at, describe_gaps, gaps, no_workflow, problems_or_pass, where, whole
 
 
@@ -135,4 +135,5 @@ RULE = Rule(
     bad=BAD,
     good=GOOD,
     needs_workflow=True,
+    applies_to=CTJ_TASK,  # judged against THE CTJ task's containers: an unread module may hold it
 )

@@ -9,7 +9,7 @@ from ..config import Config
 from ..model import ERROR, FAIL, PASS, UNKNOWN, Deployment, Finding, Unknown
 from ..queries import DATABASE, containers_unknown, ctj_task, is_official_postgres, parse_image, role_container
 from ..workflow_model import ImageBuild, ImagePush, ImageRef, show
-from .base import Rule
+from .base import CTJ_TASK, Rule
 from .lockstep import (
     IMAGE_GAPS,
     anchor,
@@ -140,4 +140,5 @@ RULE = Rule(
     bad=BAD,
     good=GOOD,
     needs_workflow=True,
+    applies_to=CTJ_TASK,  # judged against THE CTJ task's containers: an unread module may hold it
 )
