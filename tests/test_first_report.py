@@ -34,8 +34,8 @@ FOLLOW_RULES = "CTJ004, CTJ011, CTJ021, CTJ022, CTJ023, CTJ024, CTJ025, CTJ027"
 # the lead list: (rule, own findings, findings that follow from it), then "N more rules with M findings"
 # (CTJ004 and CTJ010 tie at 3: the rule ID decides)
 LEAD = {
-    "legacy.json": ([("CTJ001", 1, 8), ("CTJ002", 4, 0), ("CTJ020", 4, 0), ("CTJ004", 3, 0), ("CTJ010", 3, 0)], (4, 6)),
-    "incubator": ([("CTJ001", 1, 8), ("CTJ020", 8, 0), ("CTJ002", 4, 0), ("CTJ004", 3, 0), ("CTJ010", 3, 0)], (4, 7)),
+    "legacy.json": ([("CTJ001", 1, 8), ("CTJ002", 4, 0), ("CTJ020", 4, 0), ("CTJ004", 3, 0), ("CTJ010", 3, 0)], (5, 7)),
+    "incubator": ([("CTJ001", 1, 8), ("CTJ020", 8, 0), ("CTJ002", 4, 0), ("CTJ004", 3, 0), ("CTJ010", 3, 0)], (5, 8)),
 }
 INPUTS = {"legacy.json": PLANS / "legacy.json", "incubator": TERRAFORM / "incubator"}
 

@@ -162,8 +162,9 @@ def test_every_rule_is_unknown_naming_each_unread_module(tree):
 
 def test_workflow_rules_are_unknown_where_an_unread_module_may_hold_the_task(tree):
     """With --workflow: the lockstep rules that judge the workflow against the CTJ task or service cannot pass
-    while a module may hold them; CTJ043 (the workflow and the configured role only) stands; a verdict that is
-    not a pass stands too (CTJ041: the cluster of the service is known only after apply in HCL mode)."""
+    while a module may hold them; CTJ043 (the workflow and the configured role only) stands (a verdict that is
+    not a pass would stand too). CTJ041 passes on the Stage 1 sources: the service's cluster is named by its
+    aws_ecs_cluster block."""
     workflow = load_workflow(str(STAGE1_WORKFLOW), DEFAULT)
 
     def lockstep(root: Path) -> list[tuple]:
@@ -175,7 +176,7 @@ def test_workflow_rules_are_unknown_where_an_unread_module_may_hold_the_task(tre
 
     control = lockstep(TERRAFORM / "stage1")
     assert [(rule_id, status) for rule_id, status, *_ in control] == [
-        ("CTJ040", "pass"), ("CTJ041", "unknown"), ("CTJ042", "pass"), ("CTJ043", "pass"), ("CTJ044", "pass")]
+        ("CTJ040", "pass"), ("CTJ041", "pass"), ("CTJ042", "pass"), ("CTJ043", "pass"), ("CTJ044", "pass")]
     reasons = _reasons(tree)
     expected = []
     for rule_id, status, *rest in control:
