@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter
 import re
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable
+from typing import Any
 
 from .errors import InputError
 from .model import FAIL, UNKNOWN, Result
@@ -91,10 +92,7 @@ def fingerprint(result: Result) -> Fingerprint | None:
     subject = result.subject
     if subject is not None and subject.kind == EXPIRED_WAIVER:
         return None
-    if subject is not None:
-        key = subject.key()
-    else:
-        key = "message:" + _digest(result.message)
+    key = subject.key() if subject is not None else "message:" + _digest(result.message)
     return Fingerprint(result.rule_id, result.address or "", key, _digest(_DIGITS.sub("#", result.message)))
 
 
@@ -203,7 +201,7 @@ def apply(results: Iterable[Result], baseline: Baseline) -> Outcome:
             pool.remove(min(pool, key=lambda e: e.detail != ""))
             marks[i] = UNCHANGED
     out = []
-    for r, mark in zip(results, marks):
+    for r, mark in zip(results, marks, strict=True):
         if r.status in (FAIL, UNKNOWN):
             r = replace(r, baseline=mark or NEW)
         out.append(r)

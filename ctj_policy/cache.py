@@ -31,6 +31,7 @@ Standard library only; nothing here knows what the entries hold.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import stat
@@ -94,10 +95,8 @@ def _open_directory(xdg: str) -> Path | None:
     path = os.path.join(base, NAME)
     try:
         os.makedirs(base, mode=0o700, exist_ok=True)
-        try:
+        with contextlib.suppress(FileExistsError):
             os.mkdir(path, 0o700)
-        except FileExistsError:
-            pass
         parent = os.stat(base)
         st = os.lstat(path)
     except (OSError, ValueError):
@@ -146,9 +145,7 @@ def _valid_name(name: str) -> bool:
 def _own_private_file(st: os.stat_result, max_bytes: int) -> bool:
     if not stat.S_ISREG(st.st_mode) or st.st_size > max_bytes:
         return False
-    if _POSIX and (st.st_uid != os.geteuid() or st.st_mode & 0o077):
-        return False
-    return True
+    return not (_POSIX and (st.st_uid != os.geteuid() or st.st_mode & 63))
 
 
 def _read_fd(fd: int, size: int) -> bytes:
@@ -233,10 +230,8 @@ def _write_new(d: Path, name: str, parts: tuple) -> bool:
         os.replace(tmp, d / name)
         return True
     except OSError:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         return False
 
 
@@ -249,10 +244,8 @@ def discard(name: str) -> None:
     d = directory()
     if d is None or not name:
         return
-    try:
+    with contextlib.suppress(OSError):
         os.unlink(d / name)
-    except OSError:
-        pass
 
 
 # --------------------------------------------------------------------------

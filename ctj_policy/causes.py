@@ -27,8 +27,8 @@ CTJ026: all follow from CTJ001).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from . import queries

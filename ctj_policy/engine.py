@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import datetime
 import fnmatch
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Sequence
 
 from .causes import link as link_causes
 from .config import Config, WaiverSpec, parse_expiry

@@ -26,8 +26,9 @@ silently treat "not known" as false or true.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 # ---- values ----------------------------------------------------------------
 KNOWN_AFTER_APPLY = "known after apply"
@@ -157,11 +158,11 @@ def same_value(a: Any, b: Any) -> bool | None:
     if isinstance(a, Template) and isinstance(b, Template):
         if len(a.parts) != len(b.parts):
             return None
-        results = [same_value(x, y) for x, y in zip(a.parts, b.parts)]
+        results = [same_value(x, y) for x, y in zip(a.parts, b.parts, strict=True)]
         if all(r is True for r in results):
             return True
         if any(r is False for r in results) and all(
-            isinstance(x, str) == isinstance(y, str) for x, y in zip(a.parts, b.parts)
+            isinstance(x, str) == isinstance(y, str) for x, y in zip(a.parts, b.parts, strict=True)
         ):
             return False
         return None
@@ -197,7 +198,7 @@ class Location:
 
     file: str
     line: int
-    call_site: "Location | None" = None
+    call_site: Location | None = None
     module: str | None = None
 
     def __str__(self) -> str:
@@ -687,14 +688,14 @@ class Report:
     exit_code: int
     allow_unknown: bool = False
     # the deployment as checked, for reporters that draw it (markdown)
-    deployment: "Deployment | None" = None
+    deployment: Deployment | None = None
     # the config.Config the results were evaluated with (the diagram classifies as the rules did)
     config: Any = None
     # with --baseline: the file's ``path`` and its ``fixed`` entries (rule, address, subject) no longer found
     baseline: Any = None
 
     def counts(self) -> dict[str, int]:
-        out = {s: 0 for s in STATUSES}
+        out = dict.fromkeys(STATUSES, 0)
         for r in self.results:
             out[r.status] += 1
         return out

@@ -71,9 +71,8 @@ def parse_comment(rest: str, where: str) -> tuple[tuple[str, ...], str, str | No
     if not reason:
         raise WaiverSyntaxError(f'{where}: a waiver needs a reason: reason="..."')
     expires = fields.get("expires")
-    if expires is not None:
-        if parse_expiry(expires) is None:
-            raise WaiverSyntaxError(f"{where}: expires must be a date YYYY-MM-DD, got {expires!r}")
+    if expires is not None and parse_expiry(expires) is None:
+        raise WaiverSyntaxError(f"{where}: expires must be a date YYYY-MM-DD, got {expires!r}")
     return rules, reason, expires
 
 

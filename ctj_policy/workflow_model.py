@@ -104,10 +104,7 @@ def concat(parts: Any) -> Any:
     are known, the single symbolic value when there is only one, else a Template."""
     out: list = []
     for part in parts:
-        if isinstance(part, Template):
-            items = part.parts
-        else:
-            items = (part,)
+        items = part.parts if isinstance(part, Template) else (part,)
         for item in items:
             if isinstance(item, str):
                 if not item:

@@ -31,15 +31,12 @@ _CUTOVER_CONTAINER_RULES = {
     "CTJ030", "CTJ031", "CTJ032",
 }  # fmt: skip
 UNKNOWN: dict[str, dict[str, str]] = {
-    "cutover.json": {rid: "container_definitions is known only after apply" for rid in _CUTOVER_CONTAINER_RULES},
+    "cutover.json": dict.fromkeys(_CUTOVER_CONTAINER_RULES, "container_definitions is known only after apply"),
 }
 PASS: dict[str, dict[str, str]] = {
     # the worker is appended after django: rules that judge "the" backend take the first backend container
     # in definition order (django, unchanged from whole-account), so the duplicate is CTJ001's fault alone
-    "fail-ctj001-worker.json": {
-        rid: "the first backend container (django) is the correct one"
-        for rid in ("CTJ011", "CTJ022", "CTJ023", "CTJ027", "CTJ032")
-    },
+    "fail-ctj001-worker.json": dict.fromkeys(("CTJ011", "CTJ022", "CTJ023", "CTJ027", "CTJ032"), "the first backend container (django) is the correct one"),
 }
 OPEN: dict[str, dict[str, set[str]]] = {
     # expected.json's notes leave it open: NEXT_PUBLIC_* arrive through the frontend task's `secrets`, and

@@ -18,7 +18,10 @@ SERVICE = "module.civic-tech-jobs.module.svc.aws_ecs_service.fargate[0]"
 SECRET = "hunter2-very-secret"
 
 
-def result(rule="CTJ031", status="fail", address=TASK, subject=Subject("env", "SECRET_KEY", "web"), message="m", line=10):
+SECRET_KEY_SUBJECT = Subject("env", "SECRET_KEY", "web")
+
+
+def result(rule="CTJ031", status="fail", address=TASK, subject=SECRET_KEY_SUBJECT, message="m", line=10):
     return Result(rule, "t", "error", status, message, address, Location("projects/civic-tech-jobs/env.tf", line), subject=subject)
 
 
@@ -129,7 +132,7 @@ def test_read_missing_file_and_directory(tmp_path):
 
 
 def test_rule_ids_in_a_file_are_case_insensitive():
-    text = '{"schema_version": 1, "tool": "ctj-policy", "entries": [{"rule": "ctj031", "address": "%s", "subject": "env:web/SECRET_KEY"}]}' % TASK
+    text = f'{{"schema_version": 1, "tool": "ctj-policy", "entries": [{{"rule": "ctj031", "address": "{TASK}", "subject": "env:web/SECRET_KEY"}}]}}'
     assert baseline.apply([result()], baseline.loads(text)).results[0].baseline == UNCHANGED
 
 

@@ -23,14 +23,14 @@ import pytest
 from click.testing import CliRunner
 
 import ctj_policy.engine  # noqa: F401  (import the real engine before any stand-in rules are installed)
-from ctj_policy import __version__, cli as cli_mod
+from conftest import PLANS, ROOT, TERRAFORM, run_cli
+from ctj_policy import __version__
+from ctj_policy import cli as cli_mod
 from ctj_policy.cli import CliError, cli, pair_outputs, write_atomic
 from ctj_policy.loaders import InputError, Loaded
 from ctj_policy.model import Deployment, Finding, InputInfo, Location
 from ctj_policy.reporters import FORMATS
 from ctj_policy.rules.base import Rule
-
-from conftest import PLANS, ROOT, TERRAFORM, run_cli
 
 SECRET = "hunter2-Sup3rSecretValue"
 ADDR = "module.civic-tech-jobs.module.svc.aws_ecs_task_definition.task"
@@ -138,7 +138,7 @@ def report_schema() -> dict:
 # --format / --output pairing
 # --------------------------------------------------------------------------
 
-F, O = "formats", "outputs"
+F, O = "formats", "outputs"  # noqa: E741 (F and O read as the option names in the tables below)
 
 
 @pytest.mark.parametrize(
@@ -850,7 +850,7 @@ def test_e2e_legacy_plan_fails(tmp_path):
     doc = json.loads((tmp_path / "r.json").read_text("utf-8"))
     jsonschema.validate(doc, report_schema())
     failing = {r["rule_id"] for r in doc["results"] if r["status"] == "fail"}
-    assert LEGACY_FAILS <= failing, failing
+    assert failing >= LEGACY_FAILS, failing
     assert doc["input"]["kind"] == "plan" and doc["input"]["scope"] == "module.civic-tech-jobs"
     assert doc["summary"]["exit_code"] == 1
     text = p.stdout.decode()
@@ -875,7 +875,7 @@ def _marked_sensitive(value, marks, found: list) -> None:
         for key, m in marks.items():
             _marked_sensitive(value.get(key), m, found)
     elif isinstance(marks, list) and isinstance(value, list):
-        for v, m in zip(value, marks):  # noqa: B905 (after_sensitive may be shorter than the list)
+        for v, m in zip(value, marks, strict=False):
             _marked_sensitive(v, m, found)
 
 
@@ -1051,7 +1051,8 @@ def test_e2e_legacy_with_sources_has_locations(tmp_path):
 
 def test_several_plan_paths_worst_exit_code():
     """The ctj-policy-plan pre-commit hook passes every matching file at once."""
-    from conftest import PLANS as plans, run_cli as run
+    from conftest import PLANS as plans
+    from conftest import run_cli as run
 
     ok = str(plans / "whole-account.json")
     bad = str(plans / "legacy.json")
@@ -1065,7 +1066,8 @@ def test_several_plan_paths_worst_exit_code():
 
 @pytest.mark.parametrize("extra", [["--format", "json"], ["--format", "text", "--output", "x.txt"]])
 def test_several_paths_need_a_streamable_format(extra):
-    from conftest import PLANS as plans, run_cli as run
+    from conftest import PLANS as plans
+    from conftest import run_cli as run
 
     proc = run("check", str(plans / "whole-account.json"), str(plans / "legacy.json"), *extra)
     assert proc.returncode == 2

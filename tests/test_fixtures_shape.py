@@ -49,8 +49,8 @@ def test_plan_shape(path: Path):
     assert plan["terraform_version"] == "1.12.2"
     assert plan["errored"] is False and plan["complete"] is True
     for rc in plan["resource_changes"]:
-        assert RC_KEYS <= set(rc), rc["address"]
-        assert CHANGE_KEYS <= set(rc["change"]), rc["address"]
+        assert set(rc) >= RC_KEYS, rc["address"]
+        assert set(rc["change"]) >= CHANGE_KEYS, rc["address"]
         assert rc["mode"] == "managed"
         if rc["address"].startswith("module."):
             assert rc["address"].startswith(rc["module_address"] + ".")

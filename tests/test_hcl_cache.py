@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import TERRAFORM, run_cli
 from ctj_policy import cache
 from ctj_policy.loaders import hcl_parse
-
-from conftest import TERRAFORM, run_cli
 
 TF_FILES = sorted(TERRAFORM.rglob("*.tf"))
 

@@ -148,7 +148,7 @@ def hook_rev() -> str:
         pytest.skip("not a git checkout: pre-commit needs a repository to clone the hook from")
     dirty = _git(ROOT, "status", "--porcelain", "--", "ctj_policy", "pyproject.toml", ".pre-commit-hooks.yaml").stdout
     if dirty.strip():
-        warnings.warn("pre-commit tests the committed HEAD; uncommitted changes are not in it:\n" + dirty)
+        warnings.warn("pre-commit tests the committed HEAD; uncommitted changes are not in it:\n" + dirty, stacklevel=2)
     return _git(ROOT, "rev-parse", "HEAD").stdout.strip()
 
 

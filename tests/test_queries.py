@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from ctj_policy.model import KNOWN_AFTER_APPLY, DockerVolumeConfig, EnvVar, PortMapping, Ref, Template, Unknown, Volume, same_value
+from ctj_policy.model import (
+    KNOWN_AFTER_APPLY,
+    DockerVolumeConfig,
+    EnvVar,
+    PortMapping,
+    Ref,
+    Template,
+    Unknown,
+    Volume,
+    same_value,
+)
 from ctj_policy.queries import (
     BACKEND,
     DATABASE,
@@ -22,7 +32,6 @@ from ctj_policy.queries import (
     tag_major,
     volume_persistence,
 )
-
 from rules.builders import CONFIG, DB_ARN, ECR_BACKEND, SECRET_DB, TG_BACKEND, container, stage1
 
 

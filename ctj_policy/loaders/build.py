@@ -20,7 +20,8 @@ means for its input, and may ignore it.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, Protocol
 
 from ..model import (
     AutoscalingTarget,
@@ -89,7 +90,7 @@ class AttributeView(Protocol):
         """Attribute ``name`` as a list of simple values: a tuple, ``()`` when unset,
         or one value standing for the whole list (an Unknown, a Ref, a lone string)."""
 
-    def blocks(self, name: str) -> Sequence["AttributeView"]:
+    def blocks(self, name: str) -> Sequence[AttributeView]:
         """The nested blocks ``name`` the input knows of, in order (none: ``[]``)."""
 
     def unknown(self, name: str = "", hint: str = PLAIN) -> Unknown | None:

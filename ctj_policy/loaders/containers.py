@@ -9,7 +9,8 @@ emitted PascalCase keys), the HCL loader the evaluated ``jsonencode`` argument
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from ..model import (
     NOT_EVALUATED,

@@ -10,11 +10,13 @@ unknown.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from ..config import Config
 from ..model import (
@@ -29,8 +31,8 @@ from ..model import (
     Resource,
     TaskDefinition,
     Template,
-    Unknown,
     UnevaluatedModule,
+    Unknown,
     strip_index,
 )
 from . import InputError, Loaded
@@ -151,7 +153,7 @@ class _CliValue:
 ENV_PREFIX = "TF_VAR_"
 
 
-def _env_values() -> dict[str, "_CliValue"]:
+def _env_values() -> dict[str, _CliValue]:
     """``TF_VAR_name`` environment variables, as Terraform reads them (the lowest precedence)."""
     return {
         k[len(ENV_PREFIX) :]: _CliValue(v, k)
@@ -197,10 +199,8 @@ def _root_values(root: Path, variables, var_files, budget) -> dict[str, Any]:
     for name in ("terraform.tfvars", "terraform.tfvars.json"):
         if (root / name).is_file():
             auto.append(root / name)
-    try:
+    with contextlib.suppress(OSError):
         auto += sorted(p for p in root.iterdir() if p.name.endswith((".auto.tfvars", ".auto.tfvars.json")) and p.is_file())
-    except OSError:
-        pass
     for f in [*auto, *(Path(v) for v in var_files)]:
         values.update(_read_var_file(f, budget))
     if variables:

@@ -32,19 +32,21 @@ from .hcl_values import (
     MAX_MODULE_DEPTH,
     Budget,
     EvalError,
+    JsonEncoded,
     LimitExceeded,
-    Undeclared,
     ModuleValue,
+    Namespace,
     RemoteModuleValue,
     ResourceValue,
+    Undeclared,
     _plain,
+    deep_known,
     is_symbolic,
     render_address,
     source_text,
     to_str,
     unknown_of,
 )
-from .hcl_values import JsonEncoded, Namespace, deep_known  # noqa: F401 - the evaluator's public names, importable here
 
 __all__ = ["EvalError", "JsonEncoded", "Loader", "ModuleInst", "ModuleValue", "Namespace", "RemoteModuleValue",
            "ResourceInst", "ResourceValue", "BlockView", "deep_known", "eval_constant", "source_text"]
@@ -94,7 +96,7 @@ class BlockView:
         self._cache[name] = value
         return value
 
-    def blocks(self, type_: str) -> list["BlockView"]:
+    def blocks(self, type_: str) -> list[BlockView]:
         out = []
         for b in self.block.blocks:
             if b.type == type_:
@@ -103,7 +105,7 @@ class BlockView:
                 out.extend(self._dynamic(b, type_))
         return out
 
-    def _dynamic(self, b: Block, type_: str) -> list["BlockView"]:
+    def _dynamic(self, b: Block, type_: str) -> list[BlockView]:
         fe = b.attrs.get("for_each")
         content = next((c for c in b.blocks if c.type == "content"), None)
         if fe is None or content is None:
@@ -134,7 +136,7 @@ class BlockView:
 class ResourceInst:
     __slots__ = ("module", "mode", "type", "name", "block", "key", "address", "_view")
 
-    def __init__(self, module: "ModuleInst", mode: str, type_: str, name: str, block: Block, key: Any):
+    def __init__(self, module: ModuleInst, mode: str, type_: str, name: str, block: Block, key: Any):
         self.module = module
         self.mode = mode
         self.type = type_
@@ -167,10 +169,10 @@ class ModuleInst:
 
     def __init__(
         self,
-        loader: "Loader",
+        loader: Loader,
         directory: Path,
         address: str,
-        parent: "ModuleInst | None" = None,
+        parent: ModuleInst | None = None,
         call: Block | None = None,
         call_ev: Evaluator | None = None,
         call_location: Location | None = None,
@@ -455,7 +457,7 @@ class ModuleInst:
             return vals
         if "for_each" in block.attrs:
             keys = self.instance_keys(block, Evaluator(self), f"module.{name}")
-            return dict(zip(keys, vals))
+            return dict(zip(keys, vals, strict=False))
         return vals[0] if vals else Unknown(NOT_EVALUATED, f"module.{name}")
 
 

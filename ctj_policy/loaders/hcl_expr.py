@@ -10,13 +10,13 @@ from ..model import KNOWN_AFTER_APPLY, NOT_EVALUATED, UNRESOLVED, Ref, Template,
 from .hcl_functions import SCALAR, STRUCTURAL, _need_known, _tonumber
 from .hcl_values import (
     MAX_EVAL_DEPTH,
+    EvalError,
     JsonEncoded,
     LimitExceeded,
     ModuleValue,
     Namespace,
     RemoteModuleValue,
     ResourceValue,
-    EvalError,
     Token,
     _plain,
     _tok,
@@ -42,11 +42,11 @@ if TYPE_CHECKING:  # pragma: no cover
 class Evaluator:
     """Evaluates expressions in one module instance with local bindings."""
 
-    def __init__(self, module: "ModuleInst", bindings: dict | None = None):
+    def __init__(self, module: ModuleInst, bindings: dict | None = None):
         self.module = module
         self.bindings = bindings or {}
 
-    def with_bindings(self, extra: dict) -> "Evaluator":
+    def with_bindings(self, extra: dict) -> Evaluator:
         return Evaluator(self.module, {**self.bindings, **extra})
 
     # entry points --------------------------------------------------------
@@ -106,9 +106,7 @@ class Evaluator:
                 continue
             for c in part.children:
                 if isinstance(c, Token):
-                    if c.type == "ESCAPED_INTERPOLATION":
-                        parts.append(str(c)[1:])
-                    elif c.type == "ESCAPED_DIRECTIVE":
+                    if c.type == "ESCAPED_INTERPOLATION" or c.type == "ESCAPED_DIRECTIVE":
                         parts.append(str(c)[1:])
                     else:
                         parts.append(_unescape(str(c)))
@@ -143,8 +141,8 @@ class Evaluator:
             if last.strip():
                 break
         if trim:
-            indent = min((len(l) - len(l.lstrip()) for l in lines if l.strip()), default=0)
-            lines = [l[indent:] for l in lines]
+            indent = min((len(ln) - len(ln.lstrip()) for ln in lines if ln.strip()), default=0)
+            lines = [ln[indent:] for ln in lines]
         content = "\n".join(lines) + ("\n" if lines else "")
         if "${" in content.replace("$${", "") or "%{" in content.replace("%%{", ""):
             return Unknown(NOT_EVALUATED, "heredoc", "interpolation inside heredocs is not evaluated")

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..model import KNOWN_AFTER_APPLY, NOT_EVALUATED, Unknown, same_value
 from .hcl_values import (
@@ -325,7 +326,7 @@ STRUCTURAL = {
     "flatten": lambda v: unknown_of(v) if is_symbolic(v) else _flatten(v),
     "coalescelist": lambda *a: next((x for x in a if is_symbolic(x) or x), []),
     "compact": lambda v: unknown_of(v) if is_symbolic(v) else [x for x in v if x is not None and x != ""],
-    "zipmap": lambda k, v: unknown_of(k) if is_symbolic(k) or is_symbolic(v) else dict(zip(k, v)),
+    "zipmap": lambda k, v: unknown_of(k) if is_symbolic(k) or is_symbolic(v) else dict(zip(k, v, strict=False)),
     "distinct": lambda v: unknown_of(v) if is_symbolic(v) else _toset_keep_order(v),
     "reverse": lambda v: unknown_of(v) if is_symbolic(v) else list(reversed(v)),
     "slice": lambda v, a, b: unknown_of(v) if is_symbolic(v) else v[int(a) : int(b)],
@@ -361,7 +362,7 @@ SCALAR: dict[str, Callable] = {
     "sort": lambda v: sorted(v),
     "range": lambda *a: _range(*a),
     "index": lambda lst, v: lst.index(v),
-    "formatlist": lambda fmt, *ls: [_format(fmt, *row) for row in zip(*ls)],
+    "formatlist": lambda fmt, *ls: [_format(fmt, *row) for row in zip(*ls, strict=False)],
     "regexall": lambda p, s: _regexall(p, s),
     "strrev": lambda s: s[::-1],
     "regex": lambda p, s: _regex(p, s),

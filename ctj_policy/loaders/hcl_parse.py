@@ -65,11 +65,11 @@ class Block:
     type: str
     labels: list[str]
     attrs: dict[str, Attr]
-    blocks: list["Block"]
+    blocks: list[Block]
     file: str
     line: int
 
-    def blocks_of(self, type_: str) -> list["Block"]:
+    def blocks_of(self, type_: str) -> list[Block]:
         return [b for b in self.blocks if b.type == type_]
 
 

@@ -37,7 +37,7 @@ class Undeclared(EvalError):
     unknown (SPEC section 9)."""
 
 
-def undeclared(module: "ModuleInst", ref: str, exc: EvalError) -> Unknown:
+def undeclared(module: ModuleInst, ref: str, exc: EvalError) -> Unknown:
     """The Unknown an undeclared reference evaluates to; a loader note names it once.
     Inside try()/can() it stays an error, for them to catch."""
     if module.loader.catching:
@@ -72,7 +72,7 @@ class LimitExceeded(InputError):
         super().__init__(message)
         self.located = located
 
-    def at(self, file: str, line: int) -> "LimitExceeded":
+    def at(self, file: str, line: int) -> LimitExceeded:
         """This error with the source location where it happened (the innermost one)."""
         if self.located or not file:
             return self
@@ -171,7 +171,7 @@ def is_symbolic(value: Any) -> bool:
 
 
 def deep_known(value: Any) -> bool:
-    if isinstance(value, SYMBOLIC) or isinstance(value, (ResourceValue, ModuleValue)):
+    if isinstance(value, (SYMBOLIC, ResourceValue, ModuleValue)):
         return False
     if isinstance(value, list):
         return all(deep_known(v) for v in value)
@@ -302,12 +302,12 @@ def tf_jsonencode(value: Any) -> Any:
 class Namespace:
     """``var``, ``local``, ``module``, ``data``, a resource type, ``count``, ``each``, ``path``."""
 
-    def __init__(self, kind: str, module: "ModuleInst", extra: Any = None):
+    def __init__(self, kind: str, module: ModuleInst, extra: Any = None):
         self.kind = kind
         self.module = module
         self.extra = extra
 
-    def attr(self, name: str, ev: "Evaluator") -> Any:
+    def attr(self, name: str, ev: Evaluator) -> Any:
         try:
             return self._attr(name)
         except Undeclared as exc:
@@ -347,10 +347,10 @@ class ResourceValue:
 
     __slots__ = ("inst",)
 
-    def __init__(self, inst: "ResourceInst"):
+    def __init__(self, inst: ResourceInst):
         self.inst = inst
 
-    def attr(self, name: str, ev: "Evaluator") -> Any:
+    def attr(self, name: str, ev: Evaluator) -> Any:
         inst = self.inst
         if name in inst.block.attrs and name not in ("count", "for_each", "depends_on", "provider", "lifecycle"):
             return inst.view().get(name)
@@ -360,10 +360,10 @@ class ResourceValue:
 class ModuleValue:
     __slots__ = ("inst",)
 
-    def __init__(self, inst: "ModuleInst"):
+    def __init__(self, inst: ModuleInst):
         self.inst = inst
 
-    def attr(self, name: str, ev: "Evaluator") -> Any:
+    def attr(self, name: str, ev: Evaluator) -> Any:
         try:
             return self.inst.output(name)
         except Undeclared as exc:
@@ -378,7 +378,7 @@ class RemoteModuleValue:
     source: str  # fit to print (credentials masked)
     reason: str = ""
 
-    def attr(self, name: str, ev: "Evaluator") -> Any:
+    def attr(self, name: str, ev: Evaluator) -> Any:
         return Unknown(
             NOT_EVALUATED,
             f"{self.address}.{name}",

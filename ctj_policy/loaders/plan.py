@@ -251,7 +251,7 @@ class _Attrs:
             return tuple(value)
         return () if value is None else value
 
-    def blocks(self, name: str) -> list["_Attrs"]:
+    def blocks(self, name: str) -> list[_Attrs]:
         """The nested blocks the plan knows of (an unknown list has none)."""
         items = self.after.get(name)
         if not isinstance(items, list):
@@ -305,7 +305,7 @@ def _collect_strings(value: Any, sens: Any, out: set[str], secret_key) -> None:
             if key in value:
                 _collect_strings(value[key], s, out, secret_key)
     elif isinstance(sens, list) and isinstance(value, list):
-        for s, v in zip(sens, value):
+        for s, v in zip(sens, value, strict=False):
             _collect_strings(v, s, out, secret_key)
 
 

@@ -9,7 +9,8 @@ boundaries both ways: ``var.x`` -> the parent module call's expression,
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ..model import Ref
 

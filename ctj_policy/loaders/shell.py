@@ -455,9 +455,7 @@ def split_commands(script: str) -> list[Command]:
             drop -= 1
         else:
             text = tok.literal()
-            if not cur.words and text in _PREFIX_WORDS and not tok.quoted:
-                pass
-            elif not cur.words and text in _CLOSE_WORDS and not tok.quoted:
+            if not cur.words and text in _PREFIX_WORDS and not tok.quoted or not cur.words and text in _CLOSE_WORDS and not tok.quoted:
                 pass
             elif not cur.words and text in ("for", "case", "select") and not tok.quoted:
                 skip = True  # the header up to the next separator

@@ -26,8 +26,9 @@ from __future__ import annotations
 import codecs
 import itertools
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..model import NOT_EVALUATED, UNRESOLVED, Unknown
 from ..workflow_model import (
@@ -141,7 +142,7 @@ def parse_yaml(text: str, name: str) -> Any:
     if not _LOADER:
         _LOADER.append(_loader_class())
     try:
-        return yaml.load(text, Loader=_LOADER[0])  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_LOADER[0])
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
@@ -233,7 +234,7 @@ def _matrix_combos(strategy: Any, label: str) -> list[Any]:
     keys = [k for k in matrix if k not in ("include", "exclude")]
     if any(not isinstance(matrix[k], list) for k in keys):
         return [Unknown(NOT_EVALUATED, f"matrix of job {label}", "a matrix dimension is computed at run time")]
-    combos = [dict(zip(keys, values)) for values in itertools.product(*(matrix[k] for k in keys))] if keys else []
+    combos = [dict(zip(keys, values, strict=True)) for values in itertools.product(*(matrix[k] for k in keys))] if keys else []
     excludes = matrix.get("exclude") or []
     includes = matrix.get("include") or []
     if not isinstance(excludes, list) or not isinstance(includes, list):
@@ -244,7 +245,7 @@ def _matrix_combos(strategy: Any, label: str) -> list[Any]:
         if not isinstance(inc, dict):
             return [Unknown(NOT_EVALUATED, f"matrix of job {label}", "include is computed at run time")]
         matched = False
-        for combo, original in zip(combos, originals):
+        for combo, original in zip(combos, originals, strict=False):
             if all(original.get(k, v) == v for k, v in inc.items() if k in original):
                 combo.update(inc)
                 matched = True

@@ -37,7 +37,6 @@ from ..workflow_model import (
     split_once,
 )
 from .shell import CommandSub, Param, ShellSyntaxError, Word, split_commands
-
 from .workflow_expr import EXPRESSION, RUNNER_ENV, evaluate, resolve, source_kind
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -152,8 +151,8 @@ def _aws_options(args: list) -> dict:
 class ScriptRunner:
     def __init__(
         self,
-        reader: "_Reader",
-        scope: "Scope",
+        reader: _Reader,
+        scope: Scope,
         origin: Origin,
         env: dict,
         expr_env: dict,

@@ -22,24 +22,24 @@ from __future__ import annotations
 
 from .images import ImageRef, image_is_from, is_official_postgres, normalize_repository, parse_image, tag_major
 from .modules import may_deploy, unevaluated_deploying
+from .roles import BACKEND, DATABASE, FRONTEND, ROLES
 from .routing import (
+    RoleTargetGroup,
     admits_port,
     container_ports,
     forward_targets,
     forwards_to,
     is_catch_all_pattern,
     names_target_group,
+    no_target_group_reason,
     path_patterns,
     pattern_covers,
     resolve_target_group,
     role_target_group,
-    RoleTargetGroup,
     target_group_for_role,
-    no_target_group_reason,
 )
 from .secrets import SecretKey, same_secret, same_secret_value, secret_key
 from .storage import MountInfo, mounts_of, norm_path, path_within, volume_persistence
-from .roles import BACKEND, DATABASE, FRONTEND, ROLES
 from .task import (
     container_role,
     containers_unknown,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from ..config import Config
 from ..model import UNRESOLVED, Deployment, EcrRepository, Ref, Template, Unknown, ref_matches

@@ -144,7 +144,7 @@ def _evidence(container: Container, deployment: Deployment, config: Config, img)
         found[role].append((WEAK, f"name containing {n!r}"))
     if img.decided and img.repository:
         last = img.repository.rsplit("/", 1)[-1]
-        for role, n in _name_hints(last, config).items():
+        for role in _name_hints(last, config):
             found[role].append((WEAK, f"image {last!r}"))
         for role in ROLES:
             if any(w in _words(last) for w in _IMAGE_WORDS[role]):

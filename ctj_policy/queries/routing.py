@@ -7,7 +7,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import Config
-from ..model import UNRESOLVED, Container, Deployment, Ref, Service, TargetGroup, TaskDefinition, Unknown, describe, is_symbolic, same_value, strip_index
+from ..model import (
+    UNRESOLVED,
+    Container,
+    Deployment,
+    Ref,
+    Service,
+    TargetGroup,
+    TaskDefinition,
+    Unknown,
+    describe,
+    is_symbolic,
+    same_value,
+    strip_index,
+)
 from .roles import BACKEND, FRONTEND, classify
 from .task import ctj_service, ctj_task
 from .values import as_int, items

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..model import Deployment, Ref, Resource, Template, is_known, ref_matches, same_value
 
+
 @dataclass(frozen=True)
 class SecretKey:
     """A ``valueFrom`` split into the secret it names and the part of it used."""

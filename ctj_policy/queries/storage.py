@@ -9,6 +9,7 @@ from typing import Any
 from ..model import Container, MountPoint, Ref, TaskDefinition, Template, Unknown, Volume, describe, is_symbolic
 from .values import explain_unknown, items
 
+
 def norm_path(path: str) -> str:
     p = posixpath.normpath(path)
     return "/" if p in ("//", "/") else p

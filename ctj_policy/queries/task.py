@@ -8,7 +8,21 @@ from __future__ import annotations
 from typing import Any
 
 from ..config import Config
-from ..model import UNRESOLVED, Container, Deployment, EnvVar, Ref, SecretVar, Service, TaskDefinition, Template, Unknown, is_known, is_symbolic, ref_matches
+from ..model import (
+    UNRESOLVED,
+    Container,
+    Deployment,
+    EnvVar,
+    Ref,
+    SecretVar,
+    Service,
+    TaskDefinition,
+    Template,
+    Unknown,
+    is_known,
+    is_symbolic,
+    ref_matches,
+)
 from .roles import classify
 from .values import items
 

@@ -65,7 +65,7 @@ def _add_baseline(doc: dict, report: Report) -> None:
     doc["summary"].update(
         baseline=baseline_summary.path(report), new=c["new"], unchanged=c["unchanged"], fixed=baseline_summary.fixed(report)
     )
-    for entry, r in zip(doc["results"], sorted(report.results, key=_order)):
+    for entry, r in zip(doc["results"], sorted(report.results, key=_order), strict=True):
         if r.baseline:
             entry["baseline"] = r.baseline
 

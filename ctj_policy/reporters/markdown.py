@@ -171,7 +171,7 @@ def _summary(report: Report) -> str:
     return f"{verdict}: {', '.join(parts)}{unknown_note}{known} \u2014 {where}; exit code {report.exit_code}"
 
 
-def _fixed_section(report: Report, budget: "_Budget") -> list[str]:
+def _fixed_section(report: Report, budget: _Budget) -> list[str]:
     """With --baseline: the entries it records that were not found (collapsed)."""
     fixed = baseline_summary.fixed(report)
     if not fixed:

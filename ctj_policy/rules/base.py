@@ -15,8 +15,8 @@ from ``RULE``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from ..config import Config
 from ..model import DATABASE_RESOURCE_TYPES, ERROR, WARNING, Deployment, Finding

@@ -30,7 +30,16 @@ from ..model import (
     describe,
     is_symbolic,
 )
-from ..queries import containers_unknown, ctj_task, explain_unknown, forward_targets, lookup, resolve_target_group, role_container, secret_key
+from ..queries import (
+    containers_unknown,
+    ctj_task,
+    explain_unknown,
+    forward_targets,
+    lookup,
+    resolve_target_group,
+    role_container,
+    secret_key,
+)
 
 NO_TASK = "no CTJ task definition in scope (see CTJ001)"
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..config import Config
 from ..model import ERROR, Deployment, Finding, Unknown, describe
 from ..queries import BACKEND, DATABASE, FRONTEND, ROLES, explain_unknown, roles_of
-from .base import ANCHOR, CheckovNotes, PLAN_MODE_ANCHOR, Rule, TASK
+from .base import ANCHOR, PLAN_MODE_ANCHOR, TASK, CheckovNotes, Rule
 from .common import NO_TASK_SUBJECT, cname, container_subject, failed, passed, undecided
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ..config import Config
 from ..model import ERROR, Deployment, Finding, ModuleCall, is_symbolic
 from ..queries import explain_unknown
-from .base import CheckovNotes, ECR, Rule, SERVICE
+from .base import ECR, SERVICE, CheckovNotes, Rule
 from .common import failed, passed, scope_subject, undecided
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..config import Config
 from ..model import ERROR, Deployment, Finding, describe, is_symbolic
 from ..queries import ctj_task, explain_unknown
-from .base import CTJ_TASK, Rule, TASK
+from .base import CTJ_TASK, TASK, Rule
 from .common import NO_TASK, NO_TASK_SUBJECT, failed, passed, undecided
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..config import Config
 from ..model import ERROR, Deployment, EcrRepository, Finding, Subject, Unknown, describe
 from ..queries import BACKEND, FRONTEND, containers_unknown, ctj_task, explain_unknown, parse_image, role_container
-from .base import ANCHOR, CTJ_TASK, CheckovNotes, ECR, PLAN_MODE_ANCHOR, Rule
+from .base import ANCHOR, CTJ_TASK, ECR, PLAN_MODE_ANCHOR, CheckovNotes, Rule
 from .common import NO_TASK, NO_TASK_SUBJECT, cname, failed, passed, scope_subject, undecided
 
 
@@ -46,9 +46,11 @@ def _image_check(deployment: Deployment, config: Config, role: str, repo_name: s
         if img.ecr is not repo:
             out.append(failed(f"{role} container {cname(c)} image comes from {img.ecr.address}, not {repo.address}", task, container=c))
         return
-    if isinstance(repo.repository_url, str) and isinstance(c.image, str):
-        if not (c.image.startswith(repo.repository_url + ":") or c.image.startswith(repo.repository_url + "@") or c.image == repo.repository_url):
-            out.append(failed(f"{role} container {cname(c)} image {describe(c.image, quote=True)} is not from {repo.address} ({repo.repository_url})", task, container=c))
+    url = repo.repository_url
+    if isinstance(url, str) and isinstance(c.image, str) and not (
+        c.image.startswith((url + ":", url + "@")) or c.image == url
+    ):
+        out.append(failed(f"{role} container {cname(c)} image {describe(c.image, quote=True)} is not from {repo.address} ({repo.repository_url})", task, container=c))
 
 
 def check(deployment: Deployment, config: Config) -> Iterator[Finding]:

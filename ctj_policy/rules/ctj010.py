@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..config import Config
 from ..model import ERROR, Deployment, Finding, ListenerRule, Subject, TargetGroup, Unknown, describe
-from ..queries import BACKEND, FRONTEND, as_int, explain_unknown, forwards_to, is_catch_all_pattern, no_target_group_reason, path_patterns, pattern_covers, role_target_group
-from .base import ANCHOR, CheckovNotes, LISTENER_RULES, PLAN_MODE_ANCHOR, Rule, TARGET_GROUPS
+from ..queries import (
+    BACKEND,
+    FRONTEND,
+    as_int,
+    explain_unknown,
+    forwards_to,
+    is_catch_all_pattern,
+    no_target_group_reason,
+    path_patterns,
+    pattern_covers,
+    role_target_group,
+)
+from .base import ANCHOR, LISTENER_RULES, PLAN_MODE_ANCHOR, TARGET_GROUPS, CheckovNotes, Rule
 from .common import describe_targets, failed, passed, route_subject, scope_subject, undecided
 
 

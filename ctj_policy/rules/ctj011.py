@@ -2,13 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..config import Config
 from ..model import ERROR, Deployment, Finding, Service, TargetGroup, Unknown, describe, is_symbolic, same_value
-from ..queries import BACKEND, FRONTEND, as_int, container_ports, containers_unknown, ctj_task, explain_unknown, resolve_target_group, role_container, services_for
-from .base import ANCHOR, CTJ_TASK, CheckovNotes, PLAN_MODE_ANCHOR, Rule, TARGET_GROUPS
-from .common import NO_SERVICE_SUBJECT, NO_TASK, NO_TASK_SUBJECT, attachment_subject, cname, resource_subject, failed, passed, undecided
+from ..queries import (
+    BACKEND,
+    FRONTEND,
+    as_int,
+    container_ports,
+    containers_unknown,
+    ctj_task,
+    explain_unknown,
+    resolve_target_group,
+    role_container,
+    services_for,
+)
+from .base import ANCHOR, CTJ_TASK, PLAN_MODE_ANCHOR, TARGET_GROUPS, CheckovNotes, Rule
+from .common import (
+    NO_SERVICE_SUBJECT,
+    NO_TASK,
+    NO_TASK_SUBJECT,
+    attachment_subject,
+    cname,
+    failed,
+    passed,
+    resource_subject,
+    undecided,
+)
 
 
 def check(deployment: Deployment, config: Config) -> Iterator[Finding]:

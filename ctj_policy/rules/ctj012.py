@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..config import Config
 from ..model import ERROR, Deployment, Finding, TargetGroup, Unknown, describe, is_symbolic, same_value
-from ..queries import DATABASE, admits_port, as_int, containers_unknown, ctj_task, explain_unknown, forward_targets, items, resolve_target_group, roles_of
-from .base import CheckovNotes, INGRESS, LISTENER_RULES, Rule, SERVICE, TARGET_GROUPS
+from ..queries import (
+    DATABASE,
+    admits_port,
+    as_int,
+    containers_unknown,
+    ctj_task,
+    explain_unknown,
+    forward_targets,
+    items,
+    resolve_target_group,
+    roles_of,
+)
+from .base import INGRESS, LISTENER_RULES, SERVICE, TARGET_GROUPS, CheckovNotes, Rule
 from .common import attachment_subject, failed, passed, scope_subject, undecided
 
 

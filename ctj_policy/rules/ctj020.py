@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..config import Config
 from ..model import ERROR, UNKNOWN, Deployment, Finding, Subject, describe
-from .base import ANCHOR, CheckovNotes, DATABASES, DATA_DATABASES, Rule
+from .base import ANCHOR, DATA_DATABASES, DATABASES, CheckovNotes, Rule
 from .common import failed, passed, scope_subject
 
 _KIND = {

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..config import Config
 from ..model import ERROR, Deployment, Finding, Unknown, describe
 from ..queries import DATABASE, explain_unknown, is_official_postgres, parse_image, tag_major
-from .base import CTJ_TASK, Rule, TASK
+from .base import CTJ_TASK, TASK, Rule
 from .common import cname, failed, passed, role_scope, undecided
 
 

@@ -2,14 +2,46 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ..config import Config
-from ..model import ERROR, FAIL, UNKNOWN, Container, Deployment, EnvVar, Finding, SecretVar, Unknown, describe, same_value
-from ..queries import BACKEND, DATABASE, as_int, explain_unknown, lookup, role_container, role_evidence, same_secret_value
+from ..model import (
+    ERROR,
+    FAIL,
+    UNKNOWN,
+    Container,
+    Deployment,
+    EnvVar,
+    Finding,
+    SecretVar,
+    Unknown,
+    describe,
+    same_value,
+)
+from ..queries import (
+    BACKEND,
+    DATABASE,
+    as_int,
+    explain_unknown,
+    lookup,
+    role_container,
+    role_evidence,
+    same_secret_value,
+)
 from ..queries.provenance import arn_source, describe_source, managed_database_source
-from .base import CTJ_TASK, Rule, TASK
-from .common import cname, describe_value_from, env_subject, finding, passed, plain_value, resource_subject, role_scope, show_var
+from .base import CTJ_TASK, TASK, Rule
+from .common import (
+    cname,
+    describe_value_from,
+    env_subject,
+    finding,
+    passed,
+    plain_value,
+    resource_subject,
+    role_scope,
+    show_var,
+)
 
 LOCALHOST = ("localhost", "127.0.0.1", "::1")
 

@@ -2,14 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..config import Config
 from ..model import ERROR, FAIL, UNKNOWN, Container, Deployment, Finding, SecretVar, Unknown
-from ..queries import BACKEND, DATABASE, containers_unknown, ctj_task, explain_unknown, in_environment, lookup, role_container, same_secret, same_secret_value
+from ..queries import (
+    BACKEND,
+    DATABASE,
+    containers_unknown,
+    ctj_task,
+    explain_unknown,
+    in_environment,
+    lookup,
+    role_container,
+    same_secret,
+    same_secret_value,
+)
 from ..queries.provenance import database_secret
-from .base import CTJ_TASK, Rule, TASK
-from .common import NO_TASK, NO_TASK_SUBJECT, cname, describe_value_from, env_subject, failed, finding, passed, undecided
+from .base import CTJ_TASK, TASK, Rule
+from .common import (
+    NO_TASK,
+    NO_TASK_SUBJECT,
+    cname,
+    describe_value_from,
+    env_subject,
+    failed,
+    finding,
+    passed,
+    undecided,
+)
 
 # (container role, variable) pairs that may also come from the credential secret
 _OPTIONAL = ((DATABASE, "POSTGRES_USER"), (DATABASE, "POSTGRES_DB"), (BACKEND, "SQL_USER"), (BACKEND, "SQL_DATABASE"))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..config import Config
 from ..model import ERROR, Deployment, Finding, Service, Unknown
 from ..queries import DATABASE, ctj_service, explain_unknown, launch_type, mounts_of, path_within
-from .base import CTJ_TASK, CheckovNotes, Rule, TASK
+from .base import CTJ_TASK, TASK, CheckovNotes, Rule
 from .common import cname, failed, passed, role_scope, undecided, volume_subject
 
 

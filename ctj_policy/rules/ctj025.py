@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..config import Config
 from ..model import ERROR, Deployment, EnvVar, Finding, SecretVar, Service, Unknown, is_symbolic
-from ..queries import DATABASE, ctj_service, explain_unknown, is_official_postgres, launch_type, lookup, mounts_of, norm_path, parse_image, path_within, tag_major
-from .base import CTJ_TASK, Rule, TASK
+from ..queries import (
+    DATABASE,
+    ctj_service,
+    explain_unknown,
+    is_official_postgres,
+    launch_type,
+    lookup,
+    mounts_of,
+    norm_path,
+    parse_image,
+    path_within,
+    tag_major,
+)
+from .base import CTJ_TASK, TASK, Rule
 from .common import cname, env_subject, failed, passed, role_scope, undecided
 
 LEGACY_DEFAULT = "/var/lib/postgresql/data"

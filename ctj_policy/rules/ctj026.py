@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..config import Config
 from ..model import ERROR, Deployment, Finding, Unknown, describe, is_symbolic
 from ..queries import as_int, ctj_service, ctj_task, explain_unknown, services_for
-from .base import AUTOSCALING, CTJ_SERVICE, CheckovNotes, Rule, SERVICE
+from .base import AUTOSCALING, CTJ_SERVICE, SERVICE, CheckovNotes, Rule
 from .common import NO_TASK, NO_TASK_SUBJECT, failed, passed, undecided
 
 DESIRED_COUNT = "ecs:service:DesiredCount"

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..config import Config
 from ..model import WARNING, Deployment, Finding, Unknown, is_symbolic, same_value
 from ..queries import BACKEND, DATABASE, explain_unknown, items, role_container
-from .base import CTJ_TASK, Rule, TASK
+from .base import CTJ_TASK, TASK, Rule
 from .common import cname, failed, passed, resource_subject, role_scope, undecided
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..config import Config
 from ..model import PASS, WARNING, Deployment, Finding, is_symbolic
 from ..queries import FRONTEND, explain_unknown, items
-from .base import CTJ_TASK, Rule, TASK
+from .base import CTJ_TASK, TASK, Rule
 from .common import cname, env_subject, failed, passed, role_scope, undecided
 
 PREFIX = "NEXT_PUBLIC_"

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..config import Config
 from ..model import ERROR, Deployment, Finding, is_symbolic
 from ..queries import explain_unknown, items
-from .base import CheckovNotes, Rule, TASK
+from .base import TASK, CheckovNotes, Rule
 from .common import cname, env_subject, failed, passed, plural, scope_subject, undecided
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..config import Config
 from ..model import ERROR, FAIL, UNKNOWN, Container, Deployment, Finding, SecretVar, Template, Unknown, is_symbolic
 from ..queries import BACKEND, explain_unknown, in_environment, lookup, role_evidence
-from .base import CTJ_TASK, Rule, TASK
+from .base import CTJ_TASK, TASK, Rule
 from .common import cname, env_subject, finding, passed, plain_value, role_scope, show_var
 
 FALSE = ("false", "0", "no", "off")

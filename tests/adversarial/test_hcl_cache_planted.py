@@ -17,7 +17,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from hostile import ROOT, assert_clean, run_bounded
 
 TREE = ROOT / "fixtures" / "terraform" / "stage1"

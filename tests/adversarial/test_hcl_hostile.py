@@ -13,7 +13,6 @@ import random
 from pathlib import Path
 
 import pytest
-
 from hostile import assert_clean, run_bounded
 
 

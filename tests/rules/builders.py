@@ -21,10 +21,12 @@ the model, the config and the loaders.
 
 from __future__ import annotations
 
+import contextlib
 import textwrap
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import pytest
 
@@ -608,10 +610,8 @@ def _row(f: Any, root: Path | None = None) -> tuple:
         return (f.status, f.message)
     file = f.location.file
     if root is not None:
-        try:
+        with contextlib.suppress(ValueError):
             file = Path(file).resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            pass
     return (f.status, f.message, f"{file}:{f.location.line}")
 
 
@@ -858,7 +858,7 @@ class Sub:
 
     def __init__(self, *pairs: str):
         assert pairs and len(pairs) % 2 == 0, "Sub(old, new[, old, new ...])"
-        self.pairs = list(zip(pairs[::2], pairs[1::2]))
+        self.pairs = list(zip(pairs[::2], pairs[1::2], strict=True))
 
     def __call__(self, text: str, name: str) -> str:
         for old, new in self.pairs:

@@ -17,6 +17,7 @@ from .builders import (
     AFTER_APPLY,
     AT_TASK,
     HINT,
+    NO_EVIDENCE,
     REGISTRY,
     SCOPE,
     TASK,
@@ -29,6 +30,7 @@ from .builders import (
     findings,
     hcl_findings,
     legacy,
+    no_role,
     no_task,
     renamed,
     sub,
@@ -36,8 +38,6 @@ from .builders import (
     tf_tree,
     unknown_containers,
     unknown_role,
-    no_role,
-    NO_EVIDENCE,
 )
 
 RULE = "CTJ001"

@@ -207,7 +207,7 @@ CASES = [
     ),
     case(
         "no service, target groups told by their addresses only",
-        chain(no_service, lambda d: [setattr(t, "name", n) or setattr(t, "port", 80) for t, n in zip(d.target_groups, ("tg-a", "tg-b"))] and d),
+        chain(no_service, lambda d: [setattr(t, "name", n) or setattr(t, "port", 80) for t, n in zip(d.target_groups, ("tg-a", "tg-b"), strict=True)] and d),
         PASS,
     ),
     # unknown: every branch

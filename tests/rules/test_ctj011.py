@@ -35,6 +35,7 @@ from .builders import (
     hcl_findings,
     lbs,
     loc,
+    no_role,
     no_service,
     no_task,
     on_service,
@@ -46,7 +47,6 @@ from .builders import (
     tf_tree,
     unknown_containers,
     unknown_role,
-    no_role,
 )
 
 RULE = "CTJ011"

@@ -26,6 +26,7 @@ from .builders import (
     env_to_secret,
     findings,
     hcl_findings,
+    no_role,
     no_task,
     renamed,
     renamed_backend,
@@ -35,7 +36,6 @@ from .builders import (
     tf_tree,
     unknown_containers,
     unknown_role,
-    no_role,
 )
 
 RULE = "CTJ022"

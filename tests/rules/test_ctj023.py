@@ -28,6 +28,7 @@ from .builders import (
     findings,
     hcl_findings,
     legacy,
+    no_role,
     no_task,
     renamed,
     secret_to_env,
@@ -37,7 +38,6 @@ from .builders import (
     tf_tree,
     unknown_containers,
     unknown_role,
-    no_role,
 )
 
 RULE = "CTJ023"

@@ -21,6 +21,7 @@ from .builders import (
     edit,
     findings,
     hcl_findings,
+    no_role,
     no_task,
     renamed,
     renamed_backend,
@@ -28,7 +29,6 @@ from .builders import (
     tf_tree,
     unknown_containers,
     unknown_role,
-    no_role,
 )
 
 RULE = "CTJ027"

@@ -24,6 +24,7 @@ from .builders import (
     env_to_secret,
     findings,
     hcl_findings,
+    no_role,
     no_task,
     renamed,
     secret_to_env,
@@ -32,7 +33,6 @@ from .builders import (
     tf_tree,
     unknown_containers,
     unknown_role,
-    no_role,
 )
 
 RULE = "CTJ032"

@@ -13,8 +13,8 @@ from ctj_policy.config import WaiverSpec
 from ctj_policy.engine import Evaluation, apply_waivers, evaluate, run_rules
 from ctj_policy.model import ERROR, WARNING, Finding, Location, Result, Subject
 from ctj_policy.rules import ALL_RULES, TERRAFORM_RULES, get_rule
-from ctj_policy.workflow_model import Workflow
 from ctj_policy.rules.base import Rule
+from ctj_policy.workflow_model import Workflow
 
 from .builders import CONFIG, SVC, TASK, chain, loc, on_task, stage1
 

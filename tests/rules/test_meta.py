@@ -21,7 +21,19 @@ from ctj_policy.model import ERROR, STATUSES, SUBJECT_KINDS, WARNING, Deployment
 from ctj_policy.rules import ALL_RULES, RULES_BY_ID, TERRAFORM_RULES, WORKFLOW_RULES, get_rule
 from ctj_policy.rules.base import APPLIES_TO
 
-from .builders import RULE_ADMIN, CONFIG, del_secret, edit, legacy, secret_to_env, service, set_env, stage1, task, unknown_containers
+from .builders import (
+    CONFIG,
+    RULE_ADMIN,
+    del_secret,
+    edit,
+    legacy,
+    secret_to_env,
+    service,
+    set_env,
+    stage1,
+    task,
+    unknown_containers,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT.parent / "shared" / "SPEC.md"

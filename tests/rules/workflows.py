@@ -9,8 +9,9 @@ loaded as ``check --workflow`` loads it, attached to the test model of ``builder
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ctj_policy.loaders.workflow import load_workflow
 from ctj_policy.model import Deployment
