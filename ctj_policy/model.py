@@ -146,11 +146,8 @@ def strip_index(address: str) -> str:
 
 
 def same_value(a: Any, b: Any) -> bool | None:
-    """Equality that knows about symbolic values.
-
-    Returns True/False when decidable, None when not (an Unknown on either
-    side, or a Ref compared with a literal).
-    """
+    """Equality that knows about symbolic values: True/False when decidable, None when not (an Unknown on
+    either side, or a Ref compared with a literal)."""
     if isinstance(a, Unknown) or isinstance(b, Unknown):
         return None
     if isinstance(a, Ref) and isinstance(b, Ref):
