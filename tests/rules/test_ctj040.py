@@ -136,3 +136,13 @@ def test_findings_name_the_task_and_the_container(build, expected, tmp_path):
     dep = attach(good(), tmp_path, build(model()))
     got = [(f.status, f.address, (f.subject.kind, f.subject.name)) for f in get_rule(RULE).check(dep, CONFIG)]
     assert got == expected
+
+
+def test_without_a_workflow_the_rule_says_it_has_none():
+    """The engine does not run a lockstep rule without a workflow; called anyway, it says why it cannot judge."""
+    from ctj_policy.rules import get_rule as _get_rule
+
+    from .builders import CONFIG as _CONFIG, stage1 as _stage1
+
+    got = [(f.status, f.message, f.subject.kind) for f in _get_rule(RULE).check(_stage1(), _CONFIG)]
+    assert got == [("unknown", f"no deploy workflow given: {RULE} judges one with the Terraform (--workflow FILE, or workflows = [...] in the config)", "workflow")]
