@@ -69,6 +69,12 @@ CASES = [
     case("every configured name", good(), [
         ("fail", f"{BUILD} does not pass NEXT_PUBLIC_SITE_URL as a build argument: {INLINED}", at(20)),
     ], replace(CONFIG, next_public_build_args=("NEXT_PUBLIC_API_URL", "NEXT_PUBLIC_SITE_URL"))),
+    case("no name configured passes", good(build_args=""), [
+        ("pass", "no NEXT_PUBLIC_* build argument is configured (next-public-build-args is empty)", at(4)),
+    ], replace(CONFIG, next_public_build_args=())),
+    case("a build the loader cannot read and none it can", good(frontend=f"{ECR}/civic-tech-jobs-backend:stage2", extra="\n          ./scripts/build-frontend.sh"), [
+        ("unknown", "no build the loader read tags the frontend image (civic-tech-jobs-frontend), but the script ./scripts/build-frontend.sh is not read ('deploy/images', line 22) may build it", at(22)),
+    ]),
 ]
 
 
