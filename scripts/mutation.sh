@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Mutation testing with mutmut over the code that decides verdicts ([tool.mutmut] in pyproject.toml:
-# ctj_policy/rules/, queries.py, redact.py, model.py, engine.py).  Slow: NOT part of scripts/test.sh.
+# ctj_policy/rules/, queries/, redact.py, model.py, engine.py).  Slow: NOT part of scripts/test.sh.
 #
 #   bash scripts/mutation.sh                      # every mutant (resumes: finished mutants are cached)
 #   bash scripts/mutation.sh 'ctj_policy.rules.ctj022*'   # only the mutants whose names match

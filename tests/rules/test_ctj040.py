@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from .builders import TASK, edit, no_task, stage1, unknown_containers
+from ctj_policy.model import Ref, Template
+from ctj_policy.rules import get_rule
+
+from .builders import CONFIG, REGISTRY, TASK, after_apply, edit, no_role, no_task, stage1, unknown_containers
+from .workflows import attach
 from .workflows import ECR, at, good, legacy_model, model, on_cluster, run_case
 
 RULE = "CTJ040"
@@ -16,6 +22,15 @@ PASS = ("pass", f"every ECR repository the workflow pushes to is in scope (civic
 FRONTEND_IMAGE = "123456789012.dkr.ecr.us-west-2.amazonaws.com/civic-tech-jobs-frontend:stage"
 NOT_PUSHED = ("fail", f"no workflow pushes 'civic-tech-jobs-frontend:stage', which the frontend 'nextjs' of {TASK} pulls ('{FRONTEND_IMAGE}')", at(4))
 WHOLE_VAR = "${{ vars.FRONTEND_IMAGE }} is unresolved reference (the whole image reference is a run-time value)"
+
+
+OTHER_REPO = "module.civic-tech-jobs.module.civic_tech_jobs_ecr_frontend.aws_ecr_repository.other"
+
+
+def unknown_repository(dep):
+    """A second ECR repository whose name is known only after apply."""
+    dep.ecr_repositories.append(replace(dep.ecr_repositories[0], address=OTHER_REPO, name=after_apply(f"{OTHER_REPO}.name")))
+    return dep
 
 
 def case(name, changes, expected, build=None):
@@ -62,9 +77,72 @@ CASES = [
          {"backend": f"{ECR}/civic-tech-jobs-fullstack:stage", "frontend": f"{ECR}/civic-tech-jobs-fullstack:stage"}, [
              ("pass", f"every ECR repository the workflow pushes to is in scope (civic-tech-jobs-fullstack); {IMAGES} pushes 'civic-tech-jobs-fullstack:stage', which the backend 'civic-tech-jobs-fs-stage' pulls", at(19)),
          ], legacy_model),
+    # mutation testing (issue 14): the per-container branches of the task's images
+    case("the frontend image known only after apply", {}, [
+        ("unknown", f"cannot tell which repository the frontend 'nextjs' pulls from: {TASK}.container_definitions.nextjs.image is known after apply; re-run with --source-dir terraform/ to evaluate it from the sources", at(4)),
+    ], lambda: edit(model(), "nextjs", image=after_apply(f"{TASK}.container_definitions.nextjs.image"))),
+    case("the frontend tag from a variable", {}, [
+        ("unknown", "cannot tell which tag of 'civic-tech-jobs-frontend' the frontend 'nextjs' pulls: var.frontend_tag is known only after apply", at(4)),
+    ], lambda: edit(model(), "nextjs", image=Template((f"{REGISTRY}/civic-tech-jobs-frontend:", Ref("var.frontend_tag"))))),
+    case("untagged pull and push are both :latest", {"frontend": f"{ECR}/civic-tech-jobs-frontend"}, [
+        ("pass", "every ECR repository the workflow pushes to is in scope (civic-tech-jobs-backend, civic-tech-jobs-frontend); "
+                 f"{IMAGES} pushes 'civic-tech-jobs-backend:stage', which the backend 'django' pulls; {IMAGES} pushes 'civic-tech-jobs-frontend:latest', which the frontend 'nextjs' pulls", at(19)),
+    ], lambda: edit(model(), "nextjs", image=f"{REGISTRY}/civic-tech-jobs-frontend")),
+    case("an untagged pull is :latest, not the :stage pushed", {}, [
+        ("fail", f"the workflow pushes 'civic-tech-jobs-frontend' only as :stage ({IMAGES}), but the frontend 'nextjs' pulls ':latest': the redeploy would start the old image", at(21)),
+    ], lambda: edit(model(), "nextjs", image=f"{REGISTRY}/civic-tech-jobs-frontend")),
+    case("an ECR container of no role is named a container", {}, [
+        ("fail", f"no workflow pushes 'civic-tech-jobs-worker:stage', which the container 'worker' of {TASK} pulls ('{REGISTRY}/civic-tech-jobs-worker:stage')", at(4)),
+    ], lambda: no_role("nextjs", "worker", f"{REGISTRY}/civic-tech-jobs-worker:stage")(model())),
+    case("a push to a repository while another repository's name is unknown", {"extra": f"\n          docker push {ECR}/civic-tech-jobs-web:stage"}, [
+        ("unknown", f"{IMAGES} pushes to ECR repository 'civic-tech-jobs-web'; cannot tell whether the plan has it: the name of {OTHER_REPO} is not evaluated (it may be that repository)", at(22)),
+    ], lambda: unknown_repository(model())),
+    case("a push to a registry from a variable is unknown", {"extra": "\n          docker push ${{ vars.REGISTRY }}/civic-tech-jobs-frontend:stage"}, [
+        ("unknown", f"cannot tell which ECR repository {IMAGES} pushes ${{{{ vars.REGISTRY }}}}/civic-tech-jobs-frontend:stage to: ${{{{ vars.REGISTRY }}}} is a run-time value", at(22)),
+    ]),
+    case("an untagged push is :latest, not the :stage pulled", {"frontend": f"{ECR}/civic-tech-jobs-frontend"}, [
+        ("fail", f"the workflow pushes 'civic-tech-jobs-frontend' only as :latest ({IMAGES}), but the frontend 'nextjs' pulls ':stage': the redeploy would start the old image", at(21)),
+    ]),
+    case("a push outside the plan with no module scope", {"extra": f"\n          docker push {ECR}/civic-tech-jobs-web:stage"}, [
+        ("fail", f"{IMAGES} pushes to ECR repository 'civic-tech-jobs-web', which is not in scope (whole input): the push fails until the Terraform creates it", at(22)),
+    ], lambda: replace(model(), scope=None)),
 ]
 
 
 @pytest.mark.parametrize(("changes", "build", "expected"), CASES)
 def test_workflow(changes, build, expected, tmp_path):
     run_case(RULE, tmp_path, good(**changes), build, expected)
+
+
+def _digest(dep):
+    return edit(dep, "nextjs", image=f"{REGISTRY}/civic-tech-jobs-frontend@sha256:" + "a" * 64)
+
+
+NEXTJS = ("container", "nextjs")
+# (status, address, (subject kind, subject name)) of each finding: which resource and which container it is about
+ABOUT = [
+    pytest.param(no_task, [("fail", None, ("task", ""))], id="no task"),
+    pytest.param(unknown_containers, [("unknown", TASK, ("workflow", "deploy"))], id="container definitions unknown"),
+    pytest.param(lambda d: edit(d, "nextjs", image=after_apply("x.image")), [("unknown", TASK, NEXTJS)], id="image unknown"),
+    pytest.param(_digest, [("unknown", TASK, NEXTJS)], id="pulled by digest"),
+    pytest.param(lambda d: edit(d, "nextjs", image=Template((f"{REGISTRY}/civic-tech-jobs-frontend:", Ref("var.t")))), [("unknown", TASK, NEXTJS)], id="tag unknown"),
+    pytest.param(lambda d: edit(d, "nextjs", image=f"{REGISTRY}/civic-tech-jobs-frontend:v2"), [("fail", TASK, NEXTJS)], id="another tag pushed"),
+    pytest.param(lambda d: d, [("pass", TASK, ("container", "django"))], id="stage1"),
+]
+
+
+@pytest.mark.parametrize(("build", "expected"), ABOUT)
+def test_findings_name_the_task_and_the_container(build, expected, tmp_path):
+    dep = attach(good(), tmp_path, build(model()))
+    got = [(f.status, f.address, (f.subject.kind, f.subject.name)) for f in get_rule(RULE).check(dep, CONFIG)]
+    assert got == expected
+
+
+def test_without_a_workflow_the_rule_says_it_has_none():
+    """The engine does not run a lockstep rule without a workflow; called anyway, it says why it cannot judge."""
+    from ctj_policy.rules import get_rule as _get_rule
+
+    from .builders import CONFIG as _CONFIG, stage1 as _stage1
+
+    got = [(f.status, f.message, f.subject.kind) for f in _get_rule(RULE).check(_stage1(), _CONFIG)]
+    assert got == [("unknown", f"no deploy workflow given: {RULE} judges one with the Terraform (--workflow FILE, or workflows = [...] in the config)", "workflow")]

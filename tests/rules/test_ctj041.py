@@ -77,3 +77,35 @@ def test_a_deploy_task_definition_without_service_only_registers(tmp_path):
     run_case(RULE, tmp_path, text, None, [
         ("fail", f"the workflow redeploys no ECS service: the images it pushes reach the task only when {SERVICE} is redeployed (aws ecs update-service --cluster incubator-prod --service civic-tech-jobs-stage --force-new-deployment)", at(4)),
     ])
+
+
+def test_without_a_workflow_the_rule_says_it_has_none():
+    """The engine does not run a lockstep rule without a workflow; called anyway, it says why it cannot judge."""
+    from ctj_policy.rules import get_rule as _get_rule
+
+    from .builders import CONFIG as _CONFIG, stage1 as _stage1
+
+    got = [(f.status, f.message, f.subject.kind) for f in _get_rule(RULE).check(_stage1(), _CONFIG)]
+    assert got == [("unknown", f"no deploy workflow given: {RULE} judges one with the Terraform (--workflow FILE, or workflows = [...] in the config)", "workflow")]
+
+
+@pytest.mark.parametrize(("text", "build", "expected"), CASES)
+def test_every_finding_names_the_ctj_service(text, build, expected, tmp_path):
+    """Each finding is about the CTJ service (its address; the pass: the service as subject), or, when no service
+    runs the CTJ task, about no service (no address, the empty service subject)."""
+    from ctj_policy.queries import ctj_service as _ctj_service
+    from ctj_policy.rules import get_rule as _get_rule
+
+    from .builders import CONFIG as _CONFIG
+    from .workflows import attach as _attach
+
+    dep = _attach(text, tmp_path, build() if build is not None else None)
+    service = _ctj_service(dep, _CONFIG)
+    address = getattr(service, "address", None)
+    for f in _get_rule(RULE).check(dep, _CONFIG):
+        if address is None:
+            assert (f.address, f.subject.kind, f.subject.name) == (None, "service", ""), f.message
+        else:
+            assert f.address == address, f.message
+            if f.status == "pass":
+                assert (f.subject.kind, f.subject.name) == ("service", address), f.message

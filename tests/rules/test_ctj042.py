@@ -69,9 +69,25 @@ CASES = [
     case("every configured name", good(), [
         ("fail", f"{BUILD} does not pass NEXT_PUBLIC_SITE_URL as a build argument: {INLINED}", at(20)),
     ], replace(CONFIG, next_public_build_args=("NEXT_PUBLIC_API_URL", "NEXT_PUBLIC_SITE_URL"))),
+    case("no name configured passes", good(build_args=""), [
+        ("pass", "no NEXT_PUBLIC_* build argument is configured (next-public-build-args is empty)", at(4)),
+    ], replace(CONFIG, next_public_build_args=())),
+    case("a build the loader cannot read and none it can", good(frontend=f"{ECR}/civic-tech-jobs-backend:stage2", extra="\n          ./scripts/build-frontend.sh"), [
+        ("unknown", "no build the loader read tags the frontend image (civic-tech-jobs-frontend), but the script ./scripts/build-frontend.sh is not read ('deploy/images', line 22) may build it", at(22)),
+    ]),
 ]
 
 
 @pytest.mark.parametrize(("text", "expected", "config"), CASES)
 def test_workflow(text, expected, config, tmp_path):
     run_case(RULE, tmp_path, text, None, expected, config)
+
+
+def test_without_a_workflow_the_rule_says_it_has_none():
+    """The engine does not run a lockstep rule without a workflow; called anyway, it says why it cannot judge."""
+    from ctj_policy.rules import get_rule as _get_rule
+
+    from .builders import CONFIG as _CONFIG, stage1 as _stage1
+
+    got = [(f.status, f.message, f.subject.kind) for f in _get_rule(RULE).check(_stage1(), _CONFIG)]
+    assert got == [("unknown", f"no deploy workflow given: {RULE} judges one with the Terraform (--workflow FILE, or workflows = [...] in the config)", "workflow")]

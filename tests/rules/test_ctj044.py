@@ -47,3 +47,13 @@ CASES = [
 @pytest.mark.parametrize(("extra", "build", "expected"), CASES)
 def test_workflow(extra, build, expected, tmp_path):
     run_case(RULE, tmp_path, good(extra=extra), build, expected)
+
+
+def test_without_a_workflow_the_rule_says_it_has_none():
+    """The engine does not run a lockstep rule without a workflow; called anyway, it says why it cannot judge."""
+    from ctj_policy.rules import get_rule as _get_rule
+
+    from .builders import CONFIG as _CONFIG, stage1 as _stage1
+
+    got = [(f.status, f.message, f.subject.kind) for f in _get_rule(RULE).check(_stage1(), _CONFIG)]
+    assert got == [("unknown", f"no deploy workflow given: {RULE} judges one with the Terraform (--workflow FILE, or workflows = [...] in the config)", "workflow")]
