@@ -53,7 +53,8 @@ def test_without_a_workflow_the_rule_says_it_has_none():
     """The engine does not run a lockstep rule without a workflow; called anyway, it says why it cannot judge."""
     from ctj_policy.rules import get_rule as _get_rule
 
-    from .builders import CONFIG as _CONFIG, stage1 as _stage1
+    from .builders import CONFIG as _CONFIG
+    from .builders import stage1 as _stage1
 
     got = [(f.status, f.message, f.subject.kind) for f in _get_rule(RULE).check(_stage1(), _CONFIG)]
     assert got == [("unknown", f"no deploy workflow given: {RULE} judges one with the Terraform (--workflow FILE, or workflows = [...] in the config)", "workflow")]
