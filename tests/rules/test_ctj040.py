@@ -10,7 +10,7 @@ from ctj_policy.model import Ref, Template
 from ctj_policy.rules import get_rule
 
 from .builders import CONFIG, REGISTRY, TASK, after_apply, edit, no_role, no_task, stage1, unknown_containers
-from .workflows import ECR, at, attach, good, legacy_model, model, on_cluster, run_case
+from .workflows import ECR, at, attach, good, legacy_model, model, on_cluster, run_case, without_workflow
 
 RULE = "CTJ040"
 SHA = "${{ github.sha }}"
@@ -139,10 +139,4 @@ def test_findings_name_the_task_and_the_container(build, expected, tmp_path):
 
 def test_without_a_workflow_the_rule_says_it_has_none():
     """The engine does not run a lockstep rule without a workflow; called anyway, it says why it cannot judge."""
-    from ctj_policy.rules import get_rule as _get_rule
-
-    from .builders import CONFIG as _CONFIG
-    from .builders import stage1 as _stage1
-
-    got = [(f.status, f.message, f.subject.kind) for f in _get_rule(RULE).check(_stage1(), _CONFIG)]
-    assert got == [("unknown", f"no deploy workflow given: {RULE} judges one with the Terraform (--workflow FILE, or workflows = [...] in the config)", "workflow")]
+    assert without_workflow(RULE) == [("unknown", f"no deploy workflow given: {RULE} judges one with the Terraform (--workflow FILE, or workflows = [...] in the config)", "workflow")]

@@ -7,7 +7,7 @@ import pytest
 from ctj_policy.model import Ref
 
 from .builders import SCOPE, SERVICE, no_service
-from .workflows import CLUSTER_ARN, at, good, legacy_model, model, on_cluster, run_case
+from .workflows import CLUSTER_ARN, at, good, legacy_model, model, on_cluster, run_case, without_workflow
 
 RULE = "CTJ041"
 REDEPLOY = "'deploy/redeploy'"
@@ -81,13 +81,7 @@ def test_a_deploy_task_definition_without_service_only_registers(tmp_path):
 
 def test_without_a_workflow_the_rule_says_it_has_none():
     """The engine does not run a lockstep rule without a workflow; called anyway, it says why it cannot judge."""
-    from ctj_policy.rules import get_rule as _get_rule
-
-    from .builders import CONFIG as _CONFIG
-    from .builders import stage1 as _stage1
-
-    got = [(f.status, f.message, f.subject.kind) for f in _get_rule(RULE).check(_stage1(), _CONFIG)]
-    assert got == [("unknown", f"no deploy workflow given: {RULE} judges one with the Terraform (--workflow FILE, or workflows = [...] in the config)", "workflow")]
+    assert without_workflow(RULE) == [("unknown", f"no deploy workflow given: {RULE} judges one with the Terraform (--workflow FILE, or workflows = [...] in the config)", "workflow")]
 
 
 @pytest.mark.parametrize(("text", "build", "expected"), CASES)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from .builders import edit
-from .workflows import ECR, at, good, model, run_case
+from .workflows import ECR, at, good, model, run_case, without_workflow
 
 RULE = "CTJ044"
 IMAGES = "'deploy/images'"
@@ -51,10 +51,4 @@ def test_workflow(extra, build, expected, tmp_path):
 
 def test_without_a_workflow_the_rule_says_it_has_none():
     """The engine does not run a lockstep rule without a workflow; called anyway, it says why it cannot judge."""
-    from ctj_policy.rules import get_rule as _get_rule
-
-    from .builders import CONFIG as _CONFIG
-    from .builders import stage1 as _stage1
-
-    got = [(f.status, f.message, f.subject.kind) for f in _get_rule(RULE).check(_stage1(), _CONFIG)]
-    assert got == [("unknown", f"no deploy workflow given: {RULE} judges one with the Terraform (--workflow FILE, or workflows = [...] in the config)", "workflow")]
+    assert without_workflow(RULE) == [("unknown", f"no deploy workflow given: {RULE} judges one with the Terraform (--workflow FILE, or workflows = [...] in the config)", "workflow")]

@@ -103,6 +103,12 @@ def run_case(rule_id: str, tmp_path: Path, text: str, model: Callable[[], Deploy
     assert got == expected, got
 
 
+def without_workflow(rule_id: str) -> list[tuple]:
+    """What a lockstep rule says when called on the Stage 1 model with no workflow attached (the engine does not
+    run it then): (status, message, subject kind) of each finding."""
+    return [(f.status, f.message, f.subject.kind) for f in get_rule(rule_id).check(stage1(), CONFIG)]
+
+
 def at(line: int, name: str = FILE) -> str:
     return f"{name}:{line}"
 
