@@ -34,7 +34,7 @@ CASES = [
         ("unknown", f"cannot tell which service {REDEPLOY} redeploys: ${{{{ vars.SERVICE }}}} is a run-time value", at(23)),
     ]),
     case("no redeploy", NO_REDEPLOY, [
-        ("fail", f"the workflow redeploys no ECS service: the images it pushes reach the task only when {SERVICE} is redeployed (aws ecs update-service --cluster incubator-prod --service civic-tech-jobs-stage --force-new-deployment)", at(4)),
+        ("fail", f"the workflow redeploys no ECS service: the images it pushes reach the task only when {SERVICE} is redeployed (aws ecs update-service --cluster incubator-prod --service civic-tech-jobs-stage --force-new-deployment)", at(4), "workflow:deploy.yml"),
     ]),
     case("no redeploy read, but a script is not read", NO_REDEPLOY + "      - run: ./deploy.sh\n", [
         ("unknown", f"no redeploy the loader read targets {SERVICE}, but a step is not read: the script ./deploy.sh is not read ('deploy/step 4', line 22)", at(22)),
@@ -75,7 +75,7 @@ def test_a_deploy_task_definition_without_service_only_registers(tmp_path):
     """amazon-ecs-deploy-task-definition without `service` redeploys nothing: the workflow then redeploys no service."""
     text = NO_REDEPLOY + "      - uses: aws-actions/amazon-ecs-deploy-task-definition@v2\n        with:\n          task-definition: td.json\n"
     run_case(RULE, tmp_path, text, None, [
-        ("fail", f"the workflow redeploys no ECS service: the images it pushes reach the task only when {SERVICE} is redeployed (aws ecs update-service --cluster incubator-prod --service civic-tech-jobs-stage --force-new-deployment)", at(4)),
+        ("fail", f"the workflow redeploys no ECS service: the images it pushes reach the task only when {SERVICE} is redeployed (aws ecs update-service --cluster incubator-prod --service civic-tech-jobs-stage --force-new-deployment)", at(4), "workflow:deploy.yml"),
     ])
 
 

@@ -12,7 +12,7 @@ from .workflows import ECR, at, good, run_case, without_workflow
 RULE = "CTJ042"
 BUILD = "the frontend image build 'deploy/images'"
 INLINED = "Next.js inlines it at npm run build, so the bundle lacks it"
-PASS = ("pass", f"{BUILD} passes NEXT_PUBLIC_API_URL as a build argument", at(20))
+PASS = ("pass", f"{BUILD} passes NEXT_PUBLIC_API_URL as a build argument", at(20), "workflow:deploy/images")
 ENV = "{NEXT_PUBLIC_API_URL: https://stage.civictechjobs.org}"
 ACTION = """\
 name: deploy-stage
@@ -42,6 +42,9 @@ CASES = [
     case("--build-arg NAME=value", good(), [PASS]),
     case("--build-arg NAME with the step's env setting it", good(build_args="--build-arg NEXT_PUBLIC_API_URL", frontend_env=ENV), [PASS]),
     case("a value from a secret is passed (the value is not judged)", good(build_args="--build-arg NEXT_PUBLIC_API_URL=${{ secrets.API_URL }}"), [PASS]),
+    case("two frontend builds, both passing: one summary at the first", good(extra=f"\n          docker build -f stage/frontend.Dockerfile --build-arg NEXT_PUBLIC_API_URL=x -t {ECR}/civic-tech-jobs-frontend:v2 ."), [
+        ("pass", "the frontend image build passes NEXT_PUBLIC_API_URL as build argument(s) (2 build(s))", at(20), "workflow:deploy/images"),
+    ]),
     case("build-push-action build-args", ACTION.format(args="NEXT_PUBLIC_API_URL=https://stage.civictechjobs.org"), [
         ("pass", "the frontend image build 'images/frontend' passes NEXT_PUBLIC_API_URL as a build argument", at(15)),
     ]),
@@ -61,7 +64,7 @@ CASES = [
         ("unknown", f"{BUILD} does not visibly pass NEXT_PUBLIC_API_URL, but some of its arguments are not known (<$EXTRA_ARGS>) and may pass it", at(20)),
     ]),
     case("no frontend image built", good(frontend=f"{ECR}/civic-tech-jobs-backend:stage2"), [
-        ("fail", "the workflow builds no frontend image (civic-tech-jobs-frontend), so NEXT_PUBLIC_API_URL is never passed at build time", at(4)),
+        ("fail", "the workflow builds no frontend image (civic-tech-jobs-frontend), so NEXT_PUBLIC_API_URL is never passed at build time", at(4), "workflow:deploy.yml"),
     ]),
     case("a build whose repository is a run-time value", good(frontend="${{ vars.FRONTEND_IMAGE }}", build_args=""), [
         ("unknown", f"the image build 'deploy/images' (its repository is known only at run time: it may be the frontend's) does not pass NEXT_PUBLIC_API_URL as a build argument: {INLINED}", at(20)),
@@ -70,7 +73,7 @@ CASES = [
         ("fail", f"{BUILD} does not pass NEXT_PUBLIC_SITE_URL as a build argument: {INLINED}", at(20)),
     ], replace(CONFIG, next_public_build_args=("NEXT_PUBLIC_API_URL", "NEXT_PUBLIC_SITE_URL"))),
     case("no name configured passes", good(build_args=""), [
-        ("pass", "no NEXT_PUBLIC_* build argument is configured (next-public-build-args is empty)", at(4)),
+        ("pass", "no NEXT_PUBLIC_* build argument is configured (next-public-build-args is empty)", at(4), "workflow:deploy.yml"),
     ], replace(CONFIG, next_public_build_args=())),
     case("a build the loader cannot read and none it can", good(frontend=f"{ECR}/civic-tech-jobs-backend:stage2", extra="\n          ./scripts/build-frontend.sh"), [
         ("unknown", "no build the loader read tags the frontend image (civic-tech-jobs-frontend), but the script ./scripts/build-frontend.sh is not read ('deploy/images', line 22) may build it", at(22)),

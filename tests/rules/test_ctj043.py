@@ -12,7 +12,7 @@ from .workflows import at, good, run_case, without_workflow
 RULE = "CTJ043"
 STEP = "'deploy/step 1'"
 ROLE = "incubator-cicd-civic-tech-jobs"
-PASS = ("pass", f"{STEP} assumes '{ROLE}' through OIDC (id-token: write), and no static AWS key is given", at(11))
+PASS = ("pass", f"{STEP} assumes '{ROLE}' through OIDC (id-token: write), and no static AWS key is given", at(11), "workflow:deploy/step 1")
 OIDC = f"long-lived keys are not used; assume '{ROLE}' through OIDC"
 CREDENTIALS = f"""\
       - uses: aws-actions/configure-aws-credentials@v4
@@ -35,7 +35,7 @@ CASES = [
         ("fail", f"{STEP} assumes role 'admin', not the CI/CD role '{ROLE}'", at(11)),
     ]),
     case("a configured role", good(credentials="role-to-assume: arn:aws:iam::123456789012:role/admin"), [
-        ("pass", f"{STEP} assumes 'admin' through OIDC (id-token: write), and no static AWS key is given", at(11)),
+        ("pass", f"{STEP} assumes 'admin' through OIDC (id-token: write), and no static AWS key is given", at(11), "workflow:deploy/step 1"),
     ], replace(CONFIG, cicd_role="admin")),
     case("a role from a secret is unknown", good(credentials="role-to-assume: ${{ secrets.ROLE_ARN }}"), [
         ("unknown", f"cannot tell which role {STEP} assumes: ${{{{ secrets.ROLE_ARN }}}} is a run-time value", at(11)),
@@ -58,7 +58,7 @@ CASES = [
         ("fail", f"'deploy/images' gives a static AWS key (AWS_SECRET_ACCESS_KEY, from a secret): {OIDC}", at(16)),
     ]),
     case("no credentials step", NO_CREDENTIALS, [
-        ("fail", f"no aws-actions/configure-aws-credentials step assumes the CI/CD role '{ROLE}' through OIDC", at(4)),
+        ("fail", f"no aws-actions/configure-aws-credentials step assumes the CI/CD role '{ROLE}' through OIDC", at(4), "workflow:deploy.yml"),
     ]),
     case("no credentials step read, but a local action is not read", NO_CREDENTIALS.replace("      - id: ecr", "      - uses: ./.github/actions/aws\n      - id: ecr"), [
         ("unknown", "no aws-actions/configure-aws-credentials step the loader read, but a step is not read: the local action ./.github/actions/aws is not read ('deploy/step 1', line 9)", at(9)),

@@ -9,7 +9,7 @@ from .workflows import ECR, at, good, model, run_case, without_workflow
 
 RULE = "CTJ044"
 IMAGES = "'deploy/images'"
-PASS = ("pass", "the workflow builds 2 image(s) (civic-tech-jobs-backend, civic-tech-jobs-frontend) and none is Postgres", at(4))
+PASS = ("pass", "the workflow builds 2 image(s) (civic-tech-jobs-backend, civic-tech-jobs-frontend) and none is Postgres", at(4), "workflow:deploy.yml")
 NEVER_BUILT = "the task runs the upstream postgres image, which is never built"
 
 

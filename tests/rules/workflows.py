@@ -88,19 +88,28 @@ def attach(text: str, tmp_path: Path, dep: Deployment | None = None, name: str =
     return dep
 
 
-def rows(rule_id: str, dep: Deployment, config=CONFIG) -> list[tuple]:
-    """Every finding of the rule: (status, message, "file-name:line"); every finding is located in a workflow."""
+def rows(rule_id: str, dep: Deployment, config=CONFIG, subjects: bool = False) -> list[tuple]:
+    """Every finding of the rule: (status, message, "file-name:line"); every finding is located in a workflow.
+    With ``subjects``, a fourth item: the finding's subject as "kind:name", workflow paths shown by file name."""
     out = []
     for f in get_rule(rule_id).check(dep, config):
         assert f.location is not None and f.subject is not None, f.message
-        out.append((f.status, f.message, f"{Path(f.location.file).name}:{f.location.line}"))
+        row = (f.status, f.message, f"{Path(f.location.file).name}:{f.location.line}")
+        if subjects:
+            name = ", ".join(Path(p).name if "/" in p and Path(p).is_absolute() else p for p in f.subject.name.split(", "))
+            row += (f"{f.subject.kind}:{name}",)
+        out.append(row)
     return out
 
 
 def run_case(rule_id: str, tmp_path: Path, text: str, model: Callable[[], Deployment] | None, expected: list, config=CONFIG) -> None:
+    """Run the rule on the workflow ``text`` and compare each finding with ``expected``: a row
+    (status, message, "file:line"), or with a fourth item, the subject ("workflow:deploy.yml" for the workflow as
+    a whole, "workflow:job/step" for a step, "service:ADDRESS" ...), compared too."""
     dep = attach(text, tmp_path, model() if model is not None else None)
-    got = rows(rule_id, dep, config)
-    assert got == expected, got
+    got = rows(rule_id, dep, config, subjects=True)
+    shown = [g if len(e) == 4 else g[:3] for g, e in zip(got, expected, strict=False)] + [g[:3] for g in got[len(expected):]]
+    assert shown == expected, got
 
 
 def without_workflow(rule_id: str) -> list[tuple]:
