@@ -45,7 +45,7 @@ def _judge_push(push: ImagePush, deployment: Deployment, config: Config) -> Iter
     name = repository(image)
     if ecr is None or name is None:
         missing = image.registry if ecr is None else image.repository
-        yield at(UNKNOWN, f"cannot tell which ECR repository {where(origin, image.line)} pushes {show(image.text)} to: {why_not_known(missing)}", origin, image.line)
+        yield at(UNKNOWN, f"cannot tell which ECR repository {where(origin)} pushes {show(image.text)} to: {why_not_known(missing)}", origin, image.line)
         return
     found = _in_scope(deployment, name)
     if isinstance(found, EcrRepository):
@@ -53,11 +53,11 @@ def _judge_push(push: ImagePush, deployment: Deployment, config: Config) -> Iter
     status = FAIL if push.certain is True else UNKNOWN
     maybe = "" if push.certain is True else " (if it runs: an expression decides whether it does)"
     if isinstance(found, Unknown):
-        yield at(UNKNOWN, f"{where(origin, image.line)} pushes to ECR repository '{name}'{maybe}; cannot tell whether the plan has it: {explain_unknown(found)}", origin, image.line)
+        yield at(UNKNOWN, f"{where(origin)} pushes to ECR repository '{name}'{maybe}; cannot tell whether the plan has it: {explain_unknown(found)}", origin, image.line)
     elif name == config.legacy_repository or any(m in name for m in config.legacy_markers):
-        yield at(status, f"{where(origin, image.line)} pushes to the legacy repository '{name}'{maybe}, which the plan does not have: Stage 1 pushes '{config.frontend_repository}' and '{config.backend_repository}'", origin, image.line)
+        yield at(status, f"{where(origin)} pushes to the legacy repository '{name}'{maybe}, which the plan does not have: Stage 1 pushes '{config.frontend_repository}' and '{config.backend_repository}'", origin, image.line)
     else:
-        yield at(status, f"{where(origin, image.line)} pushes to ECR repository '{name}'{maybe}, which is not in scope {deployment.scope or '(whole input)'}: the push fails until the Terraform creates it", origin, image.line)
+        yield at(status, f"{where(origin)} pushes to ECR repository '{name}'{maybe}, which is not in scope {deployment.scope or '(whole input)'}: the push fails until the Terraform creates it", origin, image.line)
 
 
 def _task_images(deployment: Deployment, config: Config, pushes: list[ImagePush]) -> Iterator[Finding]:
@@ -98,20 +98,20 @@ def _pushed_with_tag(who, c, repo, tag, pushes, unread, task, subject, top) -> F
     same_repo = pushes_to(pushes, repo)
     for p in same_repo:
         if tag_matches(p, tag) is True and p.certain is True:
-            return at(PASS, f"{where(p.origin, p.image.line)} pushes '{repo}:{tag}', which the {who} pulls", p.origin, p.image.line, about=task, subject=subject)
+            return at(PASS, f"{where(p.origin)} pushes '{repo}:{tag}', which the {who} pulls", p.origin, p.image.line, about=task, subject=subject)
     maybe = [p for p in same_repo if p.certain is not True or tag_matches(p, tag) is None]
     if maybe:
         p = maybe[0]
         why = "an expression decides whether it runs" if p.certain is not True else f"the tag {show(p.image.tag)} is known only when the workflow runs"
-        return at(UNKNOWN, f"{where(p.origin, p.image.line)} pushes '{repo}' as {show(p.image.text)}; cannot tell whether that is the ':{tag}' the {who} pulls: {why}", p.origin, p.image.line, about=task, subject=subject)
+        return at(UNKNOWN, f"{where(p.origin)} pushes '{repo}' as {show(p.image.text)}; cannot tell whether that is the ':{tag}' the {who} pulls: {why}", p.origin, p.image.line, about=task, subject=subject)
     if same_repo:
         p = same_repo[0]
         shown = ", ".join(sorted({":" + show(pushed_tag(q)) for q in same_repo}))
-        return at(FAIL, f"the workflow pushes '{repo}' only as {shown} ({where(p.origin, p.image.line)}), but the {who} pulls ':{tag}': the redeploy would start the old image", p.origin, p.image.line, about=task, subject=subject)
+        return at(FAIL, f"the workflow pushes '{repo}' only as {shown} ({where(p.origin)}), but the {who} pulls ':{tag}': the redeploy would start the old image", p.origin, p.image.line, about=task, subject=subject)
     symbolic = [p for p in pushes if repository(p.image) is None]
     if symbolic:
         p = symbolic[0]
-        return at(UNKNOWN, f"no push names '{repo}' (which the {who} pulls), but {where(p.origin, p.image.line)} pushes {show(p.image.text)}: {why_not_known(p.image.repository)}", p.origin, p.image.line, about=task, subject=subject)
+        return at(UNKNOWN, f"no push names '{repo}' (which the {who} pulls), but {where(p.origin)} pushes {show(p.image.text)}: {why_not_known(p.image.repository)}", p.origin, p.image.line, about=task, subject=subject)
     if unread:
         return at(UNKNOWN, f"no push the loader read sends '{repo}:{tag}' (the {who} pulls it), but a step is not read: {describe_gaps(unread)}", unread[0].origin, about=task, subject=subject)
     return at(FAIL, f"no workflow pushes '{repo}:{tag}', which the {who} of {task.address} pulls ({describe(c.image, quote=True)})", top, about=task, subject=subject)

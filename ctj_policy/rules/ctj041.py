@@ -29,12 +29,12 @@ from .lockstep import (
 def _compare(what: str, got: Any, want: Any, r: Redeploy, line: int, service: Service) -> Finding | None:
     """A finding when the redeploy's ``what`` (service/cluster) is not, or may not be, the CTJ service's."""
     if not isinstance(want, str):
-        return at(UNKNOWN, f"cannot tell the {what} of {service.address}, which {where(r.origin, line)} must redeploy: {explain_unknown(want)}", r.origin, line, about=service)
+        return at(UNKNOWN, f"cannot tell the {what} of {service.address}, which {where(r.origin)} must redeploy: {explain_unknown(want)}", r.origin, line, about=service)
     if not isinstance(got, str):
-        return at(UNKNOWN, f"cannot tell which {what} {where(r.origin, line)} redeploys: {why_not_known(got)}", r.origin, line, about=service)
+        return at(UNKNOWN, f"cannot tell which {what} {where(r.origin)} redeploys: {why_not_known(got)}", r.origin, line, about=service)
     if got != want:
         actual = f"is '{want}' ({service.address})" if what == "service" else f"({service.address}) runs on cluster '{want}'"
-        return at(FAIL, f"{where(r.origin, line)} redeploys {what} '{got}', but the CTJ service in scope {actual}: the new images never reach the task", r.origin, line, about=service)
+        return at(FAIL, f"{where(r.origin)} redeploys {what} '{got}', but the CTJ service in scope {actual}: the new images never reach the task", r.origin, line, about=service)
     return None
 
 

@@ -31,9 +31,9 @@ def _judge(cred: AwsCredentials, role: str) -> list[Finding]:
     if cred.role_to_assume is None:
         out.append(at(FAIL, f"{where(origin)} assumes no role (no role-to-assume): the workflow must assume '{role}' through OIDC", origin))
     elif not isinstance(name, str):
-        out.append(at(UNKNOWN, f"cannot tell which role {where(origin, cred.role_line)} assumes: {why_not_known(name)}", origin, cred.role_line))
+        out.append(at(UNKNOWN, f"cannot tell which role {where(origin)} assumes: {why_not_known(name)}", origin, cred.role_line))
     elif name != role:
-        out.append(at(FAIL, f"{where(origin, cred.role_line)} assumes role '{name}', not the CI/CD role '{role}'", origin, cred.role_line))
+        out.append(at(FAIL, f"{where(origin)} assumes role '{name}', not the CI/CD role '{role}'", origin, cred.role_line))
     level = cred.id_token
     line = cred.id_token_line or origin.line
     if isinstance(level, Unknown):
@@ -65,7 +65,7 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         else:
             findings.append(at(FAIL, f"no aws-actions/configure-aws-credentials step assumes the CI/CD role '{role}' through OIDC", anchor(workflows), subject=whole(workflows)))
     first = creds[0] if creds else None
-    passing = at(PASS, f"{where(first.origin, first.role_line)} assumes '{role}' through OIDC (id-token: write), and no static AWS key is given"
+    passing = at(PASS, f"{where(first.origin)} assumes '{role}' through OIDC (id-token: write), and no static AWS key is given"
                  + (f" ({len(creds)} credential steps)" if len(creds) > 1 else ""), first.origin, first.role_line) if first else None
     yield from problems_or_pass(findings, passing)  # without a credentials step there is a finding: passing is not used
 

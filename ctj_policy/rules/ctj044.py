@@ -83,9 +83,9 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         if why is None and _official(p.source, config):
             why = f"it re-tags the upstream image {show(p.source.text)!r}"
         if why:
-            findings.append(at(FAIL, f"{where(p.origin, p.image.line)} pushes a Postgres image {show(p.image.text)} ({why}): the task pulls the upstream image, not one of the workflow's", p.origin, p.image.line))
+            findings.append(at(FAIL, f"{where(p.origin)} pushes a Postgres image {show(p.image.text)} ({why}): the task pulls the upstream image, not one of the workflow's", p.origin, p.image.line))
         elif repository(p.image) is None and p.build is None:
-            findings.append(at(UNKNOWN, f"cannot tell whether {where(p.origin, p.image.line)} pushes a Postgres image: {show(p.image.text)} is known only when the workflow runs", p.origin, p.image.line))
+            findings.append(at(UNKNOWN, f"cannot tell whether {where(p.origin)} pushes a Postgres image: {show(p.image.text)} is known only when the workflow runs", p.origin, p.image.line))
     unread = gaps(workflows, IMAGE_GAPS)
     if unread and not any(f.status == FAIL for f in findings):
         findings.append(at(UNKNOWN, f"no Postgres image among the builds the loader read, but a step is not read: {describe_gaps(unread)}", unread[0].origin))

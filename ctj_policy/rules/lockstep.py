@@ -77,7 +77,7 @@ def describe_gaps(found: list[Gap]) -> str:
     return f"{g.what} ('{g.origin.label}', line {g.origin.line}){more}"
 
 
-def where(origin: Origin, line: int | None = None) -> str:
+def where(origin: Origin) -> str:
     """The step for messages: ``'job/step'`` (the finding's location carries the file and line)."""
     return f"'{origin.label}'"
 
