@@ -113,6 +113,47 @@ def test_workflow(changes, build, expected, tmp_path):
     run_case(RULE, tmp_path, good(**changes), build, expected)
 
 
+BUILD_PUSH = """\
+name: deploy-stage
+on: push
+jobs:
+  images:
+    runs-on: ubuntu-latest
+    steps:
+      - id: login
+        uses: aws-actions/amazon-ecr-login@v2
+      - id: backend
+        uses: docker/build-push-action@v6
+        with:
+          push: true
+          file: stage/backend.Dockerfile
+          tags: ${{ steps.login.outputs.registry }}/civic-tech-jobs-backend:stage
+      - id: frontend
+        uses: docker/build-push-action@v6
+        with:
+          push: true
+          file: stage/frontend.Dockerfile
+          tags: |
+            ${{ steps.login.outputs.registry }}/civic-tech-jobs-frontend:v1
+            ${{ steps.login.outputs.registry }}/civic-tech-jobs-frontend:stage
+"""
+BUILD_PUSH_CASES = [
+    pytest.param(BUILD_PUSH, [
+        ("pass", "every ECR repository the workflow pushes to is in scope (civic-tech-jobs-backend, civic-tech-jobs-frontend); "
+                 "'images/backend' pushes 'civic-tech-jobs-backend:stage', which the backend 'django' pulls; "
+                 "'images/frontend' pushes 'civic-tech-jobs-frontend:stage', which the frontend 'nextjs' pulls", at(14), "container:django"),
+    ], id="build-push-action: the pass is at the pushed tag's line"),
+    pytest.param(BUILD_PUSH.replace("frontend:stage", "frontend:v2"), [
+        ("fail", "the workflow pushes 'civic-tech-jobs-frontend' only as :v1, :v2 ('images/frontend'), but the frontend 'nextjs' pulls ':stage': the redeploy would start the old image", at(21), "container:nextjs"),
+    ], id="build-push-action: a wrong tag is located at its own line, not the step's"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), BUILD_PUSH_CASES)
+def test_build_push_action_tags_on_their_own_lines(text, expected, tmp_path):
+    run_case(RULE, tmp_path, text, None, expected)
+
+
 def _digest(dep):
     return edit(dep, "nextjs", image=f"{REGISTRY}/civic-tech-jobs-frontend@sha256:" + "a" * 64)
 
