@@ -164,3 +164,27 @@ def test_the_index_is_built_once_while_nothing_changes(monkeypatch):
     for i in range(50):
         assert dep.resolve(f"arn:{i}", dep.target_groups) is dep.target_groups[i]
     assert len(built) == 1
+
+
+CHANGES = [
+    ("append", (9,)), ("extend", ([8, 9],)), ("insert", (0, 9)), ("pop", ()), ("remove", (2,)), ("clear", ()),
+    ("sort", ()), ("reverse", ()), ("__setitem__", (0, 9)), ("__delitem__", (0,)), ("__iadd__", ([9],)), ("__imul__", (2,)),
+]
+
+
+@pytest.mark.parametrize(("name", "args"), CHANGES, ids=[c[0] for c in CHANGES])
+def test_every_list_change_moves_the_generation_and_does_the_change(name, args):
+    """ResourceList's methods are made by model._bumping when model.py is imported; made again here, in-process,
+    each moves the generation forward (the index rebuilds) and does what list's method does, with its result."""
+    from ctj_policy import model
+
+    class Bumping(list):
+        pass
+
+    setattr(Bumping, name, model._bumping(name))
+    ours, plain = Bumping([3, 1, 2]), [3, 1, 2]
+    before = model.generation()
+    got = getattr(ours, name)(*args)
+    assert model.generation() > before
+    assert got == getattr(plain, name)(*args)
+    assert list(ours) == plain
