@@ -80,6 +80,7 @@ def test_no_finding_outside_ctj(name):
         assert r.address is None or r.address.startswith("module.civic-tech-jobs"), r
 
 
+@pytest.mark.subprocess
 def test_legacy_cli_exit_1_and_no_secret_printed():
     doc = json.loads((PLANS / "legacy.json").read_text())
     secrets = set()
@@ -99,6 +100,7 @@ def test_legacy_cli_exit_1_and_no_secret_printed():
     assert failing == set(EXPECTED["legacy.json"]["fail"])
 
 
+@pytest.mark.subprocess
 def test_identical_input_gives_identical_bytes():
     a = run_cli("check", str(PLANS / "legacy.json"), "--format", "json").stdout
     b = run_cli("check", str(PLANS / "legacy.json"), "--format", "json").stdout

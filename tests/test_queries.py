@@ -269,6 +269,7 @@ def test_volume_persistence(volume, launch, persists):
     assert volume_persistence(volume, launch)[0] is persists
 
 
+@pytest.mark.subprocess
 def test_queries_import_only_the_standard_library_and_the_model():
     """queries sit just above the model: no third-party package, no loader, rule, engine or reporter."""
     import subprocess

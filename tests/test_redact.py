@@ -125,6 +125,7 @@ def test_overlapping_secrets_of_equal_length_leave_no_part_of_either():
         assert Redactor(secrets).text(f"x{a}BBBBy and {a} and {b}") == f"x{MASK}y and {MASK} and {MASK}"
 
 
+@pytest.mark.subprocess
 def test_output_does_not_depend_on_the_hash_seed():
     code = (
         "from ctj_policy.redact import Redactor\n"
@@ -318,6 +319,7 @@ def _sensitive_plan(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.subprocess
 def test_the_diagram_prints_no_value_marked_sensitive_in_the_plan(tmp_path):
     from ctj_policy.config import Config
     from ctj_policy.loaders.plan import load_plan
@@ -365,6 +367,7 @@ def _all_formats(path: Path) -> dict[str, str]:
     return outputs
 
 
+@pytest.mark.subprocess
 def test_the_diagram_prints_no_sensitive_variable_in_hcl_mode(tmp_path):
     """A sensitive Terraform variable used as the backend image tag (HCL mode)."""
     tag = "t4g\\Xy9"
@@ -379,6 +382,7 @@ def test_the_diagram_prints_no_sensitive_variable_in_hcl_mode(tmp_path):
         assert not leaks(out, tag), fmt
 
 
+@pytest.mark.subprocess
 def test_a_secret_with_a_backslash_quoted_by_a_message_is_printed_in_no_format(tmp_path):
     """Issue 13 point 5: CTJ021 quotes the database image with repr(), which doubles the backslash."""
     image = "my\\postgres:18"  # 15 characters, one backslash

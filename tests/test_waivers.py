@@ -121,6 +121,7 @@ def test_waiver_expiring_today_still_applies(tmp_path):
     assert ("CTJ026", "waived") in statuses
 
 
+@pytest.mark.subprocess
 def test_missing_reason_is_exit_2_with_file_and_line(tmp_path):
     root = _tree(tmp_path, "# ctj-policy:ignore CTJ026")
     with pytest.raises(InputError, match=r"environment-stage\.tf:\d+: a waiver needs a reason"):
@@ -161,6 +162,7 @@ def test_file_waiver_needs_a_reason():
         config_from_table({"waivers": [{"rule": "CTJ026", "address": "*"}]})
 
 
+@pytest.mark.subprocess
 def test_cli_json_reports_waived(tmp_path):
     root = _tree(tmp_path, '# ctj-policy:ignore CTJ026 reason="migration window"')
     out = run_cli("check", str(root), "--format", "json")
@@ -172,6 +174,7 @@ def test_cli_json_reports_waived(tmp_path):
 # --- waivers for rules that do not exist (issue 13 point 12) ------------------------------
 
 
+@pytest.mark.subprocess
 def test_inline_waiver_for_a_rule_that_does_not_exist_is_exit_2(tmp_path):
     root = _tree(tmp_path, '# ctj-policy:ignore CTJ999 reason="typo for CTJ026"')
     out = run_cli("check", str(root))
@@ -181,6 +184,7 @@ def test_inline_waiver_for_a_rule_that_does_not_exist_is_exit_2(tmp_path):
     assert re.search(r"environment-stage\.tf:\d+: a waiver names rule 'CTJ999', which does not exist", err), err
 
 
+@pytest.mark.subprocess
 def test_inline_waiver_ids_are_case_insensitive(tmp_path):
     root = _tree(tmp_path, '# ctj-policy:ignore ctj026 reason="one writer by design"')
     out = run_cli("check", str(root), "--format", "json")
@@ -188,6 +192,7 @@ def test_inline_waiver_ids_are_case_insensitive(tmp_path):
     assert {r["status"] for r in json.loads(out.stdout)["results"] if r["rule_id"] == "CTJ026"} == {"waived"}
 
 
+@pytest.mark.subprocess
 def test_config_waiver_for_a_rule_that_does_not_exist_is_exit_2(tmp_path):
     root = _tree(tmp_path, "# nothing inline")
     cfg = tmp_path / ".ctj-policy.toml"

@@ -137,6 +137,7 @@ def test_examples_are_true(rule, tmp_path):
     assert good and all(f.status == "pass" for f in good), [(f.status, f.message) for f in good]
 
 
+@pytest.mark.subprocess
 def test_generated_docs_are_current():
     """docs/rules.md and the README's rules table are what scripts/gen_rules_doc.py writes from ALL_RULES."""
     proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_rules_doc.py"), "--check"], capture_output=True, text=True, timeout=120)
@@ -146,6 +147,7 @@ def test_generated_docs_are_current():
         assert f"| [{rule.id}](docs/rules.md#{rule.id.lower()}) | {rule.severity} | {rule.summary} |" in readme
 
 
+@pytest.mark.subprocess
 def test_a_new_rule_is_one_module(tmp_path):
     """Dropping ctj099.py into the package is enough: the registry, Checkov's check map, the docs and
     ``explain`` pick it up (run on a copy of the package, so the real one is untouched)."""
