@@ -215,7 +215,7 @@ class Redactor:
     def output(
         self,
         rendered: str,
-        kind: str = "text",
+        kind: str,
         escapes: tuple[Escape, ...] = (),
         dump: Callable[[Any], str] | None = None,
         dump_xml: Callable[[Any], str] | None = None,
@@ -224,20 +224,18 @@ class Redactor:
 
         ``kind`` "json": the document is decoded, its string values redacted
         and ``dump`` re-encodes it; "xml": the same over an ElementTree
-        (attribute values, text and tails) with ``dump_xml``; "text": the
-        text itself, matching the format's ``escapes`` of every form too.
+        (attribute values, text and tails) with ``dump_xml``; any other kind,
+        or either without its dump: the text itself, matching the format's ``escapes`` of every form too.
         Output without any occurrence comes back unchanged (byte-identical).
         """
-        if not self.secrets or not rendered:
-            return rendered
-        if not self.spans(rendered, escapes):
+        if not self.spans(rendered, escapes):  # also: no secrets, or nothing rendered
             return rendered
         if kind == "json" and dump is not None:
             return dump(self.value(json.loads(rendered), escapes))
         if kind == "xml" and dump_xml is not None:
             import xml.etree.ElementTree as ET
 
-            root = ET.fromstring(rendered.split("\n", 1)[1] if rendered.startswith("<?xml") else rendered)
+            root = ET.fromstring(rendered)  # the XML declaration, if any, is dump_xml's to write again
             for el in root.iter():  # parsed: the values as the reporter set them, before XML escaping
                 el.text = self.text(el.text, escapes)
                 el.tail = self.text(el.tail, escapes)

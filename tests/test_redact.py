@@ -393,3 +393,111 @@ def test_a_secret_with_a_backslash_quoted_by_a_message_is_printed_in_no_format(t
     assert "CTJ021" in outputs["text"] and "not the official postgres" in outputs["text"], outputs["text"]
     for fmt, out in outputs.items():
         assert not leaks(out, image), (fmt, leaks(out, image))
+
+
+# --------------------------------------------------------------------------
+# the Redactor's structured values and its final pass over rendered output, in-process and exact
+# (the end-to-end tests above check that nothing leaks; these check what is kept)
+# --------------------------------------------------------------------------
+
+S = "hunter2-x"
+
+
+def _entity(text: str) -> str:
+    """A stand-in format escape (one XML parsing does not undo): '-' written as '~'."""
+    return text.replace("-", "~")
+
+
+def test_a_location_is_redacted_in_every_field_and_keeps_the_rest():
+    loc = Location(f"dir/{S}.tf", 3, call_site=Location(f"call-{S}.tf", 9, module=f"module.{S}"), module=f"module.m-{S}")
+    assert Redactor([S]).location(loc) == Location(
+        f"dir/{MASK}.tf", 3, call_site=Location(f"call-{MASK}.tf", 9, module=f"module.{MASK}"), module=f"module.m-{MASK}"
+    )
+    assert Redactor([S]).location(None) is None
+    assert Redactor().location(loc) is loc
+
+
+def test_a_subject_is_redacted_in_its_name_and_container_and_keeps_its_kind():
+    assert Redactor([S]).subject(Subject("env", f"VAR_{S}", f"c-{S}")) == Subject("env", f"VAR_{MASK}", f"c-{MASK}")
+    assert Redactor([S]).subject(Subject("task", "t", None)) == Subject("task", "t", None)
+    assert Redactor([S]).subject(None) is None
+
+
+def test_a_result_is_redacted_field_by_field():
+    raw = Result("CTJ031", f"title {S}", "error", "fail", f"is {S!r}", f'aws_x.y["{S}"]', Location(f"{S}.tf", 1), f"why {S}", Subject("env", S))
+    got = Redactor([S]).result(raw)
+    assert (got.title, got.message, got.address, got.location, got.waiver_reason, got.subject) == (
+        f"title {MASK}", f"is '{MASK}'", f'aws_x.y["{MASK}"]', Location(f"{MASK}.tf", 1), f"why {MASK}", Subject("env", MASK),
+    )
+    assert (got.rule_id, got.severity, got.status) == ("CTJ031", "error", "fail")
+
+
+@pytest.mark.parametrize("rendered", ["", "nothing secret here\n", json.dumps({"a": 1}, indent=3)])
+def test_output_without_an_occurrence_comes_back_byte_identical(rendered):
+    r = Redactor([S])
+    for kind in ("text", "json", "xml"):
+        assert r.output(rendered, kind, (), dump=lambda v: "re-encoded", dump_xml=lambda v: "re-encoded") == rendered
+    assert Redactor().output(f"a {S}", "text") == f"a {S}"  # no secrets: nothing to mask
+
+
+def test_text_output_is_masked_with_the_formats_escapes_of_every_form():
+    r = Redactor([S])
+    assert r.output(f"a {S} b", "text") == f"a {MASK} b"
+    escaped = f"a {_entity(S)} b"
+    assert r.output(escaped, "text") == escaped  # the escaped form is that format's own
+    assert r.output(escaped, "text", (_entity,)) == f"a {MASK} b"
+
+
+def test_text_output_is_never_parsed_even_when_a_dump_is_given():
+    r = Redactor([S])
+    assert r.output(f"not json {S}", "text", dump=json.dumps, dump_xml=str) == f"not json {MASK}"
+
+
+def test_json_output_masks_string_values_only_and_is_re_encoded_by_the_formats_dump():
+    r = Redactor([S])
+    doc = {"message": f"x {S}", S: [1, None, f"{S}", {"deep": f"y {_entity(S)}"}], "n": 2}
+    got = r.output(json.dumps(doc), "json", (_entity,), dump=lambda v: json.dumps(v, sort_keys=True))
+    assert got == json.dumps({"message": f"x {MASK}", S: [1, None, MASK, {"deep": f"y {MASK}"}], "n": 2}, sort_keys=True)
+    # json without its dump: treated as text
+    assert r.output(json.dumps({"m": S}), "json") == json.dumps({"m": MASK})
+
+
+XML_PROLOG = '<?xml version="1.0" encoding="UTF-8"?>\n'
+
+
+@pytest.mark.parametrize("prolog", [XML_PROLOG, ""], ids=["with the XML declaration", "without"])
+def test_xml_output_masks_attributes_text_and_tails(prolog):
+    import xml.etree.ElementTree as ET
+
+    r = Redactor([S])
+    rendered = f'{prolog}<a x="{S}" y="ok">\n<b>{S}</b>tail {S}<c z="{_entity(S)}">{_entity(S)}</c>{_entity(S)}\n</a>'
+    got = r.output(rendered, "xml", (_entity,), dump_xml=lambda root: ET.tostring(root, encoding="unicode"))
+    assert got == f'<a x="{MASK}" y="ok">\n<b>{MASK}</b>tail {MASK}<c z="{MASK}">{MASK}</c>{MASK}\n</a>'
+    # xml without its dump: treated as text
+    assert r.output(f"<a>{S}</a>", "xml") == f"<a>{MASK}</a>"
+
+
+def test_decoded_json_values_are_redacted_recursively_with_the_escapes():
+    r = Redactor([S])
+    assert r.value([S, {"k": (S, _entity(S))}, 3], (_entity,)) == [MASK, {"k": (S, _entity(S))}, 3]  # tuples are not JSON
+    assert r.value({"k": [f"a {_entity(S)}"]}, (_entity,)) == {"k": [f"a {MASK}"]}
+    assert r.value({"k": [f"a {_entity(S)}"]}) == {"k": [f"a {_entity(S)}"]}
+
+
+# each quoting that prints a secret its own way (the forms that only it produces)
+QUOTINGS = [
+    pytest.param("p\u00e4\x1bss-9", lambda s: repr(s), id="repr: non-ASCII kept, control escaped \\x1b"),
+    pytest.param("p\u00e4\x1bss-9", lambda s: json.dumps(s, ensure_ascii=False), id="json, ensure_ascii=False: \\u001b, non-ASCII kept"),
+    pytest.param("p\u00e4\x1bss-9", lambda s: json.dumps(s), id="json: \\u00e4\\u001b"),
+    pytest.param("p\u00e4\x1bss-9", lambda s: ascii(s), id="ascii: \\xe4\\x1b"),
+    pytest.param("o'brien-pw", lambda s: repr(f'say "{s}"'), id="repr of a string with both quotes: \\' escaped"),
+    pytest.param("o'brien-pw", lambda s: repr(repr(f'"{s}"')), id="repr of such a repr"),
+]
+
+
+@pytest.mark.parametrize(("secret", "quote"), QUOTINGS)
+def test_each_quoting_of_a_secret_is_masked(secret, quote):
+    printed = f"value {quote(secret)} end"
+    assert secret not in printed  # the quoting changed how it reads
+    out = Redactor([secret]).text(printed)
+    assert MASK in out and not leaks(out, secret), out
