@@ -115,7 +115,7 @@ def apply_waivers(results: Iterable[Result], waivers: Iterable, today: datetime.
     today = today or datetime.date.today()
     active, expired = [], []
     for w in waivers:
-        ends = parse_expiry(str(w.expires)) if w.expires else None
+        ends = parse_expiry(str(w.expires))  # None when not set ("None") or not a date
         if ends is not None and ends < today:
             expired.append(w)
         else:
@@ -147,16 +147,15 @@ def evaluate(
     results = run_rules(deployment, config, selected)
     evaluation = apply_waivers(results, [*config.waivers, *deployment.waivers], today)
     for w in evaluation.expired_waivers:
+        covers = w.address or "*"  # a waiver without an address covers every address
         evaluation.results.append(
             Result(
                 rule_id=w.rule,
                 title="expired waiver",
                 severity=WARNING,
                 status=FAIL,
-                message=f"waiver for {w.rule} on {w.address} expired on {w.expires} ({w.origin}): the finding counts again; renew or remove it",
-                address=None,
-                location=None,
-                subject=Subject("waiver", w.address or "*"),
+                message=f"waiver for {w.rule} on {covers} expired on {w.expires} ({w.origin}): the finding counts again; renew or remove it",
+                subject=Subject("waiver", covers),
             )
         )
     # consequences of a missing prerequisite point at the failing rule that reports it (grouping only)

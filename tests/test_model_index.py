@@ -168,12 +168,12 @@ def test_the_index_is_built_once_while_nothing_changes(monkeypatch):
 
 CHANGES = [
     ("append", (9,)), ("extend", ([8, 9],)), ("insert", (0, 9)), ("pop", ()), ("remove", (2,)), ("clear", ()),
-    ("sort", ()), ("reverse", ()), ("__setitem__", (0, 9)), ("__delitem__", (0,)), ("__iadd__", ([9],)), ("__imul__", (2,)),
+    ("sort", ()), ("sort", (), {"key": abs, "reverse": True}), ("reverse", ()), ("__setitem__", (0, 9)), ("__delitem__", (0,)), ("__iadd__", ([9],)), ("__imul__", (2,)),
 ]
 
 
-@pytest.mark.parametrize(("name", "args"), CHANGES, ids=[c[0] for c in CHANGES])
-def test_every_list_change_moves_the_generation_and_does_the_change(name, args):
+@pytest.mark.parametrize("change", CHANGES, ids=[c[0] + ("(**kwargs)" if len(c) > 2 else "") for c in CHANGES])
+def test_every_list_change_moves_the_generation_and_does_the_change(change):
     """ResourceList's methods are made by model._bumping when model.py is imported; made again here, in-process,
     each moves the generation forward (the index rebuilds) and does what list's method does, with its result."""
     from ctj_policy import model
@@ -181,10 +181,11 @@ def test_every_list_change_moves_the_generation_and_does_the_change(name, args):
     class Bumping(list):
         pass
 
+    name, args, kwargs = (*change, {})[:3]
     setattr(Bumping, name, model._bumping(name))
     ours, plain = Bumping([3, 1, 2]), [3, 1, 2]
     before = model.generation()
-    got = getattr(ours, name)(*args)
+    got = getattr(ours, name)(*args, **kwargs)
     assert model.generation() > before
-    assert got == getattr(plain, name)(*args)
+    assert got == getattr(plain, name)(*args, **kwargs)
     assert list(ours) == plain

@@ -359,3 +359,19 @@ def test_a_target_group_the_service_gives_one_role_is_never_the_others():
     dep.listener_rules = []
     assert role_target_group(dep, CONFIG, BACKEND) is backend_tg
     assert role_target_group(dep, CONFIG, FRONTEND) is None
+
+
+EXPLAIN = [
+    pytest.param(Unknown(KNOWN_AFTER_APPLY, "aws_x.y.port"), "aws_x.y.port is known after apply; re-run with --source-dir terraform/ to evaluate it from the sources", id="after apply: the hint"),
+    pytest.param(Template(("a-", Ref("var.v"))), "a-${var.v} is known only after apply", id="a template"),
+    pytest.param(Template(("a-", Unknown(KNOWN_AFTER_APPLY, "aws_x.y.id"))), "aws_x.y.id is known after apply; re-run with --source-dir terraform/ to evaluate it from the sources", id="a template's unknown part"),
+    pytest.param(Ref("var.v"), "var.v is known only after apply", id="a reference"),
+    pytest.param(None, "value is not known", id="anything else"),
+]
+
+
+@pytest.mark.parametrize(("value", "text"), EXPLAIN)
+def test_explain_unknown_says_what_is_missing(value, text):
+    from ctj_policy.queries.values import explain_unknown
+
+    assert explain_unknown(value) == text

@@ -6,6 +6,7 @@ In-process (the CLI tests cover the same through a subprocess, which mutation te
 from __future__ import annotations
 
 import datetime
+from dataclasses import replace
 
 import pytest
 
@@ -48,9 +49,13 @@ def result(status, severity=ERROR, rule_id="CTJ999"):
         ([result("fail", WARNING)], {"fail_on": WARNING}, 1),
         ([result("pass", WARNING), result("fail", ERROR)], {"fail_on": ERROR}, 1),
         ([result("pass"), result("pass", WARNING)], {"fail_on": WARNING}, 0),
+        ([replace(result("fail"), baseline="unchanged")], {}, 0),
+        ([replace(result("unknown"), baseline="unchanged")], {}, 0),
+        ([replace(result("fail"), baseline="new")], {}, 1),
     ],
     ids=["pass", "waived", "fail", "unknown", "unknown allowed", "fail with unknown allowed", "warning fails",
-         "warning unknown", "warning fails, fail_on warning", "error fails", "all pass, fail_on warning"],
+         "warning unknown", "warning fails, fail_on warning", "error fails", "all pass, fail_on warning",
+         "a fail the baseline knows", "an unknown the baseline knows", "a fail new to the baseline"],
 )
 def test_exit_code(results, kwargs, code):
     assert Evaluation(results).exit_code(**kwargs) == code
@@ -137,6 +142,14 @@ def test_waiver_matching(waiver, is_waived):
     assert (r.status == "waived") is is_waived
 
 
+@pytest.mark.parametrize(("address", "is_waived"), [("*", True), ("", True), ("?*", False), ("aws_*", False)],
+                         ids=["star", "no address", "a pattern needing a character", "a type glob"])
+def test_a_finding_without_an_address_is_waived_only_by_a_waiver_for_every_address(address, is_waived):
+    rule = fake("CTJ999", ERROR, Finding("fail", "bad"))
+    [r] = waived(WaiverSpec("CTJ999", address, "r"), rules=[rule])
+    assert (r.status == "waived") is is_waived
+
+
 def test_a_waiver_on_an_instance_key_with_brackets_covers_what_is_inside():
     rule = fake("CTJ999", ERROR, Finding("fail", "bad", address='module.m["a"].aws_x.y'))
     [r] = waived(WaiverSpec("CTJ999", 'module.m["a"]', "r"), rules=[rule])
@@ -154,6 +167,14 @@ def test_an_expired_waiver_is_itself_a_finding_and_waives_nothing():
         ),
         Result(rule_id="CTJ003", title=get_rule("CTJ003").title, severity=ERROR, status="fail", message=BRIDGE_MESSAGE, address=TASK, location=loc(1), subject=Subject("task", TASK)),
     ]  # fmt: skip
+
+
+def test_an_expired_waiver_without_an_address_names_every_address():
+    results = waived(WaiverSpec("CTJ003", "", "r", expires="2025-05-31", origin="ctj-policy.toml"))
+    assert [(r.title, r.message, r.address, r.subject) for r in results][0] == (
+        "expired waiver", "waiver for CTJ003 on * expired on 2025-05-31 (ctj-policy.toml): the finding counts again; renew or remove it",
+        None, Subject("waiver", "*"),
+    )
 
 
 def test_a_waiver_expiring_today_still_applies():
