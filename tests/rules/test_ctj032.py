@@ -93,6 +93,29 @@ CASES = [
         fail("backend 'django' DJANGO_ALLOWED_HOSTS is empty: Django rejects every request with DEBUG off"),
         fail("backend 'django' runs with DJANGO_DEBUG '1': debug pages leak settings and tracebacks on stage"),
     ),
+    # the legacy names (issue 14): a backend setting SECRET_KEY or DEBUG instead is told to rename it
+    case(
+        "the legacy SECRET_KEY instead of DJANGO_SECRET_KEY",
+        chain(lambda d: del_secret(d, "django", "DJANGO_SECRET_KEY"), lambda d: set_env(d, "django", "SECRET_KEY", "x")),
+        fail("backend 'django' does not set DJANGO_SECRET_KEY; add it to secrets; it sets SECRET_KEY instead, which the Stage 1 settings do not read: rename it to DJANGO_SECRET_KEY"),
+    ),
+    case(
+        "the legacy DEBUG instead of DJANGO_DEBUG",
+        chain(lambda d: del_env(d, "django", "DJANGO_DEBUG"), lambda d: set_env(d, "django", "DEBUG", "False")),
+        fail(f"backend 'django' does not set DJANGO_DEBUG; {SET_DEBUG}; it sets DEBUG instead, which the Stage 1 settings do not read: rename it to DJANGO_DEBUG"),
+    ),
+    case(
+        "the legacy DEBUG beside a DJANGO_DEBUG that is on: no rename hint",
+        chain(debug("True"), lambda d: set_env(d, "django", "DEBUG", "False")),
+        fail("backend 'django' runs with DJANGO_DEBUG 'True': debug pages leak settings and tracebacks on stage"),
+    ),
+    case(
+        "a backend known by evidence: each failure names the evidence",
+        chain(no_role("django", "api-server", "123456789012.dkr.ecr.us-west-2.amazonaws.com/something:1"), lambda d: set_env(d, "api-server", "DJANGO_DEBUG", "True")),
+        fail("backend 'api-server' does not set DJANGO_SECRET_KEY; add it to secrets (backend by DJANGO_DEBUG and name containing 'api')"),
+        fail("backend 'api-server' does not set DJANGO_ALLOWED_HOSTS; set it to the stage hostname (backend by DJANGO_DEBUG and name containing 'api')"),
+        fail("backend 'api-server' runs with DJANGO_DEBUG 'True': debug pages leak settings and tracebacks on stage (backend by DJANGO_DEBUG and name containing 'api')"),
+    ),
     case("no backend", chain(no_role("django", "worker", "busybox")), ("fail", f"task {TASK} has no backend container: Django's runtime configuration cannot be checked", AT_TASK)),
     case("no task", chain(no_task), ("fail", f"{NO_TASK}: Django's runtime configuration cannot be checked")),
     # unknown: every branch
