@@ -230,6 +230,14 @@ CASES = [
         MAYBE_ADMIN,  # the rule whose patterns are not known may be the one routing /admin/*
     ),
     case(
+        "the path patterns of both backend rules known after apply: each may be either",
+        chain(with_rule(RULE_ADMIN, conditions=paths(Unknown(KNOWN_AFTER_APPLY, "var.admin_path"))), with_rule(RULE_API, conditions=paths(Unknown(KNOWN_AFTER_APPLY, "var.api_path")))),
+        ("unknown", f"path patterns of {RULE_API} are not known: var.api_path is known after apply; {HINT}", AT_RULE_API),
+        ("unknown", f"path patterns of {RULE_ADMIN} are not known: var.admin_path is known after apply; {HINT}", AT_RULE_ADMIN),
+        ("unknown", f"cannot tell whether a listener rule routes /api/*: the path patterns of {RULE_API}, {RULE_ADMIN} are not known", AT_RULE_API),
+        ("unknown", f"cannot tell whether a listener rule routes /admin/*: the path patterns of {RULE_API}, {RULE_ADMIN} are not known", AT_RULE_API),
+    ),
+    case(
         "the backend's target group is known only after apply",
         chain(lbs((Unknown(KNOWN_AFTER_APPLY, f"{SERVICE}.load_balancer[0].target_group_arn"), "django", 8000), (TG_FRONTEND, "nextjs", 3000))),
         ("unknown", f"cannot tell which target group is the backend's: {SERVICE}.load_balancer[0].target_group_arn is known after apply; {HINT}"),
@@ -330,3 +338,21 @@ HCL = [
 @pytest.mark.parametrize("files, expected", HCL)
 def test_hcl(files, expected, tmp_path):
     assert hcl_findings(RULE, tf_tree(tmp_path, files)) == expected
+
+
+# what each undecided finding is about: the route it could not decide (issue 14: the subject was never compared)
+ABOUT = [
+    pytest.param(chain(add_rule(f"{SVC}.aws_lb_listener_rule.api_old", None, "/api/*", TG_BACKEND)), [("unknown", ("route", "/api/*"))], id="an /api/* rule without a priority"),
+    pytest.param(chain(with_rule(RULE_FRONTEND, priority=Unknown(KNOWN_AFTER_APPLY, f"{RULE_FRONTEND}.priority"))), [("unknown", ("route", "/*"))], id="the catch-all's priority unknown"),
+    pytest.param(chain(with_rule(RULE_FRONTEND, priority=None)), [("unknown", ("route", "/*"))], id="the catch-all's priority unset"),
+    pytest.param(chain(with_rule(RULE_ADMIN, conditions=paths(Unknown(KNOWN_AFTER_APPLY, "var.admin_path")))),
+                 [("unknown", ("block", RULE_ADMIN)), ("unknown", ("route", "/admin/*"))], id="the /admin/* rule's patterns unknown"),
+]
+
+
+@pytest.mark.parametrize(("build", "expected"), ABOUT)
+def test_undecided_findings_are_about_the_route(build, expected):
+    from ctj_policy.rules import get_rule
+
+    got = [(f.status, (f.subject.kind, f.subject.name)) for f in get_rule(RULE).check(build(), CONFIG) if f.status != "pass"]
+    assert got == expected
