@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import PurePosixPath
 from typing import Any
 
 from ..config import Config
@@ -36,8 +37,7 @@ def _deploys(call: ModuleCall, deployment: Deployment) -> bool:
     for res in (*deployment.services, *deployment.task_definitions, *deployment.ecr_repositories):
         if res.address.startswith(inside):
             return True
-    source = call.source.rstrip("/").rsplit("/", 1)[-1] if isinstance(call.source, str) else ""
-    return source in _DEPLOYING_SOURCES
+    return isinstance(call.source, str) and PurePosixPath(call.source).name in _DEPLOYING_SOURCES
 
 
 def check(deployment: Deployment, config: Config) -> Iterator[Finding]:

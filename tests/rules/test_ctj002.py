@@ -101,6 +101,11 @@ CASES = [
         ("fail", f"legacy module call {LEGACY_MOD} ('fullstack') is still in scope; remove it"),
     ),
     case(
+        "a legacy-named container module, its source written with a trailing slash",
+        chain(add_module(ModuleCall(LEGACY_MOD, name="civic_tech_jobs_fullstack_stage_service", source="../../modules/container/"))),
+        ("fail", f"legacy module call {LEGACY_MOD} ('fullstack') is still in scope; remove it"),
+    ),
+    case(
         "a legacy-named module of any source that holds a service",
         chain(
             add_module(ModuleCall(f"{SCOPE}.module.fullstack", name="fullstack", source="./svc")),
