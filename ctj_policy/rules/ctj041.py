@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..config import Config
-from ..model import ERROR, FAIL, PASS, UNKNOWN, Deployment, Finding, Service, Unknown, describe, is_known
+from ..model import ERROR, FAIL, PASS, UNKNOWN, Deployment, Finding, Service, Unknown, describe
 from ..queries import ctj_service, explain_unknown
 from ..queries.workflows import service_cluster
 from ..workflow_model import Redeploy, show
@@ -72,7 +72,8 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
             if found is not None:
                 findings.append(found)
     first = redeploys[0]
-    names = f"service '{service.name}' on cluster '{service_cluster(service)}'" if is_known(service.name) else service.address
+    # the pass is yielded only when every redeploy named the service: its name is then a known string
+    names = f"service '{service.name}' on cluster '{service_cluster(service)}'"
     passing = at(PASS, f"{where(first.origin)} redeploys the CTJ {names} ({service.address})", first.origin, first.service_line, about=service, subject=resource_subject(service))
     yield from problems_or_pass(findings, passing)
 

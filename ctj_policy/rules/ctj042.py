@@ -80,11 +80,12 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         else:
             findings.append(at(FAIL, f"the workflow builds no frontend image ({wanted}), so {', '.join(names)} is never passed at build time", anchor(workflows), subject=whole(workflows)))
     passes = [f for f in findings if f.status == PASS]
-    passing = passes[0] if passes else None
-    summary = f"the frontend image build passes {', '.join(names)} as build argument(s)"
-    if passing is not None:
-        passing = Finding(PASS, passing.message if len(passes) == 1 else f"{summary} ({len(frontend)} build(s))", None, passing.location, passing.subject)
-    yield from problems_or_pass(findings, passing or at(PASS, summary, anchor(workflows)))
+    if not passes:  # findings is never empty (a verdict per name and frontend build, else one about the absence)
+        yield from findings
+        return
+    first = passes[0]
+    message = first.message if len(passes) == 1 else f"the frontend image build passes {', '.join(names)} as build argument(s) ({len(frontend)} build(s))"
+    yield from problems_or_pass(findings, Finding(PASS, message, None, first.location, first.subject))
 
 
 BAD = """\

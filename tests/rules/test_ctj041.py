@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ctj_policy.model import Ref
+from ctj_policy.model import Ref, TaskDefinition
 
-from .builders import SCOPE, SERVICE, no_service
+from .builders import SCOPE, SERVICE, TASK, after_apply, no_service, on_service
 from .workflows import CLUSTER_ARN, at, good, legacy_model, model, on_cluster, run_case, without_workflow
 
 RULE = "CTJ041"
@@ -14,6 +14,27 @@ REDEPLOY = "'deploy/redeploy'"
 LEGACY_SERVICE = f"{SCOPE}.module.civic_tech_jobs_fullstack_stage_service.aws_ecs_service.fargate[0]"
 PASS = ("pass", f"{REDEPLOY} redeploys the CTJ service 'civic-tech-jobs-stage' on cluster 'incubator-prod' ({SERVICE})", at(23))
 NO_REDEPLOY = good().rsplit("      - id: redeploy", 1)[0]
+
+# the redeploy by aws-actions/amazon-ecs-deploy-task-definition: `service` at line 26, `cluster` at line 27
+DEPLOY_ACTION = NO_REDEPLOY + """\
+      - id: redeploy
+        uses: aws-actions/amazon-ecs-deploy-task-definition@v2
+        with:
+          task-definition: td.json
+          service: SERVICE
+          cluster: CLUSTER
+"""
+WORKER = f"{SCOPE}.aws_ecs_task_definition.worker"
+
+
+def action(service="civic-tech-jobs-stage", cluster="incubator-prod"):
+    return DEPLOY_ACTION.replace("SERVICE", service).replace("CLUSTER", cluster)
+
+
+def second_task(dep):
+    """A second task definition with no container, first in the list: the CTJ task is the one with the roles."""
+    dep.task_definitions.insert(0, TaskDefinition(WORKER, family="ctj-worker", containers=()))
+    return dep
 
 
 def case(name, text, expected, build=None):
@@ -60,6 +81,29 @@ CASES = [
     case("cluster unset, redeployed on 'default'", good(cluster="default"), [
         ("pass", f"{REDEPLOY} redeploys the CTJ service 'civic-tech-jobs-stage' on cluster 'default' ({SERVICE})", at(23)),
     ], lambda: on_cluster(model(), None)),
+    # mutation testing (issue 14): each finding is at the line of the input it is about (service 26, cluster 27)
+    case("deploy-task-definition: the pass is at its service input", action(), [
+        ("pass", f"{REDEPLOY} redeploys the CTJ service 'civic-tech-jobs-stage' on cluster 'incubator-prod' ({SERVICE})", at(26), f"service:{SERVICE}"),
+    ]),
+    case("deploy-task-definition: another service, at its service input", action(service="civic-tech-jobs-fs-stage"), [
+        ("fail", f"{REDEPLOY} redeploys service 'civic-tech-jobs-fs-stage', but the CTJ service in scope is 'civic-tech-jobs-stage' ({SERVICE}): the new images never reach the task", at(26)),
+    ]),
+    case("deploy-task-definition: a cluster from a variable, at its cluster input", action(cluster="${{ vars.CLUSTER }}"), [
+        ("unknown", f"cannot tell which cluster {REDEPLOY} redeploys: ${{{{ vars.CLUSTER }}}} is a run-time value", at(27)),
+    ]),
+    case("deploy-task-definition: the service's cluster known only after apply, at the cluster input", action(), [
+        ("unknown", f"cannot tell the cluster of {SERVICE}, which {REDEPLOY} must redeploy: aws_ecs_cluster.main.id is known only after apply", at(27)),
+    ], lambda: on_cluster(model(), Ref("aws_ecs_cluster.main", "id"))),
+    case("the service's task definition known only after apply", good(), [
+        ("unknown", f"cannot tell which ECS service runs the CTJ task, so not whether the workflow redeploys it: task_definition of {SERVICE} is unresolved reference (cannot tell whether it runs {TASK})", at(4), "service:"),
+    ], lambda: on_service(task_definition=after_apply(f"{SERVICE}.task_definition"))(model())),
+    case("no service and no redeploy", NO_REDEPLOY, [
+        ("fail", "no ECS service in scope runs the CTJ task (see CTJ011); the workflow redeploys no service", at(4), "service:"),
+    ], lambda: no_service(model())),
+    case("no service, two redeploys named", good(extra="\n          aws ecs update-service --cluster incubator-prod --service civic-tech-jobs-fs-stage --force-new-deployment"), [
+        ("fail", "no ECS service in scope runs the CTJ task (see CTJ011); the workflow redeploys 'civic-tech-jobs-fs-stage', 'civic-tech-jobs-stage'", at(22), "service:"),
+    ], lambda: no_service(model())),
+    case("two task definitions: the CTJ service runs the one with the roles", good(), [PASS], lambda: second_task(model())),
     case("the legacy service against the legacy model", good(service="civic-tech-jobs-fs-stage"), [
         ("pass", f"{REDEPLOY} redeploys the CTJ service 'civic-tech-jobs-fs-stage' on cluster 'incubator-prod' ({LEGACY_SERVICE})", at(23)),
     ], legacy_model),
