@@ -131,12 +131,9 @@ def cname(container: Container) -> str:
     return f"'{describe(container.name)}'"
 
 
-def show_var(var: EnvVar | SecretVar | None, config: Config) -> str:
-    """A variable's value for messages, unless it is or may be a secret."""
-    if var is None:
-        return "(unset)"
-    if isinstance(var, SecretVar):
-        return "(from secrets)"
+def show_var(var: EnvVar, config: Config) -> str:
+    """A plain variable's value for messages, unless it is or may be a secret (callers handle an unset
+    variable and one from secrets before: ``plain_value``)."""
     if var.sensitive or config.is_secret_name(var.name):
         return "(value hidden)"
     return describe(var.value, quote=True)
