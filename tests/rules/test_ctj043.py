@@ -43,6 +43,12 @@ CASES = [
     case("id-token read", good(id_token="read"), [
         ("fail", f"the id-token permission of the job of {STEP} is 'read' (line 7): assuming a role through OIDC needs `permissions: id-token: write`", at(7)),
     ]),
+    case("permissions from an expression: the id-token level is unknown", good().replace("    permissions:\n      id-token: write\n", "    permissions: ${{ fromJSON(vars.PERMISSIONS) }}\n"), [
+        ("unknown", f"cannot tell the id-token permission of the job of {STEP}: permissions is unresolved reference (unreadable permissions value at line 6)", at(6), "workflow:deploy/step 1"),
+    ]),
+    case("two credentials steps, both right", good().replace(CREDENTIALS, CREDENTIALS + CREDENTIALS.replace("us-west-2", "us-east-1")), [
+        ("pass", f"{STEP} assumes '{ROLE}' through OIDC (id-token: write), and no static AWS key is given (2 credential steps)", at(11), "workflow:deploy/step 1"),
+    ]),
     case("no permissions key", good().replace("    permissions:\n      id-token: write\n", ""), [
         ("fail", f"the id-token permission of the job of {STEP} is not granted (no permissions key names it: it defaults to none): assuming a role through OIDC needs `permissions: id-token: write`", at(7)),
     ]),
