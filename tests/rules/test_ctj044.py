@@ -7,9 +7,10 @@ from dataclasses import replace
 import pytest
 
 from ctj_policy.model import EcrRepository, Ref, Template
+from ctj_policy.workflow_model import Workflow
 
 from .builders import SCOPE, drop_container, edit, loc, no_task
-from .workflows import ECR, at, good, model, run_case, without_workflow
+from .workflows import ECR, at, attach, good, model, rows, run_case, without_workflow
 
 RULE = "CTJ044"
 IMAGES = "'deploy/images'"
@@ -75,6 +76,9 @@ CASES = [
     ]),
     case("a compose build the loader does not read", more("docker compose build"), [
         ("unknown", "no Postgres image among the builds the loader read, but a step is not read: 'docker compose build' builds or pushes compose services; it is not read ('deploy/images', line 22)", at(22)),
+    ]),
+    case("two steps not read", more("docker compose build", "docker compose push"), [
+        ("unknown", "no Postgres image among the builds the loader read, but a step is not read: 'docker compose build' builds or pushes compose services; it is not read ('deploy/images', line 22) (and 1 more)", at(22)),
     ]),
     # the words of the upstream image names that are not Postgres (docker, library, io, public, ecr, aws)
     case("a Dockerfile under docker/, a repository under library/", more(f"docker build -f docker/backend.Dockerfile -t {ECR}/library/civic-tech-jobs-api:stage ."), [
@@ -179,6 +183,24 @@ def test_a_workflow_that_builds_nothing(tmp_path):
 @pytest.mark.parametrize(("extra", "build", "expected"), CASES)
 def test_workflow(extra, build, expected, tmp_path):
     run_case(RULE, tmp_path, good(extra=extra), build, expected)
+
+
+def test_a_workflow_without_jobs():
+    """A finding about a workflow with no jobs goes to its first line.  The loader always makes a job (it refuses a
+    file without one), so the model's Workflow is built by hand."""
+    dep = model()
+    dep.workflows.append(Workflow("/ci/deploy.yml"))
+    assert rows(RULE, dep, subjects=True) == [("pass", "the workflow builds 0 image(s) (none) and none is Postgres", at(1), "workflow:deploy.yml")]
+
+
+def test_two_workflows_are_one_subject(tmp_path):
+    """Judged together: the pass is about both files (the subject names each) and lists the images of both."""
+    dep = attach(good(), tmp_path)
+    other = NO_BUILDS.replace("      - run:", f"      - run: docker build -t {ECR}/civic-tech-jobs-api:stage .\n      - run:")
+    dep = attach(other, tmp_path, dep, name="other.yml")
+    assert rows(RULE, dep, subjects=True) == [
+        ("pass", "the workflow builds 3 image(s) (civic-tech-jobs-api, civic-tech-jobs-backend, civic-tech-jobs-frontend) and none is Postgres", at(4), "workflow:deploy.yml, other.yml"),
+    ]
 
 
 def test_without_a_workflow_the_rule_says_it_has_none():
