@@ -6,11 +6,13 @@ import pytest
 
 from ctj_policy.model import (
     KNOWN_AFTER_APPLY,
+    Deployment,
     DockerVolumeConfig,
     EnvVar,
     PortMapping,
     Ref,
     Template,
+    UnevaluatedModule,
     Unknown,
     Volume,
     same_value,
@@ -30,6 +32,7 @@ from ctj_policy.queries import (
     same_secret_value,
     secret_key,
     tag_major,
+    unevaluated_deploying,
     volume_persistence,
 )
 from rules.builders import CONFIG, DB_ARN, ECR_BACKEND, SECRET_DB, TG_BACKEND, container, stage1
@@ -375,3 +378,13 @@ def test_explain_unknown_says_what_is_missing(value, text):
     from ctj_policy.queries.values import explain_unknown
 
     assert explain_unknown(value) == text
+
+
+def test_unevaluated_deploying_gives_one_entry_per_module_address_in_order():
+    """A module address recorded twice (each of its reasons) is one entry, and the modules after it still count."""
+    db = UnevaluatedModule("module.db", "module source 'git::https://example.com/db.git' is not local")
+    again = UnevaluatedModule("module.db", "module source './db' does not exist")
+    dns = UnevaluatedModule("module.dns", "module source 'registry/dns/aws' is not local")
+    dep = Deployment(unevaluated_modules=[db, again, dns])
+    types = ("aws_ecs_task_definition", "aws_ecs_service", "aws_ecs_service")
+    assert unevaluated_deploying(dep, types) == [(db, ("aws_ecs_task_definition", "aws_ecs_service")), (dns, ("aws_ecs_task_definition", "aws_ecs_service"))]

@@ -69,7 +69,7 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     flagged = set()
     for b in builds:
         extra = {"Dockerfile": b.dockerfile, "target": b.target}
-        why = next((e for t in b.tags if (e := _evidence(t, extra, words, db_repo))), None) or _evidence(None, extra, words, db_repo)
+        why = next((e for t in b.tags or (None,) if (e := _evidence(t, extra, words, db_repo))), None)  # untagged: its Dockerfile, target
         if why:
             flagged.add(id(b))
             findings.append(at(FAIL, f"{where(b.origin)} builds a Postgres image ({why}): the task runs the upstream postgres image, which is never built", b.origin))

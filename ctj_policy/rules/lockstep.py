@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from ..model import FAIL, PASS, UNKNOWN, Finding, Resource, Subject, Unknown
+from ..model import PASS, UNKNOWN, Finding, Resource, Subject, Unknown
 from ..queries.workflows import arn_tail, repository
 from ..workflow_model import Gap, Origin, Workflow, show
 
@@ -98,11 +98,6 @@ def tokens(text: Any) -> set[str]:
     return set(_TOKEN.findall(text.lower())) if isinstance(text, str) else set()
 
 
-def statuses(findings: list[Finding]) -> tuple[list[Finding], list[Finding]]:
-    """(fails, unknowns) of ``findings``."""
-    return [f for f in findings if f.status == FAIL], [f for f in findings if f.status == UNKNOWN]
-
-
 def problems_or_pass(findings: list[Finding], passing: Finding) -> list[Finding]:
     """Every fail and unknown found, else the one passing finding."""
     bad = [f for f in findings if f.status != PASS]
@@ -122,7 +117,6 @@ __all__ = [
     "no_workflow",
     "problems_or_pass",
     "repository",
-    "statuses",
     "tokens",
     "where",
     "whole",

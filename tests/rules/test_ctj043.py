@@ -40,8 +40,20 @@ CASES = [
     case("a role from a secret is unknown", good(credentials="role-to-assume: ${{ secrets.ROLE_ARN }}"), [
         ("unknown", f"cannot tell which role {STEP} assumes: ${{{{ secrets.ROLE_ARN }}}} is a run-time value", at(11)),
     ]),
+    case("a role ARN with a variable part is unknown", good(credentials="role-to-assume: arn:aws:iam::123456789012:role/${{ vars.ROLE }}"), [
+        ("unknown", f"cannot tell which role {STEP} assumes: arn:aws:iam::123456789012:role/${{{{ vars.ROLE }}}} is a run-time value", at(11)),
+    ]),
+    case("a role from an action's output is unknown, saying where it comes from", good().replace(CREDENTIALS, "      - id: role\n        uses: hackforla/pick-role@v1\n" + CREDENTIALS.replace(f"arn:aws:iam::123456789012:role/{ROLE}", "${{ steps.role.outputs.arn }}")), [
+        ("unknown", "cannot tell which role 'deploy/step 2' assumes: ${{ steps.role.outputs.arn }} is a run-time value (output 'arn' of step 'role' (an output of hackforla/pick-role))", at(13), "workflow:deploy/step 2"),
+    ]),
     case("id-token read", good(id_token="read"), [
         ("fail", f"the id-token permission of the job of {STEP} is 'read' (line 7): assuming a role through OIDC needs `permissions: id-token: write`", at(7)),
+    ]),
+    case("permissions from an expression: the id-token level is unknown", good().replace("    permissions:\n      id-token: write\n", "    permissions: ${{ fromJSON(vars.PERMISSIONS) }}\n"), [
+        ("unknown", f"cannot tell the id-token permission of the job of {STEP}: permissions is unresolved reference (unreadable permissions value at line 6)", at(6), "workflow:deploy/step 1"),
+    ]),
+    case("two credentials steps, both right", good().replace(CREDENTIALS, CREDENTIALS + CREDENTIALS.replace("us-west-2", "us-east-1")), [
+        ("pass", f"{STEP} assumes '{ROLE}' through OIDC (id-token: write), and no static AWS key is given (2 credential steps)", at(11), "workflow:deploy/step 1"),
     ]),
     case("no permissions key", good().replace("    permissions:\n      id-token: write\n", ""), [
         ("fail", f"the id-token permission of the job of {STEP} is not granted (no permissions key names it: it defaults to none): assuming a role through OIDC needs `permissions: id-token: write`", at(7)),
