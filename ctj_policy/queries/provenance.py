@@ -8,40 +8,37 @@ managed-database endpoint and can never be ``localhost``; an ``arn`` is never a 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..model import DATABASE_RESOURCE_TYPES, Deployment, Ref, Secret, Template, strip_index
+from ..model import DATABASE_RESOURCE_TYPES, Deployment, Ref, Secret, Template
 
 _RDS_PREFIXES = ("aws_db_", "aws_rds_")
 
 
+# An instance key: ``[0]`` or ``["a.b"]`` (a JSON string: it may hold dots and brackets).
+_KEY_RE = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]]*)\]')
+
+
+def address_type(address: str) -> tuple[str, str]:
+    """(mode, type) of the block an address names, read by position (``module NAME`` pairs, then
+    ``[data.]TYPE.NAME``), so a module may be called ``data`` or ``module``:
+    ``module.a["x.y"].data.aws_db_instance.shared`` -> ("data", "aws_db_instance"); ("", "") when the
+    address names no resource (``module.a``, a module output's address)."""
+    rest = _KEY_RE.sub("", address).split(".")
+    while rest[:1] == ["module"]:
+        rest = rest[2:]
+    if len(rest) == 3 and rest[0] == "data":
+        return "data", rest[1]
+    if len(rest) == 2:
+        return "managed", rest[0]
+    return "", ""
+
+
 def ref_type(ref: Ref) -> tuple[str, str]:
-    """(mode, type) of the resource a Ref names: ``module.a.data.aws_db_instance.shared`` ->
-    ("data", "aws_db_instance"); ("", "") when the address names no resource."""
-    parts = _split(strip_index(ref.address))
-    if len(parts) < 2 or parts[-2] == "module":
-        return "", ""
-    if len(parts) >= 3 and parts[-3] == "data":
-        return "data", parts[-2]
-    return "managed", parts[-2]
-
-
-def _split(address: str) -> list[str]:
-    """Dot-split outside brackets (instance keys may hold dots)."""
-    out, depth, cur = [], 0, []
-    for ch in address:
-        if ch == "[":
-            depth += 1
-        elif ch == "]":
-            depth = max(0, depth - 1)
-        if ch == "." and depth == 0:
-            out.append("".join(cur))
-            cur = []
-        else:
-            cur.append(ch)
-    out.append("".join(cur))
-    return [strip_index(p) for p in out]
+    """(mode, type) of the resource a Ref names (:func:`address_type` of its address)."""
+    return address_type(ref.address)
 
 
 def is_managed_database_type(mode: str, rtype: str) -> bool:
@@ -78,7 +75,11 @@ def arn_source(value: Any) -> Ref | None:
 
 def describe_source(ref: Ref) -> str:
     """``data source aws_db_instance`` / ``resource aws_rds_cluster`` for messages."""
-    mode, rtype = ref_type(ref)
+    return _describe(ref.address)
+
+
+def _describe(address: str) -> str:
+    mode, rtype = address_type(address)
     return f"{'data source' if mode == 'data' else 'resource'} {rtype}"
 
 
@@ -107,7 +108,7 @@ def database_secret(deployment: Deployment, value_from: Any) -> DatabaseSecret |
 
     found = _secret_resource(deployment, secret_key(value_from).secret)
     if isinstance(found, Secret):
-        address, source = found.address, f"{ref_type(Ref(found.address, ''))[1] or 'secret'} {found.address}"
+        address, source = found.address, f"{address_type(found.address)[1]} {found.address}"
     elif isinstance(found, Ref) and found.address.startswith("module."):
         address, source = found.address, found.describe()
     else:
@@ -119,7 +120,7 @@ def database_secret(deployment: Deployment, value_from: Any) -> DatabaseSecret |
     blocks = [d for d in deployment.databases if d.kind != "module" and _inside(d.address, module.address)]
     if not blocks:
         return None
-    rds = [d for d in blocks if is_managed_database_type(*ref_type(Ref(d.address, "")))]
+    rds = [d for d in blocks if is_managed_database_type(*address_type(d.address))]
     block = (rds or blocks)[0]
-    declares = f"{describe_source(Ref(block.address, ''))} {block.address}"
+    declares = f"{_describe(block.address)} {block.address}"
     return DatabaseSecret(source, module.address, declares, output=address == module.address)
