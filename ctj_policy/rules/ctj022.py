@@ -93,7 +93,7 @@ def _compare(deployment: Deployment, config: Config, backend: Container, db: Con
     return UNKNOWN, f"cannot compare backend {bside[2]} with database {dside[2]}: a value is known only after apply"
 
 
-def _host(backend: Container, config: Config, evidence: str = "") -> tuple[str, str] | None:
+def _host(backend: Container, config: Config, evidence: str) -> tuple[str, str] | None:
     who = f"backend {cname(backend)}" + (f" ({evidence})" if evidence else "")
     rds = _managed_endpoint(lookup(backend, "SQL_HOST"), who)
     if rds is not None:

@@ -67,6 +67,11 @@ def unknown(message):
 CASES = [
     case("roles by image only (symbolic: ECR references)", chain(renamed, symbolic=True), ("pass", "backend 'app' connects to localhost:5432 as the database's POSTGRES_USER to its POSTGRES_DB", AT_DJANGO)),
     case("stage1", chain(), PASS),
+    case(
+        "a backend known by evidence: the SQL_HOST failure names the evidence",
+        chain(lambda d: edit(d, "django", name="api-server", image="123456789012.dkr.ecr.us-west-2.amazonaws.com/something:1"), env("api-server", "SQL_HOST", "db.example.com")),
+        fail("backend 'api-server' (backend by port 8000, DJANGO_* variables, SQL_* variables and name containing 'api') SQL_HOST is 'db.example.com', not localhost: the database runs in the task"),
+    ),
     case("SQL_HOST 127.0.0.1, SQL_PORT int", chain(env("django", "SQL_HOST", "127.0.0.1"), env("django", "SQL_PORT", 5432)), PASS),
     case("SQL_HOST ::1", chain(env("django", "SQL_HOST", "::1")), PASS),
     case("SQL_HOST ' LocalHost ' (case and blanks)", chain(env("django", "SQL_HOST", " LocalHost ")), PASS),
