@@ -44,7 +44,7 @@ def run_rules(deployment: Deployment, config: Config, rules: Sequence[Rule] | No
     """Every rule's results; a rule that judges a deploy workflow runs only when one is given (SPEC section 11)."""
     out: list[Result] = []
     for rule in rules if rules is not None else ALL_RULES:
-        if getattr(rule, "needs_workflow", False) and not deployment.workflows:
+        if rule.needs_workflow and not deployment.workflows:
             continue
         findings = list(rule.check(deployment, config))
         if not findings:  # every rule reports at least one result

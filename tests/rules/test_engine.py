@@ -87,6 +87,8 @@ def test_run_rules_defaults_to_every_rule():
     dep.workflows = [Workflow("deploy.yml")]
     assert sorted({r.rule_id for r in run_rules(dep, CONFIG)}) == [r.id for r in ALL_RULES]
     assert [r.rule_id for r in run_rules(stage1(), CONFIG, [get_rule("CTJ040")])] == []
+    # a workflow rule skipped does not end the run: the rules after it still run
+    assert [r.rule_id for r in run_rules(stage1(), CONFIG, [get_rule("CTJ040"), get_rule("CTJ001")])] == ["CTJ001"]
 
 
 def test_a_rule_without_result_is_an_error():
