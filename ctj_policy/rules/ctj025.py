@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..config import Config
-from ..model import ERROR, Deployment, EnvVar, Finding, SecretVar, Service, Unknown, is_symbolic
+from ..model import ERROR, Deployment, EnvVar, Finding, SecretVar, Unknown, is_symbolic
 from ..queries import (
     DATABASE,
-    ctj_service,
     explain_unknown,
     is_official_postgres,
-    launch_type,
     lookup,
     mounts_of,
     norm_path,
@@ -46,7 +44,6 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         yield undecided(f"PGDATA of database {cname(db)} comes from a secret, so its path cannot be checked; set it in environment", task, container=db, subject=about)
         return
     explicit = isinstance(var, EnvVar)
-    major = config.postgres_major
     if explicit:
         if is_symbolic(var.value):
             yield undecided(f"PGDATA of database {cname(db)} is not known: {explain_unknown(var.value)}", task, container=db, subject=about)
@@ -68,8 +65,7 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         pgdata = default_pgdata(major)
         how = f"the image default PGDATA {pgdata} (Postgres {major}{', assumed from the configuration' if assumed else ''})"
 
-    service = ctj_service(deployment, config, task)
-    mounts = mounts_of(task, db, launch_type(task, service if isinstance(service, Service) else None))
+    mounts = mounts_of(task, db, None)  # only the paths: whether the volume persists is CTJ024's verdict
     if isinstance(mounts, Unknown):
         yield undecided(f"cannot read the mounts of database {cname(db)}: {explain_unknown(mounts)}", task, container=db, subject=about)
         return

@@ -180,6 +180,20 @@ def test_model(build, expected):
     assert findings(RULE, build()) == expected
 
 
+@pytest.mark.parametrize("build, expected", CASES)
+def test_every_verdict_is_about_the_effective_pgdata(build, expected):
+    """A finding about the database is about its PGDATA (set or the image's default), never the container as a
+    whole; without a database container to judge, it is about the task."""
+    from ctj_policy.rules import get_rule
+
+    from .builders import CONFIG
+
+    for f in get_rule(RULE).check(build(), CONFIG):
+        assert f.subject.kind in ("env", "task"), (f.subject, f.message)
+        if f.subject.kind == "env":
+            assert f.subject.name == "PGDATA" and f"database '{f.subject.container}'" in f.message, (f.subject, f.message)
+
+
 PGDATA_LINE = '      { name = "PGDATA", value = "/var/lib/postgresql/data/pgdata" },\n'
 
 HCL = [

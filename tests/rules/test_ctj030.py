@@ -97,6 +97,18 @@ def test_model(build, expected):
     assert findings(RULE, build()) == expected
 
 
+@pytest.mark.parametrize("build, expected", CASES)
+def test_a_runtime_next_public_variable_is_the_subject_of_its_failure(build, expected):
+    from ctj_policy.rules import get_rule
+
+    from .builders import CONFIG
+
+    for f in get_rule(RULE).check(build(), CONFIG):
+        if f.status == "fail":
+            name = f.message.split(" sets ", 1)[1].split(" ", 1)[0]
+            assert (f.subject.kind, f.subject.name, f.subject.container) == ("env", name, "nextjs"), (f.subject, f.message)
+
+
 HCL = [
     case("stage1", {}, ("pass", "frontend 'nextjs' sets no NEXT_PUBLIC_* variable at runtime", TF_TASK)),
     case(
