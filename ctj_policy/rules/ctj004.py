@@ -35,7 +35,7 @@ def _image_check(deployment: Deployment, config: Config, role: str, repo_name: s
         return
     img = parse_image(c.image, deployment)
     if not img.decided:
-        out.append(undecided(f"cannot tell which repository the {role} image of {cname(c)} comes from: {explain_unknown(img.missing if img.missing is not None else c.image)}", task, container=c))
+        out.append(undecided(f"cannot tell which repository the {role} image of {cname(c)} comes from: {explain_unknown(img.missing)}", task, container=c))
         return
     if img.repository != repo_name or not img.is_ecr:
         out.append(failed(f"{role} container {cname(c)} image {describe(c.image, quote=True)} is not from the ECR repository '{repo_name}'", task, container=c))

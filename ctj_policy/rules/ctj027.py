@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..config import Config
-from ..model import WARNING, Deployment, Finding, Unknown, is_symbolic, same_value
+from ..model import WARNING, Deployment, Finding, Unknown, is_known, is_symbolic, same_value
 from ..queries import BACKEND, DATABASE, explain_unknown, items, role_container
 from .base import CTJ_TASK, TASK, Rule
 from .common import cname, failed, passed, resource_subject, role_scope, undecided
@@ -32,7 +32,9 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
     else:
         on_db = [d for d in items(deps) if same_value(d.container_name, db.name) is True]
         maybe = [d for d in items(deps) if same_value(d.container_name, db.name) is None]
-        if not on_db and maybe:
+        if not on_db and maybe and not is_known(db.name):
+            out.append(undecided(f"cannot tell whether backend {cname(backend)} dependsOn the database: the database container's name is not known: {explain_unknown(db.name)}", task, container=backend))
+        elif not on_db and maybe:
             out.append(undecided(f"dependsOn of backend {cname(backend)} names a container that is not known: {explain_unknown(maybe[0].container_name)}", task, container=backend))
         elif not on_db:
             out.append(failed(f"backend {cname(backend)} does not dependsOn database {cname(db)}; add {{containerName = \"{db.name}\", condition = \"HEALTHY\"}}", task, container=backend))

@@ -902,3 +902,13 @@ def hcl_findings(rule_id: str, root: Path, config=CONFIG) -> list[tuple]:
         check_address(f, dep)
         out.append(_row(f, root))
     return out
+
+
+def subjects(rule_id: str, dep: Deployment, config=CONFIG) -> list[tuple]:
+    """(status, subject kind, subject name, subject container) of every finding of one rule."""
+    return [(f.status, f.subject.kind, f.subject.name, f.subject.container) for f in get_rule(rule_id).check(dep, config)]
+
+
+def build_of(cases: list, name: str) -> Callable[[], Deployment]:
+    """The input of the case called ``name`` in a rule's CASES table."""
+    return next(p.values[0] for p in cases if p.id == name)

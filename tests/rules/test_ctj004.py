@@ -209,3 +209,13 @@ HCL = [
 @pytest.mark.parametrize("files, expected", HCL)
 def test_hcl(files, expected, tmp_path):
     assert hcl_findings(RULE, tf_tree(tmp_path, files)) == expected
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("repository missing and another repository's name unknown", [("unknown", "repository", "civic-tech-jobs-frontend", None)]),
+])
+def test_what_the_findings_are_about(name, expected):
+    """Each finding's subject (kind, name, container): what a baseline fingerprint and the diagram key on."""
+    from .builders import build_of, subjects
+
+    assert subjects(RULE, build_of(CASES, name)()) == expected

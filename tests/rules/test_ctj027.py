@@ -91,6 +91,11 @@ CASES = [
         ("unknown", f"cannot tell which container of {TASK} is the backend: {TASK}.container_definitions.c1.image is known after apply; {HINT}", AT_TASK),
     ),
     case(
+        "the database container's name known only after apply",
+        chain(lambda d: edit(d, "postgres", name=Ref("var.db_name"))),
+        ("unknown", "cannot tell whether backend 'django' dependsOn the database: the database container's name is not known: var.db_name is known only after apply", AT_DJANGO),
+    ),
+    case(
         "database role undecided",
         chain(unknown_role("postgres", "c3")),
         ("unknown", f"cannot tell which container is the database: {TASK}.container_definitions.c3.image is known after apply; {HINT}", AT_DJANGO),
@@ -141,3 +146,13 @@ HCL = [
 @pytest.mark.parametrize("files, expected", HCL)
 def test_hcl(files, expected, tmp_path):
     assert hcl_findings(RULE, tf_tree(tmp_path, files)) == expected
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("database role undecided", [("unknown", "task", TASK, None)]),
+])
+def test_what_the_findings_are_about(name, expected):
+    """Each finding's subject (kind, name, container): what a baseline fingerprint and the diagram key on."""
+    from .builders import build_of, subjects
+
+    assert subjects(RULE, build_of(CASES, name)()) == expected

@@ -155,3 +155,15 @@ HCL = [
 @pytest.mark.parametrize("files, expected", HCL)
 def test_hcl(files, expected, tmp_path):
     assert hcl_findings(RULE, tf_tree(tmp_path, files)) == expected
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("one finding per variable", [("fail", "env", "POSTGRES_PASSWORD", "postgres"), ("fail", "env", "PGPASSWORD", "postgres")]),
+    ("sensitive value under a harmless name", [("fail", "env", "DATABASE_URL", "django")]),
+    ("the first environment unknown, a later container still checked", [("unknown", "container", "django", None), ("fail", "env", "PGPASSWORD", "postgres")]),
+])
+def test_what_the_findings_are_about(name, expected):
+    """Each finding's subject (kind, name, container): what a baseline fingerprint and the diagram key on."""
+    from .builders import build_of, subjects
+
+    assert subjects(RULE, build_of(CASES, name)()) == expected
