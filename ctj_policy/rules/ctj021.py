@@ -22,7 +22,7 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
 
     img = parse_image(c.image, deployment)
     if not img.decided:
-        missing = img.missing if img.missing is not None else c.image
+        missing = img.missing
         yield undecided(f"image of database container {cname(c)} is not known: {explain_unknown(missing)}", task, container=c)
         return
     if not is_official_postgres(img, config):
