@@ -344,6 +344,13 @@ VERSION_ID = "EXAMPLE1-90ab-cdef-fedc-ba987SECRET1"
         # not an ARN (ARNs are case-sensitive and start "arn:"): taken whole, however it is shaped
         (f"ARN{SM[3:]}:password::", f"ARN{SM[3:]}:password::", "", "", ""),
         (Template((Ref(SECRET_DB, "arn"), ":password:AWSPREVIOUS:")), Ref(SECRET_DB, "arn"), "password", "AWSPREVIOUS", ""),
+        (Template((Ref(SECRET_DB, "arn"),)), Ref(SECRET_DB, "arn"), "", "", ""),
+        # the literal text in pieces (the Checkov adapter keeps an expression that evaluated to text as a piece)
+        (Template((Ref(SECRET_DB, "arn"), ":password", ":AWSPREVIOUS:")), Ref(SECRET_DB, "arn"), "password", "AWSPREVIOUS", ""),
+        # the key known only after apply: the reference is taken whole
+        (Template((Ref(SECRET_DB, "arn"), Ref("var.key_suffix"))), Template((Ref(SECRET_DB, "arn"), Ref("var.key_suffix"))), "", "", ""),
+        (Template((Ref(SECRET_DB, "arn"), ":", Ref("var.key"), "::")), Template((Ref(SECRET_DB, "arn"), ":", Ref("var.key"), "::")), "", "", ""),
+        (Template((Ref(SECRET_DB, "arn"), "-password")), Template((Ref(SECRET_DB, "arn"), "-password")), "", "", ""),
     ],
     ids=lambda v: repr(v)[:60],
 )
@@ -477,6 +484,14 @@ def _symbolic_lb_names(dep):
     return dep
 
 
+def _lb_port(dep, port):
+    from dataclasses import replace
+
+    svc = dep.services[0]
+    svc.load_balancers = tuple(replace(lb, container_port=port) for lb in svc.load_balancers)
+    return dep
+
+
 @pytest.mark.parametrize(
     "mutate, backend, frontend, evidence",
     [
@@ -486,6 +501,9 @@ def _symbolic_lb_names(dep):
         (lambda d: _tgs(d, backend=("nextjs", "ctj-nextjs", 8000), frontend=("django", "ctj-django", 3000)), "nextjs", "django", "attaches"),
         # the container a load_balancer block names by port when its name is not known
         (lambda d: _tgs(_symbolic_lb_names(d), backend=("web", "web", 80), frontend=("api", "api", 80)), "web", "api", "attaches"),
+        # ... and no container when none exposes it (the listener rules decide then)
+        (lambda d: _tgs(_lb_port(_symbolic_lb_names(d), 9000), backend=("web", "web", 80), frontend=("api", "api", 80)), "web", "api",
+         "forwards /api/* to it"),
         # no service: the port, then the rules' paths; never the names
         (lambda d: _tgs(_no_service(d), backend=("web", "nextjs", 8000), frontend=("api", "django", 3000)), "web", "api", "its port 8000, the backend's"),
         (lambda d: _tgs(_no_service(d), backend=("web", "nextjs", 80), frontend=("api", "django", 80)), "web", "api", "forwards /api/* to it"),
