@@ -24,7 +24,9 @@ from ctj_policy.queries import (
     admits_port,
     container_role,
     is_official_postgres,
+    mounts_of,
     names_target_group,
+    norm_path,
     parse_image,
     path_within,
     pattern_covers,
@@ -63,6 +65,35 @@ def test_parse_image_from_ecr_ref():
     assert (img.repository, img.tag, img.is_ecr, img.ecr.address) == ("civic-tech-jobs-backend", "stage", True, ECR_BACKEND)
     assert not parse_image(Template((Ref("module.x", "url"), ":stage")), dep).decided
     assert parse_image(Template(("postgres:", Unknown(KNOWN_AFTER_APPLY, "v"))), dep).repository == "library/postgres"
+
+
+DIGEST = "sha256:" + "0123456789abcdef" * 4
+AFTER_APPLY_TAG = Unknown(KNOWN_AFTER_APPLY, "var.image_tag")
+
+
+@pytest.mark.parametrize(
+    "tail, tag, digest",
+    [
+        ((":stage",), "stage", None),
+        ((":", "stage"), "stage", None),  # a template's literal text in pieces
+        ((f":stage@{DIGEST}",), "stage", DIGEST),
+        ((f"@{DIGEST}",), None, DIGEST),  # pinned by digest only: no tag
+        ((), None, None),
+        ((":", AFTER_APPLY_TAG), AFTER_APPLY_TAG, None),
+        # not a valid reference (a digest holds no "@"): everything after the first "@" is the digest, no crash
+        ((f":stage@{DIGEST}@{DIGEST}",), "stage", f"{DIGEST}@{DIGEST}"),
+    ],
+    ids=lambda v: repr(v),
+)
+def test_tag_and_digest_after_an_ecr_repository_url(tail, tag, digest):
+    """``${aws_ecr_repository.x.repository_url}:tag@sha256:...``: the text after the reference."""
+    img = parse_image(Template((Ref(ECR_BACKEND, "repository_url"), *tail)), stage1(True))
+    assert (img.repository, img.tag, img.digest) == ("civic-tech-jobs-backend", tag, digest)
+
+
+def test_a_literal_reference_with_two_digests_splits_at_the_first_at_sign():
+    img = parse_image(f"123456789012.dkr.ecr.us-west-2.amazonaws.com/civic-tech-jobs-backend:stage@{DIGEST}@{DIGEST}")
+    assert (img.repository, img.tag, img.digest) == ("civic-tech-jobs-backend", "stage", f"{DIGEST}@{DIGEST}")
 
 
 @pytest.mark.parametrize("tag, major", [("18", 18), ("18.1", 18), ("18.1-bookworm", 18), ("18-alpine", 18), ("17", 17), ("latest", None), ("alpine", None), (None, None)])
@@ -125,6 +156,32 @@ def _vars(*names):
          "backend by port 8000 and SQL_HOST"),
         ("web", "ghcr.io/x/app:1", {"port_mappings": (PortMapping(8000),)}, FRONTEND, "frontend by name 'web'"),
         ("web", "ghcr.io/x/app:1", {}, FRONTEND, "frontend by name 'web'"),
+        # the command: a string too, a program by its path, the postgres entrypoint inside a shell command
+        ("app", "ghcr.io/x/app:1", {"command": "gunicorn config.wsgi:application"}, BACKEND, "backend by command 'gunicorn'"),
+        ("app", "ghcr.io/x/app:1", {"command": ("/usr/local/bin/gunicorn", "config.wsgi")}, BACKEND, "backend by command 'gunicorn'"),
+        ("store", "ghcr.io/x/pg:1", {"command": 'sh -c "docker-entrypoint.sh postgres"'}, DATABASE,
+         "database by command 'docker-entrypoint.sh postgres'"),
+        # a command or health check known only after apply is no evidence (and no crash): the port decides
+        ("app", "ghcr.io/x/app:1", {"port_mappings": (PortMapping(3000),), "command": Unknown(KNOWN_AFTER_APPLY, "var.command"),
+                                    "health_check": {"command": Unknown(KNOWN_AFTER_APPLY, "var.hc")}}, FRONTEND, "frontend by port 3000"),
+        # role words in a name: between dots, and a word of 4 letters or more inside a longer one
+        ("ctj.api.stage", "ghcr.io/x/app:1", {"port_mappings": (PortMapping(8000),)}, BACKEND, "backend by port 8000 and name containing 'api'"),
+        ("ctj-nextapp", "ghcr.io/x/app:1", {"port_mappings": (PortMapping(3000),)}, FRONTEND, "frontend by port 3000 and name containing 'next'"),
+        # the image's role word is its last path segment's
+        ("store", "ghcr.io/acme/images/postgresql:16", {"environment": _vars("POSTGRES_USER")}, DATABASE, "database by POSTGRES_USER and image 'postgresql'"),
+        ("app", "node:22", {"command": ("node", "server.js")}, FRONTEND, "frontend by command 'node' and image 'node'"),
+        # each kind of evidence counts once: the variables of two prefixes are one piece against port 3000 (a tie)...
+        ("app", "ghcr.io/x/app:1", {"port_mappings": (PortMapping(3000),), "environment": _vars("SQL_HOST", "DJANGO_SETTINGS_MODULE")}, None, ""),
+        # ... and the variables, the command, the health check and a name are different kinds
+        ("app", "ghcr.io/x/app:1", {"port_mappings": (PortMapping(3000),), "environment": _vars("SQL_HOST"), "command": ("gunicorn", "config.wsgi")},
+         BACKEND, "backend by SQL_HOST and command 'gunicorn'"),
+        ("store", "ghcr.io/x/pg:1", {"port_mappings": (PortMapping(8000),), "environment": _vars("POSTGRES_USER"),
+                                     "health_check": {"command": ["CMD-SHELL", "pg_isready -U ctj"]}}, DATABASE,
+         "database by POSTGRES_USER and health check 'pg_isready'"),
+        ("ctj-django-stage", "ghcr.io/x/app:1", {"port_mappings": (PortMapping(3000),), "environment": _vars("SQL_HOST")}, BACKEND,
+         "backend by SQL_HOST and name containing 'django'"),
+        ("web", "ghcr.io/x/app:1", {"port_mappings": (PortMapping(8000),), "environment": _vars("NODE_ENV"), "command": ("gunicorn", "config.wsgi")},
+         FRONTEND, "frontend by NODE_ENV and name 'web'"),
     ],
 )
 def test_container_role_by_evidence(name, image, fields, role, evidence):
@@ -136,6 +193,23 @@ def test_container_role_by_evidence(name, image, fields, role, evidence):
     c = replace(container(dep, "django"), name=name, image=image, **{**NO_EVIDENCE, **fields})
     assert container_role(c, dep, CONFIG) == role
     assert role_evidence(c, dep, CONFIG) == evidence
+
+
+@pytest.mark.parametrize(
+    "role, evidence, text",
+    [
+        (BACKEND, ("port 8000",), "backend by port 8000"),
+        (BACKEND, ("port 8000", "SQL_HOST"), "backend by port 8000 and SQL_HOST"),
+        (BACKEND, ("port 8000", "SQL_HOST", "command 'gunicorn'"), "backend by port 8000, SQL_HOST and command 'gunicorn'"),
+        (BACKEND, (), ""),  # nothing to show
+        (None, ("port 8000",), ""),  # no role
+        (Unknown(KNOWN_AFTER_APPLY, "img"), ("port 8000",), ""),
+    ],
+)
+def test_role_decision_describe(role, evidence, text):
+    from ctj_policy.queries.roles import RoleDecision
+
+    assert RoleDecision(role, evidence).describe() == text
 
 
 def test_configured_role_names_override_evidence():
@@ -186,15 +260,60 @@ def test_admits_port(protocol, lo, hi, admits):
 
 @pytest.mark.parametrize(
     "pattern, target, covers",
-    [("/api/*", "/api/*", True), ("/api*", "/api/*", True), ("/*", "/api/*", True), ("*", "/admin/*", True), ("/api/v1/*", "/api/*", False), ("/ap?/*", "/api/*", False), ("/admin", "/admin/*", False)],
+    [
+        ("/api/*", "/api/*", True),
+        ("/api*", "/api/*", True),
+        ("/*", "/api/*", True),
+        ("*", "/admin/*", True),
+        ("/api/*", "/api/v1/users", True),
+        ("/api/XML/*", "/api/XML/feed", True),
+        ("/api/v1/*", "/api/*", False),
+        ("/api/*", "/api-docs/*", False),
+        ("/api/*", "/api", False),  # "/api" itself does not match "/api/*"
+        ("/admin", "/admin/*", False),
+        ("/API/*", "/api/*", False),  # ALB path patterns are case-sensitive
+        # wildcards before the trailing "*": covered when the target has the same text there
+        ("/ap?/*", "/ap?/v1/*", True),
+        ("/api/**", "/api/*", True),
+        ("/ap?/*", "/api/*", False),  # covered in truth: found only by the same text (sound, not complete)
+    ],
 )
 def test_pattern_covers(pattern, target, covers):
     assert pattern_covers(pattern, target) is covers
 
 
-@pytest.mark.parametrize("path, base, inside", [("/var/lib/postgresql/data", "/var/lib/postgresql", True), ("/var/lib/postgresql/data/", "/var/lib/postgresql/data", True), ("/var/lib/postgresql-x", "/var/lib/postgresql", False), ("/x", "/", True)])
+@pytest.mark.parametrize(
+    "path, base, inside",
+    [
+        ("/var/lib/postgresql/data", "/var/lib/postgresql", True),
+        ("/var/lib/postgresql/data/", "/var/lib/postgresql/data", True),
+        ("/var/lib/postgresql-x", "/var/lib/postgresql", False),
+        ("/var/lib/postgresql", "/var/lib/postgresql/data", False),
+        ("/x", "/", True),
+        ("/mnt/data", "/mnt/X", False),
+        ("/mnt/X/data", "/mnt/X", True),
+        ("//var/lib/postgresql/data", "/var/lib/postgresql/data", True),
+        ("/var/lib/postgresql/data", "//var/lib/postgresql", True),
+    ],
+)
 def test_path_within(path, base, inside):
     assert path_within(path, base) is inside
+
+
+@pytest.mark.parametrize(
+    "path, norm",
+    [
+        ("/", "/"),
+        ("//", "/"),
+        ("///", "/"),
+        ("/var/lib/postgresql/data/", "/var/lib/postgresql/data"),
+        ("/var/lib/./postgresql//data", "/var/lib/postgresql/data"),
+        ("/var/lib/postgresql/18/../data", "/var/lib/postgresql/data"),
+        ("//var/lib/postgresql/data", "/var/lib/postgresql/data"),  # normpath keeps two leading slashes; Linux does not
+    ],
+)
+def test_norm_path(path, norm):
+    assert norm_path(path) == norm
 
 
 def test_secret_key_and_comparison():
@@ -207,6 +326,40 @@ def test_secret_key_and_comparison():
     assert same_secret_value(dep, ref, f"{DB_ARN}:password::") is True  # the Ref names the secret whose arn that is
     assert same_secret_value(stage1(True), ref, ref) is True
     assert same_secret_value(stage1(True), ref, Ref("module.db", "owner_password_arn")) is None
+
+
+SM = "arn:aws:secretsmanager:us-west-2:123456789012:secret:civic-tech-jobs/stage/db-AbCdEf"
+SSM = "arn:aws:ssm:us-west-2:123456789012:parameter/civic-tech-jobs/stage/SQL_PASSWORD"
+VERSION_ID = "EXAMPLE1-90ab-cdef-fedc-ba987SECRET1"
+
+
+@pytest.mark.parametrize(
+    "value_from, secret, key, stage, version",
+    [
+        (SM, SM, "", "", ""),
+        (f"{SM}:password::", SM, "password", "", ""),
+        (f"{SM}:password", SM, "password", "", ""),
+        (f"{SM}:password:AWSPREVIOUS:", SM, "password", "AWSPREVIOUS", ""),
+        (f"{SM}::AWSPENDING:", SM, "", "AWSPENDING", ""),
+        (f"{SM}:password::{VERSION_ID}", SM, "password", "", VERSION_ID),
+        (SSM, SSM, "", "", ""),  # an SSM parameter has no JSON key or version
+        ("civic-tech-jobs/stage/db", "civic-tech-jobs/stage/db", "", "", ""),  # a secret's name
+        # not an ARN (ARNs are case-sensitive and start "arn:"): taken whole, however it is shaped
+        (f"ARN{SM[3:]}:password::", f"ARN{SM[3:]}:password::", "", "", ""),
+        (Template((Ref(SECRET_DB, "arn"), ":password:AWSPREVIOUS:")), Ref(SECRET_DB, "arn"), "password", "AWSPREVIOUS", ""),
+        (Template((Ref(SECRET_DB, "arn"),)), Ref(SECRET_DB, "arn"), "", "", ""),
+        # the literal text in pieces (the Checkov adapter keeps an expression that evaluated to text as a piece)
+        (Template((Ref(SECRET_DB, "arn"), ":password", ":AWSPREVIOUS:")), Ref(SECRET_DB, "arn"), "password", "AWSPREVIOUS", ""),
+        # the key known only after apply: the reference is taken whole
+        (Template((Ref(SECRET_DB, "arn"), Ref("var.key_suffix"))), Template((Ref(SECRET_DB, "arn"), Ref("var.key_suffix"))), "", "", ""),
+        (Template((Ref(SECRET_DB, "arn"), ":", Ref("var.key"), "::")), Template((Ref(SECRET_DB, "arn"), ":", Ref("var.key"), "::")), "", "", ""),
+        (Template((Ref(SECRET_DB, "arn"), "-password")), Template((Ref(SECRET_DB, "arn"), "-password")), "", "", ""),
+    ],
+    ids=lambda v: repr(v)[:60],
+)
+def test_secret_key_splits_a_value_from(value_from, secret, key, stage, version):
+    k = secret_key(value_from)
+    assert (k.secret, k.json_key, k.version_stage, k.version_id) == (secret, key, stage, version)
 
 
 @pytest.mark.parametrize(
@@ -272,6 +425,16 @@ def test_volume_persistence(volume, launch, persists):
     assert volume_persistence(volume, launch)[0] is persists
 
 
+def test_mounts_of_names_the_volume_each_mount_uses():
+    from rules.builders import task
+
+    dep = stage1()
+    t = task(dep)
+    (info,) = mounts_of(t, container(dep, "postgres"), "EC2")
+    assert (info.volume, info.persistent) == (t.volumes[0], True)
+    assert info.volume.name == "pgdata" and info.mount.container_path == "/var/lib/postgresql/data"
+
+
 @pytest.mark.subprocess
 def test_queries_import_only_the_standard_library_and_the_model():
     """queries sit just above the model: no third-party package, no loader, rule, engine or reporter."""
@@ -324,6 +487,14 @@ def _symbolic_lb_names(dep):
     return dep
 
 
+def _lb_port(dep, port):
+    from dataclasses import replace
+
+    svc = dep.services[0]
+    svc.load_balancers = tuple(replace(lb, container_port=port) for lb in svc.load_balancers)
+    return dep
+
+
 @pytest.mark.parametrize(
     "mutate, backend, frontend, evidence",
     [
@@ -333,6 +504,9 @@ def _symbolic_lb_names(dep):
         (lambda d: _tgs(d, backend=("nextjs", "ctj-nextjs", 8000), frontend=("django", "ctj-django", 3000)), "nextjs", "django", "attaches"),
         # the container a load_balancer block names by port when its name is not known
         (lambda d: _tgs(_symbolic_lb_names(d), backend=("web", "web", 80), frontend=("api", "api", 80)), "web", "api", "attaches"),
+        # ... and no container when none exposes it (the listener rules decide then)
+        (lambda d: _tgs(_lb_port(_symbolic_lb_names(d), 9000), backend=("web", "web", 80), frontend=("api", "api", 80)), "web", "api",
+         "forwards /api/* to it"),
         # no service: the port, then the rules' paths; never the names
         (lambda d: _tgs(_no_service(d), backend=("web", "nextjs", 8000), frontend=("api", "django", 3000)), "web", "api", "its port 8000, the backend's"),
         (lambda d: _tgs(_no_service(d), backend=("web", "nextjs", 80), frontend=("api", "django", 80)), "web", "api", "forwards /api/* to it"),

@@ -142,8 +142,8 @@ def _evidence(container: Container, deployment: Deployment, config: Config, img)
                 found[role].append((STRONG, f"health check {word!r}"))
     for role, n in _name_hints(container.name, config).items():
         found[role].append((WEAK, f"name containing {n!r}"))
-    if img.decided and img.repository:
-        last = img.repository.rsplit("/", 1)[-1]
+    if img.repository:  # classify asks only once the image is decided
+        last = img.repository.rpartition("/")[2]
         for role in _name_hints(last, config):
             found[role].append((WEAK, f"image {last!r}"))
         for role in ROLES:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -224,16 +223,12 @@ def is_catch_all_pattern(pattern: str) -> bool:
 def pattern_covers(pattern: str, target: str) -> bool:
     """Does ALB path pattern ``pattern`` match every path ``target`` matches?
 
-    Exact equality, or ``pattern`` is a literal prefix followed by a single
-    trailing ``*`` and ``target``'s literal prefix starts with it.
+    Exact equality, or ``pattern`` is some text S followed by a trailing ``*`` and ``target`` starts with
+    the same text S: whatever part of a path S matches in ``target`` it matches in ``pattern`` (the same
+    characters and wildcards), and the trailing ``*`` matches any rest.  Sound, not complete: ``/ap?/*`` is
+    found to cover ``/ap?/v1/*`` but not ``/api/*``, which it also covers.
     """
-    if pattern == target:
-        return True
-    if pattern.endswith("*") and not any(ch in pattern[:-1] for ch in "*?"):
-        prefix = pattern[:-1]
-        literal = re.split(r"[*?]", target, maxsplit=1)[0]
-        return literal.startswith(prefix)
-    return False
+    return pattern == target or (pattern.endswith("*") and target.startswith(pattern[:-1]))
 
 
 def forward_targets(rule: Any) -> tuple | Unknown:

@@ -71,7 +71,7 @@ def same_secret(deployment: Deployment, a: Any, b: Any) -> bool | None:
         own = ra if isinstance(ra, Resource) else rb
         if isinstance(other, str):
             # a literal that is not this secret's (known) arn/name
-            return False if is_known(getattr(own, "arn", None)) else None
+            return False if is_known(own.arn) else None
         return None
     return same_value(ka.secret, kb.secret)
 

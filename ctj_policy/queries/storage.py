@@ -11,8 +11,10 @@ from .values import explain_unknown, items
 
 
 def norm_path(path: str) -> str:
+    """``/var/lib/./postgresql//data/`` -> ``/var/lib/postgresql/data``.  normpath keeps exactly two leading
+    slashes (POSIX leaves their meaning to the system); in a Linux container ``//x`` is ``/x``."""
     p = posixpath.normpath(path)
-    return "/" if p in ("//", "/") else p
+    return p[1:] if p.startswith("//") else p
 
 
 def path_within(path: str, base: str) -> bool:

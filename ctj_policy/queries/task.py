@@ -173,7 +173,7 @@ def lookup(container: Container, name: str) -> EnvVar | SecretVar | None | Unkno
 
 
 def in_environment(container: Container, name: str) -> EnvVar | None:
-    return container.env(name) if isinstance(container.environment, tuple) else None
+    return container.env(name)  # None too when the environment is not known
 
 
 def launch_type(task: TaskDefinition, service: Any) -> str | None | Unknown:
