@@ -88,11 +88,12 @@ def _trie(words: list[str], depth: int) -> str:
             j += 1
         first, last = rest[i], rest[j - 1]  # sorted: their common prefix is the group's
         k = depth + 1
-        while k < len(first) and k < len(last) and first[k] == last[k]:
+        # k < len(last) too: sorted and distinct, ``last`` is never a proper prefix of ``first``
+        while k < len(first) and first[k] == last[k]:
             k += 1
-        branches.append(re.escape(first[depth:k]) + (_trie(rest[i:j], k) if j - i > 1 or len(first) > k else ""))
+        branches.append(re.escape(first[depth:k]) + _trie(rest[i:j], k))
         i = j
-    if not branches:
+    if not branches:  # one word, ending here
         return ""
     body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
     return f"(?:{body})?" if ends_here else body
@@ -136,8 +137,6 @@ class Redactor:
     def spans(self, text: str, escapes: tuple[Escape, ...] = ()) -> list[tuple[int, int]]:
         """The runs of ``text`` covered by some form of some secret (merged, in order)."""
         patterns = self._pattern(escapes)
-        if not patterns or not text:
-            return []
         found: list[tuple[int, int]] = []
         for pattern in patterns:
             search = pattern.search
@@ -145,20 +144,18 @@ class Redactor:
             while m is not None:  # the longest form at each position where one starts
                 found.append(m.span())
                 m = search(text, m.start() + 1)  # the next may start inside this one (overlapping secrets)
-        if len(patterns) > 1:
-            found.sort()
+        found.sort()  # several patterns: matches of a later one may come first (one: already in order)
         out: list[tuple[int, int]] = []
         for start, end in found:
-            if out and start <= out[-1][1]:
-                if end > out[-1][1]:
-                    out[-1] = (out[-1][0], end)
+            if out and start <= out[-1][1]:  # overlapping or touching: one run
+                out[-1] = (out[-1][0], max(out[-1][1], end))
             else:
                 out.append((start, end))
         return out
 
     def text(self, text: Any, escapes: tuple[Escape, ...] = ()) -> Any:
         """``text`` with every occurrence of a secret (any form) replaced by ``MASK``; non-strings unchanged."""
-        if not isinstance(text, str) or not text or not self.secrets:
+        if not isinstance(text, str):
             return text
         spans = self.spans(text, escapes)
         if not spans:

@@ -24,7 +24,7 @@ import pytest
 
 from conftest import PLANS, ROOT, TERRAFORM, run_cli
 from ctj_policy.model import Deployment, InputInfo, Location, Report, Result, Subject
-from ctj_policy.redact import MASK, MIN_LEN, Redactor
+from ctj_policy.redact import _CHUNK, MASK, MIN_LEN, Redactor
 from ctj_policy.reporters import render
 
 FORMATS = ("text", "json", "sarif", "junit", "github", "markdown")
@@ -166,7 +166,65 @@ def test_quoted_and_escaped_forms_are_masked(secret):
 def test_thousands_of_secrets_each_the_prefix_of_the_next():
     """One trie of them nests too deep to compile: several smaller ones must mask the same."""
     r = Redactor(["k" * n for n in range(4, 1200)] + ["other-secret"])
-    assert r.text("x" + "k" * 1500 + "y kkk other-secret") == f"x{MASK}y kkk {MASK}"
+    # the fallback is taken, and splits the forms into chunks (not one pattern per form)
+    assert 1 < len(r._pattern(())) <= -(-len(r._forms) // _CHUNK)
+    # "kkkk" is the first form in sorted order (the first chunk's first); "other-secret" is in the last
+    # chunk but occurs first in the text (the matches of several patterns are put in order before merging)
+    text = "other-secret x" + "k" * 1500 + "y kkk kkkk other-secret"
+    assert r.text(text) == f"{MASK} x{MASK}y kkk {MASK} {MASK}"
+
+
+def test_a_secret_that_is_the_prefix_of_others_is_masked_on_its_own_too():
+    """The trie has an end of word inside a branch: the shorter word still matches alone."""
+    secrets = ["PASS", "PASS-LONGER-SECRET", "PASSWORD-9"]
+    for order in (secrets, secrets[::-1]):
+        r = Redactor(order)
+        assert r.text("PASS, PASS-LONGER-SECRET, PASSWORD-9, PASSWOR") == f"{MASK}, {MASK}, {MASK}, {MASK}WOR"
+
+
+def test_a_secret_starting_one_character_inside_another_is_masked_with_it():
+    for secrets in (["Kabcd", "abcdZZZ"], ["abcdZZZ", "Kabcd"]):
+        assert Redactor(secrets).text("-KabcdZZZ-") == f"-{MASK}-", secrets
+
+
+def test_secrets_that_touch_are_one_run_and_one_mask():
+    r = Redactor(["AAAA", "BBBB"])
+    assert r.text("xAAAABBBBy AAAA BBBB BBBBAAAA") == f"x{MASK}y {MASK} {MASK} {MASK}"
+    assert r.spans("xAAAABBBBy AAAA") == [(1, 9), (11, 15)]
+
+
+def test_an_escape_that_prints_a_form_as_nothing_does_not_match_everywhere():
+    r = Redactor([S])
+    nothing = (lambda s: "",)
+    # first, and directly: a pattern matching the empty string would find it at every position (spans never ends)
+    assert not any(p.search("") for p in r._pattern(nothing))
+    assert r.text(f"a {S} b", nothing) == f"a {MASK} b"
+    assert r.text("clean", nothing) == "clean"
+    assert r.spans("clean", nothing) == []
+
+
+def test_with_an_escape_the_raw_forms_are_still_masked():
+    r = Redactor([S])
+    assert r.text(f"{S} and {_entity(S)}", (_entity,)) == f"{MASK} and {MASK}"
+    assert r.text(f"{S} and {_entity(S)}") == f"{MASK} and {_entity(S)}"
+
+
+def test_masks_exactly_the_runs_a_naive_scan_finds():
+    """Random small secrets over a two-letter alphabet (prefixes, nesting, overlaps, touching runs
+    everywhere), against a reference that tries every form at every position."""
+    import random
+
+    rnd = random.Random(14)
+    for _ in range(300):
+        secrets = {"".join(rnd.choice("ab") for _ in range(rnd.randint(4, 7))) for _ in range(rnd.randint(1, 6))}
+        text = "".join(rnd.choice(["a", "b", "c", *sorted(secrets)]) for _ in range(rnd.randint(0, 12)))
+        covered = [False] * len(text)
+        for i in range(len(text)):
+            for s in secrets:
+                if text.startswith(s, i):
+                    covered[i : i + len(s)] = [True] * len(s)
+        want = re.sub("\x00+", MASK, "".join("\x00" if c else ch for ch, c in zip(text, covered, strict=True)))
+        assert Redactor(sorted(secrets)).text(text) == want, (sorted(secrets), text)
 
 
 def test_non_strings_and_clean_text_come_back_unchanged():
