@@ -141,7 +141,9 @@ class Redactor:
         for pattern in patterns:
             search = pattern.search
             m = search(text)
-            while m is not None:  # the longest form at each position where one starts
+            # the longest form at each position where one starts; a match always starts before the end (a form
+            # is never empty): the bound only guarantees the loop ends whatever the pattern
+            while m is not None and m.start() < len(text):
                 found.append(m.span())
                 m = search(text, m.start() + 1)  # the next may start inside this one (overlapping secrets)
         found.sort()  # several patterns: matches of a later one may come first (one: already in order)
