@@ -37,7 +37,7 @@ from ctj_policy.queries import (
     unevaluated_deploying,
     volume_persistence,
 )
-from rules.builders import CONFIG, DB_ARN, ECR_BACKEND, SECRET_DB, TG_BACKEND, container, stage1
+from rules.builders import CONFIG, DB_ARN, ECR_BACKEND, SCOPE, SECRET_DB, TG_BACKEND, container, stage1
 
 
 @pytest.mark.parametrize(
@@ -193,6 +193,43 @@ def test_container_role_by_evidence(name, image, fields, role, evidence):
     c = replace(container(dep, "django"), name=name, image=image, **{**NO_EVIDENCE, **fields})
     assert container_role(c, dep, CONFIG) == role
     assert role_evidence(c, dep, CONFIG) == evidence
+
+
+
+def test_role_evidence_of_an_image_from_another_ecr_repository_in_scope():
+    """The deployment decides the image: an ECR repository in scope that is neither CTJ repository leaves the role
+    to the evidence (read without the deployment, the image would stay undecided and say nothing)."""
+    from dataclasses import replace
+
+    from ctj_policy.model import EcrRepository
+    from ctj_policy.queries import role_evidence
+
+    dep = stage1()
+    repo = f"{SCOPE}.aws_ecr_repository.api"
+    dep.ecr_repositories.append(EcrRepository(repo, name="ctj-api", repository_url=Ref(repo, "repository_url")))
+    c = replace(container(dep, "django"), name="app", image=Template((Ref(repo, "repository_url"), ":stage")),
+                **{**NO_EVIDENCE, "port_mappings": (PortMapping(8000),), "environment": _vars("SQL_HOST")})
+    assert container_role(c, dep, CONFIG) == BACKEND
+    assert role_evidence(c, dep, CONFIG) == "backend by port 8000, SQL_HOST and image 'ctj-api'"  # the repository's name, read from the deployment
+
+
+@pytest.mark.parametrize(
+    ("value", "is_arn"),
+    [
+        (Ref(SECRET_DB, "arn"), True),
+        (Ref(f"{SCOPE}.aws_lb_listener.http", "default_action[0].forward[0].target_group[0].arn"), True),  # a nested block's arn
+        (Ref(SECRET_DB), False),  # the whole resource
+        (Ref(SECRET_DB, "name"), False),
+        (Ref(SECRET_DB, "key_arn"), False),
+        (Ref(f"{SCOPE}.module.db", "arn"), False),  # a module output: no resource type
+        (Template((Ref(SECRET_DB, "arn"), ":password::")), False),  # built from an ARN, not exactly one
+        ("arn:aws:secretsmanager:us-west-2:123456789012:secret:db", False),
+    ],
+)
+def test_arn_source(value, is_arn):
+    from ctj_policy.queries.provenance import arn_source
+
+    assert arn_source(value) is (value if is_arn else None)
 
 
 @pytest.mark.parametrize(

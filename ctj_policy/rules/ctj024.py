@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..config import Config
-from ..model import ERROR, Deployment, Finding, Service, Unknown
+from ..model import ERROR, Deployment, Finding, Unknown
 from ..queries import DATABASE, ctj_service, explain_unknown, launch_type, mounts_of, path_within
 from .base import CTJ_TASK, TASK, CheckovNotes, Rule
 from .common import cname, failed, passed, role_scope, undecided, volume_subject
@@ -19,8 +19,7 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
         return
     task, db = scope.task, scope.container
     assert task is not None and db is not None
-    service = ctj_service(deployment, config, task)
-    launch = launch_type(task, service if isinstance(service, Service) else None)
+    launch = launch_type(task, ctj_service(deployment, config, task))  # an undecided or missing service: the task's own word
     mounts = mounts_of(task, db, launch)
     if isinstance(mounts, Unknown):
         yield undecided(f"cannot read the mounts of database {cname(db)}: {explain_unknown(mounts)}", task, container=db)

@@ -158,3 +158,22 @@ HCL = [
 @pytest.mark.parametrize("files, expected", HCL)
 def test_hcl(files, expected, tmp_path):
     assert hcl_findings(RULE, tf_tree(tmp_path, files)) == expected
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("stage1", [("pass", "task", TASK, None)]),
+    ("no task definition", [("fail", "task", "", None)]),
+    ("two task definitions: one finding each", [("fail", "task", TASK, None), ("fail", "task", WORKER, None)]),
+    ("unknown container_definitions", [("unknown", "task", TASK, None)]),
+    ("four containers", [("fail", "task", TASK, None)]),
+    ("two backends", [("fail", "task", TASK, None)]),
+    # a container without a role, or whose role is undecided: the verdict is about that container
+    ("a container with no role", [("fail", "container", "sidecar", None)]),
+    ("unknown image and an unhelpful name", [("unknown", "container", "c2", None)]),
+    ("a decided fault wins over an undecided role", [("fail", "container", "sidecar", None)]),
+])
+def test_what_the_findings_are_about(name, expected):
+    """Each finding's subject (kind, name, container): what a baseline fingerprint and the diagram key on."""
+    from .builders import build_of, subjects
+
+    assert subjects(RULE, build_of(CASES, name)()) == expected

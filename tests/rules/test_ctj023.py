@@ -46,6 +46,15 @@ OUTSIDE_ARN = "arn:aws:secretsmanager:us-west-2:123456789012:secret:other/db-ZzZ
 MOD_SECRET = Template((Ref(f"{SCOPE}.module.civic_tech_jobs_stage_database", "secret_arn"), ":password::"))
 ODD = Template(("arn:aws:secretsmanager:us-west-2:", Ref(f"{SCOPE}.data.aws_caller_identity.current", "account_id"), ":secret:ctj-db:password::"))
 DIFFERENT = "are not the same secret and key: the backend would log in with a different password"
+RDS = f"data source aws_db_instance {DB_MOD}.data.aws_db_instance.shared"
+OWNER_SSM = f"{DB_MOD}.module.db_owner_password.aws_ssm_parameter.this"
+TAKE = "not from a credential secret shared with a Postgres container in the task; take SQL_PASSWORD and POSTGRES_PASSWORD from one secret"
+
+
+def managed_database(dep):
+    """The managed-database module in scope (it declares an RDS data source), as on today's plan."""
+    dep.databases = [DatabaseResource(DB_MOD, kind="module"), DatabaseResource(f"{DB_MOD}.data.aws_db_instance.shared", kind="data")]
+    return dep
 
 
 def passes(described):
@@ -172,6 +181,12 @@ CASES = [
         chain(no_role("postgres", "cache", "redis:7")),
         ("fail", f"task {TASK} has no database container to share the credential secret", AT_TASK),
     ),
+    case(
+        "no database container, SQL_PASSWORD from the managed database: said at the backend",
+        chain(no_role("postgres", "cache", "redis:7"), managed_database, sql_password(Ref(DB_MOD, "owner_password_arn"))),
+        ("fail", f"task {TASK} has no database container to share the credential secret", AT_TASK),
+        ("fail", f"SQL_PASSWORD of 'django' comes from {DB_MOD}.owner_password_arn, an output of the managed-database module {DB_MOD} (it declares {RDS}): an RDS credential, {TAKE}", AT_DJANGO),
+    ),
     case("no task", chain(no_task), ("fail", f"{NO_TASK}: POSTGRES_PASSWORD and SQL_PASSWORD cannot share a secret")),
     case(
         "a secret outside the deployment on the database side",
@@ -224,9 +239,6 @@ CASES = [
 
 
 LEGACY_TD = f"{SCOPE}.module.civic_tech_jobs_fullstack_stage_service.aws_ecs_task_definition.task"
-RDS = f"data source aws_db_instance {DB_MOD}.data.aws_db_instance.shared"
-OWNER_SSM = f"{DB_MOD}.module.db_owner_password.aws_ssm_parameter.this"
-TAKE = "not from a credential secret shared with a Postgres container in the task; take SQL_PASSWORD and POSTGRES_PASSWORD from one secret"
 
 
 def _legacy_password(value_from, secret_address=None, module=DB_MOD):
@@ -279,8 +291,7 @@ def test_a_different_secret_from_the_database_module_says_so():
 
     from rules.builders import stage1
 
-    dep = stage1()
-    dep.databases = [DatabaseResource(DB_MOD, kind="module"), DatabaseResource(f"{DB_MOD}.data.aws_db_instance.shared", kind="data")]
+    dep = managed_database(stage1())
     dep.secrets.append(Secret(OWNER_SSM, name="/civic-tech-jobs/db-owner-password", arn=Ref(OWNER_SSM, "arn")))
     dep.task_definitions[0].containers = tuple(
         replace(c, secrets=tuple(SecretVar(v.name, Ref(OWNER_SSM, "arn")) if v.name == "SQL_PASSWORD" else v for v in c.secrets)) for c in dep.task_definitions[0].containers
@@ -318,3 +329,29 @@ HCL = [
 @pytest.mark.parametrize("files, expected", HCL)
 def test_hcl(files, expected, tmp_path):
     assert hcl_findings(RULE, tf_tree(tmp_path, files)) == expected
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("no task", [("fail", "task", "", None)]),
+    ("containers unknown", [("unknown", "task", TASK, None)]),
+    ("no database container", [("fail", "task", TASK, None)]),
+    ("no database container, SQL_PASSWORD from the managed database: said at the backend",
+     [("fail", "task", TASK, None), ("fail", "env", "SQL_PASSWORD", "django")]),
+    # how a password is set: the verdict is about that variable of its container
+    ("SQL_PASSWORD in plaintext environment", [("fail", "env", "SQL_PASSWORD", "django")]),
+    ("POSTGRES_PASSWORD missing", [("fail", "env", "POSTGRES_PASSWORD", "postgres")]),
+    ("database secrets unknown", [("unknown", "env", "POSTGRES_PASSWORD", "postgres")]),
+    # whether the two passwords share a secret and key: about SQL_PASSWORD, the backend's copy
+    ("different JSON key", [("fail", "env", "SQL_PASSWORD", "django")]),
+    ("a version id against the current version cannot be decided", [("unknown", "env", "SQL_PASSWORD", "django")]),
+    ("stage1 literal ARNs", [("pass", "env", "SQL_PASSWORD", "django")]),
+    # a user or database name from another secret: about that variable of its container
+    ("database name secret from another secret", [("fail", "env", "POSTGRES_DB", "postgres")]),
+    ("user secret from another secret", [("fail", "env", "SQL_USER", "django")]),
+    ("user secret from a module output", [("unknown", "env", "SQL_USER", "django")]),
+])
+def test_what_the_findings_are_about(name, expected):
+    """Each finding's subject (kind, name, container): what a baseline fingerprint and the diagram key on."""
+    from .builders import build_of, subjects
+
+    assert subjects(RULE, build_of(CASES, name)()) == expected

@@ -10,6 +10,7 @@ from ctj_policy.model import (
     EfsVolumeConfig,
     MountPoint,
     Ref,
+    TaskDefinition,
     Unknown,
     Volume,
 )
@@ -44,6 +45,12 @@ from .builders import (
 RULE = "CTJ024"
 DATA = "/var/lib/postgresql/data"
 EFS = Volume("pgdata", efs=EfsVolumeConfig(Ref(f"{SCOPE}.aws_efs_file_system.pgdata", "id")))
+
+
+def worker_task(dep):
+    """A second task definition in scope (CTJ001 fails): the CTJ task and its service still decide."""
+    dep.task_definitions.append(TaskDefinition(f"{SCOPE}.aws_ecs_task_definition.worker", family="ctj-worker", containers=()))
+    return dep
 
 
 def keeps(at, reason):
@@ -122,6 +129,11 @@ CASES = [
     case("host_path, EXTERNAL from requires_compatibilities", chain(volume(Volume("pgdata", host_path="/x"), ("EXTERNAL",), None)), lost("volume 'pgdata' is a host_path, which does not persist on EXTERNAL")),
     case("host_path, capacity providers unknown: requires_compatibilities decides", chain(volume(Volume("pgdata", host_path="/x"), ("EC2",), None), on_service(capacity_providers=Unknown(KNOWN_AFTER_APPLY, "var.cps"))), keeps(DATA, "volume 'pgdata' is a host_path on EC2")),
     case("host_path, capacity provider names unknown: requires_compatibilities decides", chain(volume(Volume("pgdata", host_path="/x"), ("EC2",), None), on_service(capacity_providers=(Unknown(KNOWN_AFTER_APPLY, "var.cp"),))), keeps(DATA, "volume 'pgdata' is a host_path on EC2")),
+    case(
+        "host_path, the service's launch_type FARGATE, with a second task definition in scope",
+        chain(volume(Volume("pgdata", host_path="/x"), ("EC2",), "FARGATE"), worker_task),
+        lost("volume 'pgdata' is a host_path, which does not persist on FARGATE"),
+    ),
     case("bind mount, launch type not stated", chain(volume(Volume("pgdata"), (), None)), lost("volume 'pgdata' is a bind mount without host_path (ephemeral task storage)")),
     # unknown: every branch
     case(
@@ -209,3 +221,25 @@ HCL = [
 @pytest.mark.parametrize("files, expected", HCL)
 def test_hcl(files, expected, tmp_path):
     assert hcl_findings(RULE, tf_tree(tmp_path, files)) == expected
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("no task", [("fail", "task", "", None)]),
+    ("database role undecided", [("unknown", "task", TASK, None)]),
+    # a verdict on a mount is about the volume it mounts
+    ("EFS", [("pass", "volume", "pgdata", "postgres")]),
+    ("a persistent mount wins over an ephemeral one above it", [("pass", "volume", "pgdata", "postgres")]),
+    ("Fargate bind mount", [("fail", "volume", "pgdata", "postgres")]),
+    ("undeclared volume", [("fail", "volume", "missing", "postgres")]),
+    ("readOnly unknown", [("unknown", "volume", "pgdata", "postgres")]),
+    ("sourceVolume unknown", [("unknown", "volume", "${var.volume is known after apply}", "postgres")]),
+    # no mount to judge: about the database container
+    ("mount points unknown", [("unknown", "container", "postgres", None)]),
+    ("containerPath unknown", [("unknown", "container", "postgres", None)]),
+    ("no mount", [("fail", "container", "postgres", None)]),
+])
+def test_what_the_findings_are_about(name, expected):
+    """Each finding's subject (kind, name, container): what a baseline fingerprint and the diagram key on."""
+    from .builders import build_of, subjects
+
+    assert subjects(RULE, build_of(CASES, name)()) == expected
