@@ -248,6 +248,22 @@ CASES = [
         chain(lbs((Ref(f"{SCOPE}.module.lb", "backend_tg_arn"), "django", 8000), BOTH[1])),
         ("unknown", f"cannot tell which target group the backend load_balancer block of {SERVICE} names: {SCOPE}.module.lb.backend_tg_arn is unresolved reference (does not name a target group in scope)", AT_SERVICE),
     ),
+    # a literal quoted, as every value shown for an attribute is
+    case(
+        "backend attached on port '8080' (a string)",
+        chain(lbs((TG_BACKEND, "django", "8080"), BOTH[1])),
+        ("fail", f"{SERVICE} attaches backend container 'django' on port '8080', expected 8000", AT_SERVICE),
+    ),
+    case(
+        "a second service whose task_definition is a template of a module output",
+        chain(second_service(Template((Ref(f"{SCOPE}.module.tasks", "family"), ":7")))),
+        ("unknown", f"cannot tell whether {COPY} also runs {TASK} (Stage 1 has one service): task_definition is '${{{SCOPE}.module.tasks.family}}:7'"),
+    ),
+    case(
+        "the backend container's name a reference, the blocks' names literals",
+        chain(lambda d: edit(d, "django", name=Ref("var.backend_name")), symbolic=True),
+        ("unknown", f"cannot tell whether a load_balancer block of {SERVICE} attaches backend container '${{var.backend_name}}': container_name is 'django'", AT_SERVICE),
+    ),
     case(
         "target_type unknown",
         chain(on_tg(TG_BACKEND, target_type=Unknown(KNOWN_AFTER_APPLY, "var.target_type"))),
@@ -287,3 +303,27 @@ HCL = [
 @pytest.mark.parametrize("files, expected", HCL)
 def test_hcl(files, expected, tmp_path):
     assert hcl_findings(RULE, tf_tree(tmp_path, files)) == expected
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("stage1", [("pass", "service", SERVICE, None)]),
+    ("no task", [("fail", "task", "", None)]),
+    ("no service", [("fail", "service", "", None)]),
+    ("two services run the task: one finding each", [("fail", "service", SERVICE, None), ("fail", "service", COPY, None)]),
+    ("backend role undecided, the frontend still checked", [("unknown", "attachment", "backend", None), ("fail", "attachment", "frontend", "nextjs")]),
+    ("no backend container", [("fail", "attachment", "backend", None)]),
+    ("container_name of a block unknown", [("unknown", "attachment", "frontend", "nextjs")]),
+    ("frontend not attached", [("fail", "attachment", "frontend", "nextjs")]),
+    ("container_port of a block unknown", [("unknown", "attachment", "frontend", "nextjs")]),
+    ("portMappings unknown", [("unknown", "attachment", "frontend", "nextjs")]),
+    ("port not in portMappings", [("fail", "attachment", "frontend", "nextjs")]),
+    ("target group of a block unresolved", [("unknown", "attachment", "backend", "django")]),
+    ("target group not in scope", [("fail", "attachment", "frontend", "nextjs")]),
+    ("target_type instance", [("fail", "target_group", TG_BACKEND, None)]),
+    ("both on one target group", [("fail", "target_group", TG_BACKEND, None)]),
+])
+def test_what_the_findings_are_about(name, expected):
+    """Each finding's subject (kind, name, container): what a baseline fingerprint and the diagram key on."""
+    from .builders import build_of, subjects
+
+    assert subjects(RULE, build_of(CASES, name)()) == expected
