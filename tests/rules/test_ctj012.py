@@ -31,6 +31,7 @@ from .builders import (
     add_rule,
     case,
     chain,
+    edit,
     findings,
     hcl_findings,
     lbs,
@@ -195,6 +196,18 @@ CASES = [
         ("unknown", f"cannot tell whether ingress {ING} admits port 5432: protocol 'tcp', ports ${{var.port is known after apply}}-5432"),
     ),
     case(
+        "ingress protocol unknown, ports as strings (quoted, as every attribute value shown)",
+        chain(ingress(Unknown(KNOWN_AFTER_APPLY, "var.protocol"), "5000", "6000")),
+        ("unknown", f"cannot tell whether ingress {ING} admits port 5432: protocol ${{var.protocol is known after apply}}, ports '5000'-'6000'"),
+    ),
+    case(
+        "the database container's name a reference",
+        chain(lambda d: edit(d, "postgres", name=Ref("var.db_name"))),
+        ("unknown", f"cannot tell whether {SERVICE}'s load_balancer block for 'django' names the database container: var.db_name is known only after apply", AT_SERVICE),
+        ("unknown", f"cannot tell whether {SERVICE}'s load_balancer block for 'nextjs' names the database container: var.db_name is known only after apply", AT_SERVICE),
+        xfail="bug: the reason given is the block's literal container_name ('value is not known'), not the database container's name that is not known",
+    ),
+    case(
         "ingress protocol unknown",
         chain(ingress(Unknown(KNOWN_AFTER_APPLY, "var.protocol"), 8000, 8000)),
         ("unknown", f"cannot tell whether ingress {ING} admits port 5432: protocol ${{var.protocol is known after apply}}, ports 8000-8000"),
@@ -243,3 +256,29 @@ HCL = [
 @pytest.mark.parametrize("files, expected", HCL)
 def test_hcl(files, expected, tmp_path):
     assert hcl_findings(RULE, tf_tree(tmp_path, files)) == expected
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("stage1", [("pass", "block", SCOPE, None)]),
+    ("load balancer names the database", [("fail", "attachment", "postgres", "postgres")]),
+    ("a non-database container on 5432 behind a load balancer", [("fail", "attachment", "nextjs", "nextjs")]),
+    (
+        "one service's blocks unknown, another still checked",
+        [("unknown", "service", f"{SCOPE}.aws_ecs_service.other", None), ("fail", "attachment", "postgres", "postgres")],
+    ),
+    (
+        "load balancer container_name unknown",
+        [("unknown", "attachment", "${var.frontend_name is known after apply}", "${var.frontend_name is known after apply}")],
+    ),
+    ("the database container's name a reference", [("unknown", "attachment", "django", "django"), ("unknown", "attachment", "nextjs", "nextjs")]),
+    ("containers unknown, load balancer blocks present", [("unknown", "attachment", "django", "django"), ("unknown", "attachment", "nextjs", "nextjs")]),
+    ("load balancer container_port unknown", [("unknown", "attachment", "nextjs", "nextjs")]),
+    ("target group on 5432, and a rule forwarding to it", [("fail", "target_group", PG_TG, None), ("fail", "block", f"{SVC}.aws_lb_listener_rule.pg", None)]),
+    ("tcp 5432", [("fail", "block", ING, None)]),
+    ("ingress protocol unknown", [("unknown", "block", ING, None)]),
+])
+def test_what_the_findings_are_about(name, expected):
+    """Each finding's subject (kind, name, container): what a baseline fingerprint and the diagram key on."""
+    from .builders import build_of, subjects
+
+    assert subjects(RULE, build_of(CASES, name)()) == expected
