@@ -80,6 +80,11 @@ CASES = [
         ("fail", f"autoscaling target {TARGET} allows max_capacity 3: two Postgres servers on one data directory corrupt it"),
     ),
     case(
+        "autoscaling to '3' (a string, quoted as every attribute value shown)",
+        chain(lambda d: autoscaling(d, "3")),
+        ("fail", f"autoscaling target {TARGET} allows max_capacity '3': two Postgres servers on one data directory corrupt it"),
+    ),
+    case(
         "autoscaling to 2, dimension not known: counts",
         chain(lambda d: autoscaling(d, 2), dimension(Unknown(KNOWN_AFTER_APPLY, "var.dimension"))),
         ("fail", f"autoscaling target {TARGET} allows max_capacity 2: two Postgres servers on one data directory corrupt it"),
@@ -165,3 +170,20 @@ HCL = [
 @pytest.mark.parametrize("files, expected", HCL)
 def test_hcl(files, expected, tmp_path):
     assert hcl_findings(RULE, tf_tree(tmp_path, files)) == expected
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("stage1", [("pass", "service", SERVICE, None)]),
+    ("no task", [("fail", "task", "", None)]),
+    ("no service", [("fail", "task", TASK, None)]),
+    ("which service runs the task is unknown", [("unknown", "task", TASK, None)]),
+    ("two services run the task", [("fail", "service", SERVICE, None)]),
+    ("desired_count unknown, maximum 200 still checked", [("unknown", "service", SERVICE, None), ("fail", "service", SERVICE, None)]),
+    ("autoscaling to 3", [("fail", "block", TARGET, None)]),
+    ("autoscaling max_capacity unknown", [("unknown", "block", TARGET, None)]),
+])
+def test_what_the_findings_are_about(name, expected):
+    """Each finding's subject (kind, name, container): what a baseline fingerprint and the diagram key on."""
+    from .builders import build_of, subjects
+
+    assert subjects(RULE, build_of(CASES, name)()) == expected
