@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from ..config import Config
-from ..model import ERROR, Deployment, Finding, TargetGroup, Unknown, describe, is_symbolic, same_value
+from ..model import ERROR, Deployment, Finding, TargetGroup, Unknown, describe, is_known, is_symbolic, same_value
 from ..queries import (
     DATABASE,
     admits_port,
@@ -20,6 +21,14 @@ from ..queries import (
 )
 from .base import INGRESS, LISTENER_RULES, SERVICE, TARGET_GROUPS, CheckovNotes, Rule
 from .common import attachment_subject, failed, passed, scope_subject, undecided
+
+
+def _first_unknown(name: Any, db_names: list[Any]) -> Any:
+    """What keeps a load_balancer block's container from being compared with the database's names: the
+    block's own name when it is not known, else the first database name that is not."""
+    if not is_known(name):
+        return name
+    return next(n for n in db_names if same_value(name, n) is None)
 
 
 def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
@@ -49,7 +58,7 @@ def check(deployment: Deployment, config: Config) -> Iterator[Finding]:
             elif as_int(lb.container_port) == port:
                 out.append(failed(f"{svc.address} attaches container '{describe(lb.container_name)}' port {port} to a load balancer", svc, subject=block))
             elif names_unknown is None and any(same_value(lb.container_name, n) is None for n in db_names):
-                out.append(undecided(f"cannot tell whether {svc.address}'s load_balancer block for '{describe(lb.container_name)}' names the database container: {explain_unknown(lb.container_name)}", svc, subject=block))
+                out.append(undecided(f"cannot tell whether {svc.address}'s load_balancer block for '{describe(lb.container_name)}' names the database container: {explain_unknown(_first_unknown(lb.container_name, db_names))}", svc, subject=block))
             elif names_unknown is not None:
                 out.append(undecided(f"cannot tell whether {svc.address}'s load_balancer block for '{describe(lb.container_name)}' names the database container: {explain_unknown(names_unknown)}", svc, subject=block))
             elif is_symbolic(lb.container_port):

@@ -205,7 +205,6 @@ CASES = [
         chain(lambda d: edit(d, "postgres", name=Ref("var.db_name"))),
         ("unknown", f"cannot tell whether {SERVICE}'s load_balancer block for 'django' names the database container: var.db_name is known only after apply", AT_SERVICE),
         ("unknown", f"cannot tell whether {SERVICE}'s load_balancer block for 'nextjs' names the database container: var.db_name is known only after apply", AT_SERVICE),
-        xfail="bug: the reason given is the block's literal container_name ('value is not known'), not the database container's name that is not known",
     ),
     case(
         "ingress protocol unknown",
