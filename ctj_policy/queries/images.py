@@ -82,7 +82,7 @@ def parse_image(image: Any, deployment: Deployment | None = None) -> ImageRef:
     if isinstance(image, Template):
         parts = image.parts
         if parts and all(isinstance(p, str) for p in parts):
-            return parse_image("".join(parts), deployment)
+            return parse_image("".join(parts))  # literal text: no reference to resolve
         head = parts[0] if parts else None
         if isinstance(head, Ref):
             repo = _ecr_repo_for_ref(head, deployment)
@@ -96,18 +96,11 @@ def parse_image(image: Any, deployment: Deployment | None = None) -> ImageRef:
             colon = head.rfind(":")
             at = head.find("@")
             if colon > slash or at >= 0:
-                cut = at if at >= 0 else colon
-                registry, path, _, _ = _split_reference(head[:cut])
+                # cut at the first "@", else at the tag's ":"; a tag before the "@" is literal text
+                registry, path, literal_tag, _ = _split_reference(head)
                 registry, path = normalize_repository(registry, path)
-                tag: Any = None
-                digest: Any = None
-                rest = next((p for p in parts[1:] if not isinstance(p, str)), None)
-                if at >= 0:
-                    digest = rest
-                    if colon > slash and colon < at:
-                        tag = head[colon + 1 : at]
-                else:
-                    tag = rest
+                rest = next(p for p in parts[1:] if not isinstance(p, str))  # the head is text, so a later part is not
+                tag, digest = (literal_tag, rest) if at >= 0 else (rest, None)
                 return ImageRef(raw=image, registry=registry, repository=path, tag=tag, digest=digest)
         first = next((p for p in parts if not isinstance(p, str)), None)
         return ImageRef(raw=image, missing=first)
