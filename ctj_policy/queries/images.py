@@ -91,16 +91,13 @@ def parse_image(image: Any, deployment: Deployment | None = None) -> ImageRef:
                 return ImageRef(raw=image, registry="ecr", repository=repo.name, tag=tag, digest=digest, ecr=repo)
             return ImageRef(raw=image, missing=head)
         if isinstance(head, str):
-            # literal repository text followed by an unknown tag: "postgres:${var.v}"
-            slash = head.rfind("/")
-            colon = head.rfind(":")
-            at = head.find("@")
-            if colon > slash or at >= 0:
-                # cut at the first "@", else at the tag's ":"; a tag before the "@" is literal text
-                registry, path, literal_tag, _ = _split_reference(head)
+            # literal repository text followed by an unknown tag or digest: "postgres:${var.v}",
+            # "postgres:18@sha256:${var.d}" (the text ends in a ":tag" or holds an "@": it names the repository)
+            registry, path, literal_tag, literal_digest = _split_reference(head)
+            if literal_tag is not None or literal_digest is not None:
                 registry, path = normalize_repository(registry, path)
                 rest = next(p for p in parts[1:] if not isinstance(p, str))  # the head is text, so a later part is not
-                tag, digest = (literal_tag, rest) if at >= 0 else (rest, None)
+                tag, digest = (literal_tag, rest) if literal_digest is not None else (rest, None)
                 return ImageRef(raw=image, registry=registry, repository=path, tag=tag, digest=digest)
         first = next((p for p in parts if not isinstance(p, str)), None)
         return ImageRef(raw=image, missing=first)
