@@ -142,6 +142,12 @@ def test_parse_image_gives_every_field(image, registry, repository, tag, digest,
     assert (img.registry, img.repository, img.tag, img.digest, img.missing) == (registry, repository, tag, digest, missing)
 
 
+@pytest.mark.xfail(strict=True, reason="bug: a reference with no repository text gets the repository 'library/' (decided) instead of none")
+@pytest.mark.parametrize("image", ["", f"@{DIGEST}", Template(("@sha256:", AFTER_APPLY_TAG))], ids=repr)
+def test_a_reference_without_a_repository_names_none(image):
+    assert parse_image(image).repository is None
+
+
 def test_an_undecided_image_is_not_the_official_postgres_image():
     assert is_official_postgres(parse_image(AFTER_APPLY_TAG), CONFIG) is False
 
