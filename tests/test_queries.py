@@ -6,6 +6,7 @@ import pytest
 
 from ctj_policy.model import (
     KNOWN_AFTER_APPLY,
+    UNRESOLVED,
     Deployment,
     DockerVolumeConfig,
     EnvVar,
@@ -37,7 +38,7 @@ from ctj_policy.queries import (
     unevaluated_deploying,
     volume_persistence,
 )
-from rules.builders import CONFIG, DB_ARN, ECR_BACKEND, SCOPE, SECRET_DB, TG_BACKEND, container, stage1
+from rules.builders import CONFIG, DB_ARN, ECR_BACKEND, REGISTRY, SCOPE, SECRET_DB, TG_BACKEND, container, stage1
 
 
 @pytest.mark.parametrize(
@@ -94,6 +95,61 @@ def test_tag_and_digest_after_an_ecr_repository_url(tail, tag, digest):
 def test_a_literal_reference_with_two_digests_splits_at_the_first_at_sign():
     img = parse_image(f"123456789012.dkr.ecr.us-west-2.amazonaws.com/civic-tech-jobs-backend:stage@{DIGEST}@{DIGEST}")
     assert (img.repository, img.tag, img.digest) == ("civic-tech-jobs-backend", "stage", f"{DIGEST}@{DIGEST}")
+
+
+# ---- exact parse results (issue 14: every field, for each shape of image value) ----
+
+PG_DIGEST_REF = f"docker.io/library/postgres:18@{DIGEST}"
+ECR_URL = Ref(ECR_BACKEND, "repository_url")
+
+
+@pytest.mark.parametrize(
+    "image, registry, repository, tag, digest, missing",
+    [
+        ("postgres:18.1", None, "library/postgres", "18.1", None, None),
+        (PG_DIGEST_REF, None, "library/postgres", "18", DIGEST, None),
+        ("public.ecr.aws/docker/library/postgres:18", "public.ecr.aws", "docker/library/postgres", "18", None, None),
+        ("123456789012.dkr.ecr.us-west-2.amazonaws.com/civic-tech-jobs-backend:stage",
+         "123456789012.dkr.ecr.us-west-2.amazonaws.com", "civic-tech-jobs-backend", "stage", None, None),
+        # a registry is the first segment when it has a dot, a port or is localhost; a port is no tag
+        ("localhost/postgres:18", "localhost", "postgres", "18", None, None),
+        ("localhost:5000/ctj/backend", "localhost:5000", "ctj/backend", None, None, None),
+        # an ECR repository's repository_url, alone or with a tag
+        (ECR_URL, "ecr", "civic-tech-jobs-backend", None, None, None),
+        (Template((ECR_URL, ":stage")), "ecr", "civic-tech-jobs-backend", "stage", None, None),
+        (Ref("module.x", "url"), None, None, None, None, Ref("module.x", "url")),
+        (Template((Ref("module.x", "url"), ":stage")), None, None, None, None, Ref("module.x", "url")),
+        # literal repository text, then a part known only after apply
+        (Template(("postgres:", AFTER_APPLY_TAG)), None, "library/postgres", AFTER_APPLY_TAG, None, None),
+        (Template(("postgres@", AFTER_APPLY_TAG)), None, "library/postgres", None, AFTER_APPLY_TAG, None),
+        (Template(("docker.io/library/postgres:18@", AFTER_APPLY_TAG)), None, "library/postgres", "18", AFTER_APPLY_TAG, None),
+        (Template(("docker.io/library/postgres:18@sha256:", AFTER_APPLY_TAG)), None, "library/postgres", "18", AFTER_APPLY_TAG, None),
+        (Template(("localhost:5000/ctj/backend@", AFTER_APPLY_TAG)), "localhost:5000", "ctj/backend", None, AFTER_APPLY_TAG, None),
+        # as for a literal reference, the digest starts at the first "@"
+        (Template((f"postgres:18@{DIGEST}@", AFTER_APPLY_TAG)), None, "library/postgres", "18", AFTER_APPLY_TAG, None),
+        # the unknown part is inside the repository path (the port's colon is no tag): undecided
+        (Template(("localhost:5000/ctj-", AFTER_APPLY_TAG)), None, None, None, None, AFTER_APPLY_TAG),
+        (Template((AFTER_APPLY_TAG, ":stage")), None, None, None, None, AFTER_APPLY_TAG),
+        (Template(()), None, None, None, None, None),  # nothing at all: undecided, no crash
+        (AFTER_APPLY_TAG, None, None, None, None, AFTER_APPLY_TAG),
+        (None, None, None, None, None, Unknown(UNRESOLVED, "image")),
+    ],
+    ids=lambda v: repr(v),
+)
+def test_parse_image_gives_every_field(image, registry, repository, tag, digest, missing):
+    img = parse_image(image, stage1(True))
+    assert img.raw is image
+    assert (img.registry, img.repository, img.tag, img.digest, img.missing) == (registry, repository, tag, digest, missing)
+
+
+@pytest.mark.xfail(strict=True, reason="bug: a reference with no repository text gets the repository 'library/' (decided) instead of none")
+@pytest.mark.parametrize("image", ["", f"@{DIGEST}", Template(("@sha256:", AFTER_APPLY_TAG))], ids=repr)
+def test_a_reference_without_a_repository_names_none(image):
+    assert parse_image(image).repository is None
+
+
+def test_an_undecided_image_is_not_the_official_postgres_image():
+    assert is_official_postgres(parse_image(AFTER_APPLY_TAG), CONFIG) is False
 
 
 @pytest.mark.parametrize("tag, major", [("18", 18), ("18.1", 18), ("18.1-bookworm", 18), ("18-alpine", 18), ("17", 17), ("latest", None), ("alpine", None), (None, None)])
@@ -272,6 +328,38 @@ def test_container_role_unknown():
 
     c = replace(container(dep, "django"), name="c1", image=Unknown(KNOWN_AFTER_APPLY, "img"))
     assert isinstance(container_role(c, dep, CONFIG), Unknown)
+
+
+# ---- classify: the exact decision and its evidence ----
+
+APP_NO_EVIDENCE = {**NO_EVIDENCE, "image": "ghcr.io/x/app:1"}
+ROLE_NOT_KNOWN = Unknown(UNRESOLVED, "role of container 'app'", "its ports or variables are not known")
+
+
+@pytest.mark.parametrize(
+    "name, fields, role, evidence",
+    [
+        ("app", {"image": "postgres:18.1"}, DATABASE, ("the official postgres image",)),
+        ("app", {"image": f"{REGISTRY}/civic-tech-jobs-backend:stage"}, BACKEND, ("its image from 'civic-tech-jobs-backend'",)),
+        ("app", {"image": f"{REGISTRY}/civic-tech-jobs-frontend:stage"}, FRONTEND, ("its image from 'civic-tech-jobs-frontend'",)),
+        ("web", {"image": AFTER_APPLY_TAG}, FRONTEND, ("its name 'web'",)),  # with the image unknown a name is all there is
+        # what could decide is not known: the variables, or the ports
+        ("app", {**APP_NO_EVIDENCE, "environment": Unknown(KNOWN_AFTER_APPLY, "var.env")}, ROLE_NOT_KNOWN, ()),
+        ("app", {**APP_NO_EVIDENCE, "port_mappings": Unknown(KNOWN_AFTER_APPLY, "var.ports")}, ROLE_NOT_KNOWN, ()),
+        ("app", APP_NO_EVIDENCE, None, ()),
+        # an image value with no part at all: the image itself is what is missing
+        ("app", {"image": Template(())}, Unknown(UNRESOLVED, "image of container 'app'", " does not name an ECR repository in scope"), ()),
+    ],
+    ids=lambda v: repr(v),
+)
+def test_classify_gives_the_role_and_its_evidence(name, fields, role, evidence):
+    from dataclasses import replace
+
+    from ctj_policy.queries.roles import RoleDecision, classify
+
+    dep = stage1()
+    c = replace(container(dep, "django"), name=name, **fields)
+    assert classify(c, dep, CONFIG) == RoleDecision(role, evidence)
 
 
 @pytest.mark.parametrize(

@@ -82,7 +82,7 @@ def parse_image(image: Any, deployment: Deployment | None = None) -> ImageRef:
     if isinstance(image, Template):
         parts = image.parts
         if parts and all(isinstance(p, str) for p in parts):
-            return parse_image("".join(parts), deployment)
+            return parse_image("".join(parts))  # literal text: no reference to resolve
         head = parts[0] if parts else None
         if isinstance(head, Ref):
             repo = _ecr_repo_for_ref(head, deployment)
@@ -91,23 +91,13 @@ def parse_image(image: Any, deployment: Deployment | None = None) -> ImageRef:
                 return ImageRef(raw=image, registry="ecr", repository=repo.name, tag=tag, digest=digest, ecr=repo)
             return ImageRef(raw=image, missing=head)
         if isinstance(head, str):
-            # literal repository text followed by an unknown tag: "postgres:${var.v}"
-            slash = head.rfind("/")
-            colon = head.rfind(":")
-            at = head.find("@")
-            if colon > slash or at >= 0:
-                cut = at if at >= 0 else colon
-                registry, path, _, _ = _split_reference(head[:cut])
+            # literal repository text followed by an unknown tag or digest: "postgres:${var.v}",
+            # "postgres:18@sha256:${var.d}" (the text ends in a ":tag" or holds an "@": it names the repository)
+            registry, path, literal_tag, literal_digest = _split_reference(head)
+            if literal_tag is not None or literal_digest is not None:
                 registry, path = normalize_repository(registry, path)
-                tag: Any = None
-                digest: Any = None
-                rest = next((p for p in parts[1:] if not isinstance(p, str)), None)
-                if at >= 0:
-                    digest = rest
-                    if colon > slash and colon < at:
-                        tag = head[colon + 1 : at]
-                else:
-                    tag = rest
+                rest = next(p for p in parts[1:] if not isinstance(p, str))  # the head is text, so a later part is not
+                tag, digest = (literal_tag, rest) if literal_digest is not None else (rest, None)
                 return ImageRef(raw=image, registry=registry, repository=path, tag=tag, digest=digest)
         first = next((p for p in parts if not isinstance(p, str)), None)
         return ImageRef(raw=image, missing=first)

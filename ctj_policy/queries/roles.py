@@ -110,7 +110,7 @@ def _command_text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _evidence(container: Container, deployment: Deployment, config: Config, img) -> dict[str, list[tuple[int, str]]]:
+def _evidence(container: Container, config: Config, img) -> dict[str, list[tuple[int, str]]]:
     found: dict[str, list[tuple[int, str]]] = {r: [] for r in ROLES}
     ports = {as_int(p.container_port) for p in items(container.port_mappings)} - {None}
     for role, port in ((BACKEND, config.backend_port), (FRONTEND, config.frontend_port), (DATABASE, config.postgres_port)):
@@ -179,7 +179,7 @@ def classify(container: Container, deployment: Deployment, config: Config) -> Ro
         if isinstance(missing, Unknown):
             return RoleDecision(missing)
         return RoleDecision(Unknown(UNRESOLVED, f"image of container '{describe(container.name)}'", f"{describe(missing)} does not name an ECR repository in scope"))
-    found = _evidence(container, deployment, config, img)
+    found = _evidence(container, config, img)
     if by_name is not None:  # a default role name is evidence like a port, weighed against the rest
         hints = [e for e in found[by_name] if not e[1].startswith("name ")]
         found[by_name] = [*hints, (STRONG, f"name {describe(container.name, quote=True)}")]
