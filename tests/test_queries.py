@@ -142,7 +142,6 @@ def test_parse_image_gives_every_field(image, registry, repository, tag, digest,
     assert (img.registry, img.repository, img.tag, img.digest, img.missing) == (registry, repository, tag, digest, missing)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a reference with no repository text gets the repository 'library/' (decided) instead of none")
 @pytest.mark.parametrize("image", ["", f"@{DIGEST}", Template(("@sha256:", AFTER_APPLY_TAG))], ids=repr)
 def test_a_reference_without_a_repository_names_none(image):
     assert parse_image(image).repository is None

@@ -63,7 +63,7 @@ def normalize_repository(registry: str | None, path: str) -> tuple[str | None, s
     """Docker Hub: ``postgres`` == ``library/postgres`` == ``docker.io/library/postgres``."""
     if registry in _DOCKER_HUB:
         registry = None
-    if registry is None and "/" not in path:
+    if registry is None and path and "/" not in path:  # no repository text: nothing to normalize
         path = "library/" + path
     return registry, path
 
@@ -94,7 +94,7 @@ def parse_image(image: Any, deployment: Deployment | None = None) -> ImageRef:
             # literal repository text followed by an unknown tag or digest: "postgres:${var.v}",
             # "postgres:18@sha256:${var.d}" (the text ends in a ":tag" or holds an "@": it names the repository)
             registry, path, literal_tag, literal_digest = _split_reference(head)
-            if literal_tag is not None or literal_digest is not None:
+            if path and (literal_tag is not None or literal_digest is not None):
                 registry, path = normalize_repository(registry, path)
                 rest = next(p for p in parts[1:] if not isinstance(p, str))  # the head is text, so a later part is not
                 tag, digest = (literal_tag, rest) if literal_digest is not None else (rest, None)
