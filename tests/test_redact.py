@@ -562,7 +562,7 @@ def test_each_quoting_of_a_secret_is_masked(secret, quote):
 
 
 def test_secrets_are_kept_longest_first_then_by_text():
-    assert Redactor(["bbbb", "aaaaaa", "cccc", "ab"]).secrets == ["aaaaaa", "bbbb", "cccc"]
+    assert Redactor(["cccc", "zzzzzz", "bbbb", "ab"]).secrets == ["zzzzzz", "bbbb", "cccc"]
 
 
 def test_a_result_has_its_title_location_and_subject_redacted():
