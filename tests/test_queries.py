@@ -775,3 +775,21 @@ def test_ctj_task_scores_a_task_with_unknown_containers_zero():
     a = TaskDefinition("aws_ecs_task_definition.a", containers=())
     b = TaskDefinition("aws_ecs_task_definition.b", containers=Unknown(KNOWN_AFTER_APPLY, "var.defs"))
     assert ctj_task(Deployment(task_definitions=[b, a]), CONFIG) is a  # both score 0: address order
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (5, None),  # neither a string, a reference nor unset: cannot tell
+        (None, False),
+        (Template(("arn:aws:ecs:", "ctj")), None),  # a template with no reference: cannot tell
+        ("arn:aws:ecs:us-west-2:1:task-definition/ctj:task-definition/other", True),  # the family after the first
+    ],
+    ids=str,
+)
+def test_runs_task_by_value(value, expected):
+    from ctj_policy.model import Service, TaskDefinition
+    from ctj_policy.queries import runs_task
+
+    t = TaskDefinition("aws_ecs_task_definition.t", family="ctj")
+    assert runs_task(Service("aws_ecs_service.s", task_definition=value), t) is expected
