@@ -841,3 +841,42 @@ def test_a_project_module_secret_outside_its_database_module_is_no_rds_credentia
 
     key = "module.civic-tech-jobs.module.django_secret_key.aws_ssm_parameter.this"
     assert database_secret(_db_deployment(WHOLE_TREE, [key]), Ref(key, "arn")) is None
+
+
+def test_role_container_when_the_container_list_is_unknown_or_unreadable():
+    from ctj_policy.model import UNRESOLVED, TaskDefinition
+    from ctj_policy.queries import role_container
+
+    u = Unknown(KNOWN_AFTER_APPLY, "var.defs")
+    t = TaskDefinition("aws_ecs_task_definition.t", containers=u)
+    assert role_container(t, BACKEND, Deployment(task_definitions=[t]), CONFIG) is u
+    t = TaskDefinition("aws_ecs_task_definition.t", containers=None)
+    got = role_container(t, BACKEND, Deployment(task_definitions=[t]), CONFIG)
+    assert got == Unknown(UNRESOLVED, "container_definitions of aws_ecs_task_definition.t")
+
+
+def test_ctj_task_scores_a_task_with_unknown_containers_zero():
+    from ctj_policy.model import TaskDefinition
+    from ctj_policy.queries import ctj_task
+
+    a = TaskDefinition("aws_ecs_task_definition.a", containers=())
+    b = TaskDefinition("aws_ecs_task_definition.b", containers=Unknown(KNOWN_AFTER_APPLY, "var.defs"))
+    assert ctj_task(Deployment(task_definitions=[b, a]), CONFIG) is a  # both score 0: address order
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (5, None),  # neither a string, a reference nor unset: cannot tell
+        (None, False),
+        (Template(("arn:aws:ecs:", "ctj")), None),  # a template with no reference: cannot tell
+        ("arn:aws:ecs:us-west-2:1:task-definition/ctj:task-definition/other", True),  # the family after the first
+    ],
+    ids=str,
+)
+def test_runs_task_by_value(value, expected):
+    from ctj_policy.model import Service, TaskDefinition
+    from ctj_policy.queries import runs_task
+
+    t = TaskDefinition("aws_ecs_task_definition.t", family="ctj")
+    assert runs_task(Service("aws_ecs_service.s", task_definition=value), t) is expected

@@ -559,3 +559,17 @@ def test_each_quoting_of_a_secret_is_masked(secret, quote):
     assert secret not in printed  # the quoting changed how it reads
     out = Redactor([secret]).text(printed)
     assert MASK in out and not leaks(out, secret), out
+
+
+def test_secrets_are_kept_longest_first_then_by_text():
+    assert Redactor(["cccc", "zzzzzz", "bbbb", "ab"]).secrets == ["zzzzzz", "bbbb", "cccc"]
+
+
+def test_a_result_has_its_title_location_and_subject_redacted():
+    secret = "hunter22"
+    result = Result(
+        rule_id="CTJ001", title=f"t {secret}", severity="high", status="fail", message="m",
+        location=Location(f"{secret}.tf", 3), subject=Subject("env", secret, "c"),
+    )
+    out = Redactor([secret]).result(result)
+    assert (out.title, out.location.file, out.subject) == (f"t {MASK}", f"{MASK}.tf", Subject("env", MASK, "c"))

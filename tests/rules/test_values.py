@@ -112,3 +112,41 @@ def test_subject_key_and_result_sort_key():
     r = Result(rule_id="CTJ001", title="t", severity="error", status="fail", message="m")
     assert r.sort_key() == ("CTJ001", "", "m")
     assert sorted([Result("CTJ001", "t", "error", "fail", "m", address="A"), r], key=Result.sort_key)[0] is r
+
+
+# --- rules/common.py helpers: subjects and scopes (issue 14) ---------------------------------------------
+
+
+def test_scope_subject_names_the_scope_or_the_root_module():
+    from ctj_policy.rules.common import scope_subject
+
+    assert scope_subject(Deployment(scope="module.x")) == Subject("block", "module.x")
+    assert scope_subject(Deployment(scope="")) == Subject("block", "(root module)")
+
+
+def test_resource_subject_of_a_repository_with_an_unknown_name_is_by_address():
+    from ctj_policy.model import EcrRepository
+    from ctj_policy.rules.common import resource_subject
+
+    repo = EcrRepository("aws_ecr_repository.x", name=U)
+    assert resource_subject(repo) == Subject("repository", "aws_ecr_repository.x")
+    assert resource_subject(EcrRepository("aws_ecr_repository.y", name="ctj")) == Subject("repository", "ctj")
+
+
+def test_a_finding_about_nothing_without_a_subject_is_refused_with_its_message():
+    from ctj_policy.rules.common import finding
+
+    with pytest.raises(ValueError) as err:
+        finding("fail", "x" * 70)
+    assert str(err.value) == f"a finding about no resource needs a subject: {'x' * 60!r}"
+
+
+def test_role_scope_keeps_the_task_when_the_container_cannot_be_had():
+    from ctj_policy.model import TaskDefinition
+    from ctj_policy.rules.common import role_scope
+    from rules.builders import CONFIG
+
+    for containers in (U, ()):  # the containers unknown; no backend container
+        t = TaskDefinition("aws_ecs_task_definition.t", containers=containers)
+        scope = role_scope(Deployment(task_definitions=[t]), CONFIG, "backend", "needed")
+        assert (scope.task, scope.container, scope.finding.status) == (t, None, "unknown" if containers is U else "fail")
