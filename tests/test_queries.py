@@ -880,3 +880,68 @@ def test_runs_task_by_value(value, expected):
 
     t = TaskDefinition("aws_ecs_task_definition.t", family="ctj")
     assert runs_task(Service("aws_ecs_service.s", task_definition=value), t) is expected
+
+
+def _renamed_backend(dep):
+    """The backend container renamed to one no role name or image tells (its load_balancer block follows)."""
+    from dataclasses import replace
+
+    from rules.builders import edit
+
+    dep = edit(dep, "django", name="api-server", image=f"{REGISTRY}/something:1")
+    svc = dep.services[0]
+    svc.load_balancers = tuple(replace(lb, container_name="api-server") if lb.container_name == "django" else lb for lb in svc.load_balancers)
+    return dep
+
+
+def _backend_attached_only(dep):
+    dep.services[0].load_balancers = dep.services[0].load_balancers[:1]
+    return dep
+
+
+def _backend_attached_twice(dep):
+    from ctj_policy.model import LoadBalancerAttachment
+
+    first, second = dep.services[0].load_balancers
+    dep.services[0].load_balancers = (first, LoadBalancerAttachment("arn:aws:elasticloadbalancing:us-west-2:1:targetgroup/other/9", "django", 8000), second)
+    return dep
+
+
+def _frontend_on_80(dep):
+    dep.target_groups[1].port = 80
+    return dep
+
+
+ATTACHES = "module.civic-tech-jobs.module.civic_tech_jobs_stage_service.aws_ecs_service.this attaches the"
+TG_EVIDENCE = [
+    pytest.param(lambda d: d, f"{ATTACHES} backend container 'django' to it", f"{ATTACHES} frontend container 'nextjs' to it", id="both attached"),
+    pytest.param(_renamed_backend, f"{ATTACHES} backend container 'api-server' (backend by port 8000, DJANGO_* variables, SQL_* variables and name containing 'api') to it",
+                 f"{ATTACHES} frontend container 'nextjs' to it", id="a backend known by evidence names it"),
+    pytest.param(_no_service, "its port 8000, the backend's", "its port 3000, the frontend's", id="no service: by port"),
+    pytest.param(_backend_attached_only, f"{ATTACHES} backend container 'django' to it", "its port 3000, the frontend's", id="only the backend attached: the frontend by port"),
+    pytest.param(_backend_attached_twice, f"{ATTACHES} backend container 'django' to it", f"{ATTACHES} frontend container 'nextjs' to it", id="the backend attached twice: the first, and the frontend still"),
+    pytest.param(lambda d: _frontend_on_80(_no_service(d)), "its port 8000, the backend's",
+                 "module.civic-tech-jobs.module.civic_tech_jobs_stage_service.aws_lb_listener_rule.frontend forwards /* to it", id="the frontend on no role's port: by the catch-all"),
+    pytest.param(lambda d: _catch_all(_frontend_on_80(_no_service(d)), ()), "its port 8000, the backend's",
+                 "module.civic-tech-jobs.module.civic_tech_jobs_stage_service.aws_lb_listener_rule.frontend forwards /* to it", id="a catch-all without a path condition stands for /*"),
+    pytest.param(lambda d: _catch_all(_frontend_on_80(_no_service(d)), ("*",)), "its port 8000, the backend's",
+                 "module.civic-tech-jobs.module.civic_tech_jobs_stage_service.aws_lb_listener_rule.frontend forwards * to it", id="a '*' catch-all is named as written"),
+]
+
+
+def _catch_all(dep, patterns):
+    from ctj_policy.model import RuleCondition
+
+    rule = next(r for r in dep.listener_rules if r.address.endswith(".frontend"))
+    rule.conditions = (RuleCondition(path_patterns=patterns),) if patterns else ()
+    return dep
+
+
+@pytest.mark.parametrize(("mutate", "backend", "frontend"), TG_EVIDENCE)
+def test_target_group_evidence_says_exactly_why(mutate, backend, frontend):
+    from ctj_policy.queries import target_group_for_role
+
+    dep = mutate(stage1())
+    found = {role: target_group_for_role(dep, CONFIG, role) for role in (BACKEND, FRONTEND)}
+    assert [found[r].target_group.address.rsplit(".", 1)[-1] for r in (BACKEND, FRONTEND)] == ["backend", "frontend"]
+    assert (found[BACKEND].evidence, found[FRONTEND].evidence) == (backend, frontend)
