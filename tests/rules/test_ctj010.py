@@ -356,3 +356,32 @@ def test_undecided_findings_are_about_the_route(build, expected):
 
     got = [(f.status, (f.subject.kind, f.subject.name)) for f in get_rule(RULE).check(build(), CONFIG) if f.status != "pass"]
     assert got == expected
+
+
+# what each finding is about (issue 14: a dropped or renamed subject= changes baselines and the diagram, not the message)
+SUBJECTS = [
+    ('roles by image only (symbolic: ECR references)', [('pass', 'block', 'module.civic-tech-jobs', None)]),
+    ('/api/v1/* does not cover /api/*', [('fail', 'route', '/api/*', None)]),
+    ('no /admin/* rule', [('fail', 'route', '/admin/*', None)]),
+    ('catch-all to the backend', [('fail', 'route', '/*', None)]),
+    ('no listener rules', [('fail', 'block', 'module.civic-tech-jobs', None)]),
+    ('the backend attached to a target group not in scope', [('fail', 'target_group', 'backend', None)]),
+    ('no /api/* rule, and /admin/* after the catch-all: both reported', [('fail', 'route', '/api/*', None), ('fail', 'route', '/admin/*', None)]),
+    ('no service, nothing tells the target groups apart (one rule set forwards everything to one of them)', [('fail', 'target_group', 'backend', None), ('fail', 'target_group', 'frontend', None)]),
+    ('no service, names alone decide nothing (ports and rules tell nothing)', [('fail', 'target_group', 'backend', None), ('fail', 'target_group', 'frontend', None), ('fail', 'route', '/*', None), ('fail', 'route', '/api/*', None), ('fail', 'route', '/admin/*', None)]),
+    ('rules that follow the target group names, not the wiring, fail', [('fail', 'route', '/*', None), ('fail', 'route', '/api/*', None), ('fail', 'route', '/admin/*', None)]),
+    ('two /api/* rules without an order, and /admin/* after the catch-all: both reported', [('unknown', 'route', '/api/*', None), ('fail', 'route', '/admin/*', None)]),
+    ('a path pattern from a module output', [('unknown', 'block', 'module.civic-tech-jobs.module.civic_tech_jobs_stage_service.aws_lb_listener_rule.admin', None), ('unknown', 'route', '/admin/*', None)]),
+    ('the path patterns of both backend rules known after apply: each may be either', [('unknown', 'block', 'module.civic-tech-jobs.module.civic_tech_jobs_stage_service.aws_lb_listener_rule.api', None), ('unknown', 'block', 'module.civic-tech-jobs.module.civic_tech_jobs_stage_service.aws_lb_listener_rule.admin', None), ('unknown', 'route', '/api/*', None), ('unknown', 'route', '/admin/*', None)]),
+    ("the backend's target group is known only after apply", [('unknown', 'target_group', 'backend', None)]),
+    ('unknown catch-all priority', [('unknown', 'route', '/*', None)]),
+    ('unset /api/* priority', [('unknown', 'route', '/api/*', None)]),
+    ('no known catch-all, a rule whose patterns are unknown', [('unknown', 'block', 'module.civic-tech-jobs.module.civic_tech_jobs_stage_service.aws_lb_listener_rule.admin', None), ('unknown', 'route', '/*', None), ('unknown', 'route', '/admin/*', None)]),
+]
+
+
+@pytest.mark.parametrize(("name", "expected"), SUBJECTS, ids=[s[0] for s in SUBJECTS])
+def test_what_the_findings_are_about(name, expected):
+    from .builders import build_of, subjects
+
+    assert subjects(RULE, build_of(CASES, name)()) == expected

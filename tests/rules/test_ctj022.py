@@ -316,3 +316,33 @@ HCL = [
 @pytest.mark.parametrize("files, expected", HCL)
 def test_hcl(files, expected, tmp_path):
     assert hcl_findings(RULE, tf_tree(tmp_path, files)) == expected
+
+
+# what each finding is about (issue 14: a dropped or renamed subject= changes baselines and the diagram, not the message)
+SUBJECTS = [
+    ('roles by image only (symbolic: ECR references)', [('pass', 'container', 'app', None)]),
+    ('stage1', [('pass', 'container', 'django', None)]),
+    ('a backend known by evidence: the SQL_HOST failure names the evidence', [('fail', 'env', 'SQL_HOST', 'api-server')]),
+    ('SQL_HOST is the RDS host', [('fail', 'env', 'SQL_HOST', 'django')]),
+    ('SQL_PORT missing', [('fail', 'env', 'SQL_PORT', 'django')]),
+    ('SQL_USER missing', [('fail', 'env', 'SQL_USER', 'django')]),
+    ('SQL_DATABASE differs from the defaulted POSTGRES_DB', [('fail', 'env', 'SQL_USER', 'django'), ('fail', 'env', 'SQL_DATABASE', 'django')]),
+    ('no database container', [('fail', 'task', 'module.civic-tech-jobs.module.civic_tech_jobs_stage_service.aws_ecs_task_definition.task', None)]),
+    ('no task', [('fail', 'task', '', None)]),
+    ('SQL_DATABASE against the image default database', [('fail', 'env', 'SQL_DATABASE', 'django')]),
+    ('a backend named db: its ECR image, not its name, makes it the backend', [('pass', 'container', 'db', None)]),
+    ('containers unknown', [('unknown', 'task', 'module.civic-tech-jobs.module.civic_tech_jobs_stage_service.aws_ecs_task_definition.task', None)]),
+    ('backend environment unknown', [('unknown', 'env', 'SQL_HOST', 'django'), ('unknown', 'env', 'SQL_PORT', 'django'), ('unknown', 'env', 'SQL_USER', 'django'), ('unknown', 'env', 'SQL_DATABASE', 'django')]),
+    ('SQL_HOST from a secret cannot be compared', [('unknown', 'env', 'SQL_HOST', 'django')]),
+    ('SQL_PORT known only after apply', [('unknown', 'env', 'SQL_PORT', 'django')]),
+    ('database environment unknown', [('unknown', 'env', 'SQL_USER', 'django'), ('unknown', 'env', 'SQL_DATABASE', 'django')]),
+    ('database environment unknown, user from the credential secret', [('unknown', 'env', 'SQL_DATABASE', 'django')]),
+    ('an unknown SQL_USER does not pass', [('unknown', 'env', 'SQL_USER', 'django')]),
+]
+
+
+@pytest.mark.parametrize(("name", "expected"), SUBJECTS, ids=[s[0] for s in SUBJECTS])
+def test_what_the_findings_are_about(name, expected):
+    from .builders import build_of, subjects
+
+    assert subjects(RULE, build_of(CASES, name)()) == expected

@@ -202,3 +202,29 @@ HCL = [
 @pytest.mark.parametrize("files, expected", HCL)
 def test_hcl(files, expected, tmp_path):
     assert hcl_findings(RULE, tf_tree(tmp_path, files)) == expected
+
+
+# what each finding is about (issue 14: a dropped or renamed subject= changes baselines and the diagram, not the message)
+SUBJECTS = [
+    ('roles by image only (symbolic: ECR references)', [('pass', 'container', 'app', None)]),
+    ('stage1', [('pass', 'container', 'django', None)]),
+    ('SECRET_KEY in environment', [('fail', 'env', 'DJANGO_SECRET_KEY', 'django')]),
+    ('ALLOWED_HOSTS blank', [('fail', 'env', 'DJANGO_ALLOWED_HOSTS', 'django')]),
+    ('DEBUG True', [('fail', 'env', 'DJANGO_DEBUG', 'django')]),
+    ('every fault at once, in order', [('fail', 'env', 'DJANGO_SECRET_KEY', 'django'), ('fail', 'env', 'DJANGO_ALLOWED_HOSTS', 'django'), ('fail', 'env', 'DJANGO_DEBUG', 'django')]),
+    ('a backend known by evidence: each failure names the evidence', [('fail', 'env', 'DJANGO_SECRET_KEY', 'api-server'), ('fail', 'env', 'DJANGO_ALLOWED_HOSTS', 'api-server'), ('fail', 'env', 'DJANGO_DEBUG', 'api-server')]),
+    ('no backend', [('fail', 'task', 'module.civic-tech-jobs.module.civic_tech_jobs_stage_service.aws_ecs_task_definition.task', None)]),
+    ('no task', [('fail', 'task', '', None)]),
+    ('secrets from a module output', [('unknown', 'env', 'DJANGO_SECRET_KEY', 'django')]),
+    ('environment from a module output', [('unknown', 'env', 'DJANGO_ALLOWED_HOSTS', 'django'), ('unknown', 'env', 'DJANGO_DEBUG', 'django')]),
+    ('containers unknown', [('unknown', 'task', 'module.civic-tech-jobs.module.civic_tech_jobs_stage_service.aws_ecs_task_definition.task', None)]),
+    ('ALLOWED_HOSTS from a module output', [('unknown', 'env', 'DJANGO_ALLOWED_HOSTS', 'django')]),
+    ('DEBUG unknown', [('unknown', 'env', 'DJANGO_DEBUG', 'django')]),
+]
+
+
+@pytest.mark.parametrize(("name", "expected"), SUBJECTS, ids=[s[0] for s in SUBJECTS])
+def test_what_the_findings_are_about(name, expected):
+    from .builders import build_of, subjects
+
+    assert subjects(RULE, build_of(CASES, name)()) == expected
