@@ -253,6 +253,11 @@ CASES = [
         ("unknown", f"{RULE_FRONTEND} sets no priority (AWS assigns one at apply time), so which catch-all rule applies cannot be decided; set priority explicitly", AT_RULE_FRONTEND),
     ),
     case(
+        "/api/* target unresolved",
+        chain(retarget(RULE_API, Ref(f"{SCOPE}.module.lb", "backend_tg_arn"))),
+        ("unknown", f"cannot tell whether {RULE_API} forwards /api/* to {TG_BACKEND}: {SCOPE}.module.lb.backend_tg_arn is unresolved reference (does not name a target group in scope)", AT_RULE_API),
+    ),
+    case(
         "catch-all target unresolved",
         chain(retarget(RULE_FRONTEND, Ref(f"{SCOPE}.module.lb", "frontend_tg_arn"))),
         ("unknown", f"cannot tell whether catch-all rule {RULE_FRONTEND} forwards to {TG_FRONTEND}: {SCOPE}.module.lb.frontend_tg_arn is unresolved reference (does not name a target group in scope)", AT_RULE_FRONTEND),
@@ -360,6 +365,8 @@ def test_undecided_findings_are_about_the_route(build, expected):
 
 # what each finding is about (issue 14: a dropped or renamed subject= changes baselines and the diagram, not the message)
 SUBJECTS = [
+    ('catch-all target unresolved', [('unknown', 'route', '/*', None)]),
+    ('/api/* target unresolved', [('unknown', 'route', '/api/*', None)]),
     ('roles by image only (symbolic: ECR references)', [('pass', 'block', 'module.civic-tech-jobs', None)]),
     ('/api/v1/* does not cover /api/*', [('fail', 'route', '/api/*', None)]),
     ('no /admin/* rule', [('fail', 'route', '/admin/*', None)]),
