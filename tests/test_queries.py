@@ -945,3 +945,17 @@ def test_target_group_evidence_says_exactly_why(mutate, backend, frontend):
     found = {role: target_group_for_role(dep, CONFIG, role) for role in (BACKEND, FRONTEND)}
     assert [found[r].target_group.address.rsplit(".", 1)[-1] for r in (BACKEND, FRONTEND)] == ["backend", "frontend"]
     assert (found[BACKEND].evidence, found[FRONTEND].evidence) == (backend, frontend)
+
+
+AS_INT = [
+    (5432, 5432), ("5432", 5432), (" 8000 ", 8000), ("+80", 80), ("-1", -1), (5432.0, 5432), (5432.5, None), (True, None),
+    ("X5", None), ("5X", None), ("\u00b2", None), ("", None), (None, None), (Unknown(KNOWN_AFTER_APPLY, "var.port"), None),
+    ("1" * 99, int("1" * 99)), ("1" * 100, None),
+]
+
+
+@pytest.mark.parametrize(("value", "number"), AS_INT, ids=[repr(v)[:20] for v, _ in AS_INT])
+def test_as_int_reads_only_whole_numbers_written_in_ascii_digits(value, number):
+    from ctj_policy.queries.values import as_int
+
+    assert as_int(value) == number
