@@ -258,6 +258,16 @@ CASES = [
         ("unknown", f"cannot tell whether {RULE_API} forwards /api/* to {TG_BACKEND}: {SCOPE}.module.lb.backend_tg_arn is unresolved reference (does not name a target group in scope)", AT_RULE_API),
     ),
     case(
+        "an unset catch-all priority, no path condition: the route /*",
+        chain(with_rule(RULE_FRONTEND, conditions=(), priority=None)),
+        ("unknown", f"{RULE_FRONTEND} sets no priority (AWS assigns one at apply time), so which catch-all rule applies cannot be decided; set priority explicitly", AT_RULE_FRONTEND),
+    ),
+    case(
+        "an unset catch-all priority, path '*': the route *",
+        chain(with_rule(RULE_FRONTEND, conditions=paths("*"), priority=None)),
+        ("unknown", f"{RULE_FRONTEND} sets no priority (AWS assigns one at apply time), so which catch-all rule applies cannot be decided; set priority explicitly", AT_RULE_FRONTEND),
+    ),
+    case(
         "catch-all target unresolved",
         chain(retarget(RULE_FRONTEND, Ref(f"{SCOPE}.module.lb", "frontend_tg_arn"))),
         ("unknown", f"cannot tell whether catch-all rule {RULE_FRONTEND} forwards to {TG_FRONTEND}: {SCOPE}.module.lb.frontend_tg_arn is unresolved reference (does not name a target group in scope)", AT_RULE_FRONTEND),
@@ -365,6 +375,8 @@ def test_undecided_findings_are_about_the_route(build, expected):
 
 # what each finding is about (issue 14: a dropped or renamed subject= changes baselines and the diagram, not the message)
 SUBJECTS = [
+    ("an unset catch-all priority, no path condition: the route /*", [("unknown", "route", "/*", None)]),
+    ("an unset catch-all priority, path '*': the route *", [("unknown", "route", "*", None)]),
     ('catch-all target unresolved', [('unknown', 'route', '/*', None)]),
     ('/api/* target unresolved', [('unknown', 'route', '/api/*', None)]),
     ('roles by image only (symbolic: ECR references)', [('pass', 'block', 'module.civic-tech-jobs', None)]),

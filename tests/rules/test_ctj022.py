@@ -320,6 +320,7 @@ def test_hcl(files, expected, tmp_path):
 
 # what each finding is about (issue 14: a dropped or renamed subject= changes baselines and the diagram, not the message)
 SUBJECTS = [
+    ("database role undecided", [("unknown", "task", TASK, None)]),
     ('roles by image only (symbolic: ECR references)', [('pass', 'container', 'app', None)]),
     ('stage1', [('pass', 'container', 'django', None)]),
     ('a backend known by evidence: the SQL_HOST failure names the evidence', [('fail', 'env', 'SQL_HOST', 'api-server')]),
