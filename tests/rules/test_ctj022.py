@@ -68,6 +68,11 @@ CASES = [
     case("roles by image only (symbolic: ECR references)", chain(renamed, symbolic=True), ("pass", "backend 'app' connects to localhost:5432 as the database's POSTGRES_USER to its POSTGRES_DB", AT_DJANGO)),
     case("stage1", chain(), PASS),
     case(
+        "a backend its ECR image decides (symbolic): the SQL_HOST failure names no evidence",
+        chain(renamed, env("app", "SQL_HOST", "db.example.com"), symbolic=True),
+        ("fail", "backend 'app' SQL_HOST is 'db.example.com', not localhost: the database runs in the task", AT_DJANGO),
+    ),
+    case(
         "a backend known by evidence: the SQL_HOST failure names the evidence",
         chain(lambda d: edit(d, "django", name="api-server", image="123456789012.dkr.ecr.us-west-2.amazonaws.com/something:1"), env("api-server", "SQL_HOST", "db.example.com")),
         fail("backend 'api-server' (backend by port 8000, DJANGO_* variables, SQL_* variables and name containing 'api') SQL_HOST is 'db.example.com', not localhost: the database runs in the task"),

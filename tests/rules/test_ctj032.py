@@ -93,6 +93,11 @@ CASES = [
         fail("backend 'django' DJANGO_ALLOWED_HOSTS is empty: Django rejects every request with DEBUG off"),
         fail("backend 'django' runs with DJANGO_DEBUG '1': debug pages leak settings and tracebacks on stage"),
     ),
+    case(
+        "a backend its ECR image decides (symbolic): the failure names no evidence",
+        chain(renamed, lambda d: set_env(d, "app", "DJANGO_DEBUG", "True"), symbolic=True),
+        ("fail", "backend 'app' runs with DJANGO_DEBUG 'True': debug pages leak settings and tracebacks on stage", AT_DJANGO),
+    ),
     # the legacy names (issue 14): a backend setting SECRET_KEY or DEBUG instead is told to rename it
     case(
         "the legacy SECRET_KEY instead of DJANGO_SECRET_KEY",
