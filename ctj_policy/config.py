@@ -31,6 +31,11 @@ class WaiverSpec:
     expires: str | None = None  # YYYY-MM-DD
     origin: str = ""  # where it was declared: "pyproject.toml" or "file.tf:12"
 
+    @property
+    def pattern(self) -> str:
+        """The address glob it covers: an empty address covers every address."""
+        return self.address or "*"
+
 
 @dataclass(frozen=True)
 class Config:

@@ -106,7 +106,7 @@ def _waiver_matches(w, result: Result) -> bool:
     if w.rule != result.rule_id and not fnmatch.fnmatchcase(result.rule_id, w.rule):
         return False
     addr = result.address or ""
-    pattern = w.address or "*"
+    pattern = w.pattern
     # a waiver on a block also covers what is inside it (module calls)
     return fnmatch.fnmatchcase(addr, pattern) or fnmatch.fnmatchcase(addr, pattern + ".*") or addr.startswith(pattern + ".")
 
@@ -147,7 +147,7 @@ def evaluate(
     results = run_rules(deployment, config, selected)
     evaluation = apply_waivers(results, [*config.waivers, *deployment.waivers], today)
     for w in evaluation.expired_waivers:
-        covers = w.address or "*"  # a waiver without an address covers every address
+        covers = w.pattern
         evaluation.results.append(
             Result(
                 rule_id=w.rule,
