@@ -10,7 +10,7 @@ from ctj_policy.model import Ref, TaskDefinition, Template
 from ctj_policy.rules import get_rule
 
 from .builders import CONFIG, REGISTRY, SCOPE, TASK, after_apply, edit, no_role, no_task, stage1, unknown_containers
-from .workflows import ECR, at, attach, good, legacy_model, model, on_cluster, run_case, without_workflow
+from .workflows import ECR, IMAGES_JOB, at, attach, good, legacy_model, model, on_cluster, run_case, without_workflow
 
 RULE = "CTJ040"
 SHA = "${{ github.sha }}"
@@ -152,15 +152,7 @@ def test_workflow(changes, build, expected, tmp_path):
     run_case(RULE, tmp_path, good(**changes), build, expected)
 
 
-BUILD_PUSH = """\
-name: deploy-stage
-on: push
-jobs:
-  images:
-    runs-on: ubuntu-latest
-    steps:
-      - id: login
-        uses: aws-actions/amazon-ecr-login@v2
+BUILD_PUSH = IMAGES_JOB + """\
       - id: backend
         uses: docker/build-push-action@v6
         with:

@@ -9,22 +9,14 @@ import pytest
 from ctj_policy.model import TaskDefinition
 
 from .builders import CONFIG, ECR_FRONTEND, SCOPE, drop_container, edit, no_task, stage1
-from .workflows import ECR, at, good, model, on_cluster, run_case, without_workflow
+from .workflows import ECR, IMAGES_JOB, at, good, model, on_cluster, run_case, without_workflow
 
 RULE = "CTJ042"
 BUILD = "the frontend image build 'deploy/images'"
 INLINED = "Next.js inlines it at npm run build, so the bundle lacks it"
 PASS = ("pass", f"{BUILD} passes NEXT_PUBLIC_API_URL as a build argument", at(20), "workflow:deploy/images")
 ENV = "{NEXT_PUBLIC_API_URL: https://stage.civictechjobs.org}"
-ACTION = """\
-name: deploy-stage
-on: push
-jobs:
-  images:
-    runs-on: ubuntu-latest
-    steps:
-      - id: login
-        uses: aws-actions/amazon-ecr-login@v2
+ACTION = IMAGES_JOB + """\
       - id: frontend
         uses: docker/build-push-action@v6
         with:
@@ -35,15 +27,7 @@ jobs:
           tags: ${{{{ steps.login.outputs.registry }}}}/civic-tech-jobs-frontend:stage
 """
 # a docker build over three lines: the build argument on its own line (12)
-CONTINUED = """\
-name: deploy-stage
-on: push
-jobs:
-  images:
-    runs-on: ubuntu-latest
-    steps:
-      - id: login
-        uses: aws-actions/amazon-ecr-login@v2
+CONTINUED = IMAGES_JOB + """\
       - id: frontend
         run: |
           docker build -f stage/frontend.Dockerfile \\

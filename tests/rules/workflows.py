@@ -73,6 +73,17 @@ jobs:
         run: aws ecs update-service --cluster {cluster} --service {service} --force-new-deployment
 """
 FILE = "deploy.yml"
+# a job that logs in to ECR as step 1 (lines 1-8); the steps a test adds start at line 9
+IMAGES_JOB = """\
+name: deploy-stage
+on: push
+jobs:
+  images:
+    runs-on: ubuntu-latest
+    steps:
+      - id: login
+        uses: aws-actions/amazon-ecr-login@v2
+"""
 
 
 def good(**changes: str) -> str:
