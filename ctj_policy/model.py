@@ -25,10 +25,11 @@ silently treat "not known" as false or true.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from .addresses import address_labels, strip_index  # noqa: F401 (re-exported: the model's address helpers)
 
 # ---- values ----------------------------------------------------------------
 KNOWN_AFTER_APPLY = "known after apply"
@@ -135,14 +136,6 @@ def describe(value: Any, *, quote: bool = False) -> str:
     if isinstance(value, (Unknown, Ref)):
         return "${" + value.describe() + "}"
     return repr(value) if quote else str(value)
-
-
-_INDEX_RE = re.compile(r"\[[^\]]*\]$")
-
-
-def strip_index(address: str) -> str:
-    """``aws_x.y[0]`` -> ``aws_x.y``; ``aws_x.y["a"]`` -> ``aws_x.y``."""
-    return _INDEX_RE.sub("", address)
 
 
 def same_value(a: Any, b: Any) -> bool | None:

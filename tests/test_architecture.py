@@ -36,7 +36,7 @@ class Layer:
 # lower: an import pointing up (or sideways into a sibling it was not granted) fails test_imports_point_down.
 # Every module in ctj_policy/ must match exactly one layer. Names that do not exist (yet) match nothing.
 LAYERS = (
-    Layer("base", ("ctj_policy", "ctj_policy.errors", "ctj_policy.model", "ctj_policy.model_index", "ctj_policy.limits", "ctj_policy.cache",
+    Layer("base", ("ctj_policy", "ctj_policy.errors", "ctj_policy.model", "ctj_policy.addresses", "ctj_policy.model_index", "ctj_policy.limits", "ctj_policy.cache",
                    "ctj_policy.workflow_model"), (),
           "the version, InputError and friends, the one normalized typed model; standard library only"),
     Layer("config", ("ctj_policy.config", "ctj_policy.waivers", "ctj_policy.redact", "ctj_policy.hcl2_check"),

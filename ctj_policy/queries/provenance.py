@@ -8,17 +8,12 @@ managed-database endpoint and can never be ``localhost``; an ``arn`` is never a 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..model import DATABASE_RESOURCE_TYPES, Deployment, Ref, Secret, Template
+from ..model import DATABASE_RESOURCE_TYPES, Deployment, Ref, Secret, Template, address_labels
 
 _RDS_PREFIXES = ("aws_db_", "aws_rds_")
-
-
-# An instance key: ``[0]`` or ``["a.b"]`` (a JSON string: it may hold dots and brackets).
-_KEY_RE = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]]*)\]')
 
 
 def address_type(address: str) -> tuple[str, str]:
@@ -26,7 +21,7 @@ def address_type(address: str) -> tuple[str, str]:
     ``[data.]TYPE.NAME``), so a module may be called ``data`` or ``module``:
     ``module.a["x.y"].data.aws_db_instance.shared`` -> ("data", "aws_db_instance"); ("", "") when the
     address names no resource (``module.a``, a module output's address)."""
-    rest = _KEY_RE.sub("", address).split(".")
+    rest = address_labels(address)
     while rest[:1] == ["module"]:
         rest = rest[2:]
     if len(rest) == 3 and rest[0] == "data":

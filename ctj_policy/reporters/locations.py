@@ -24,10 +24,9 @@ Presentation only: nothing here reads Terraform, only locations and the report.
 from __future__ import annotations
 
 import posixpath
-import re
 from dataclasses import dataclass, replace
 
-from ..model import PASS, Location, Report, Result
+from ..model import PASS, Location, Report, Result, address_labels
 
 # subjects that are not Terraform blocks: never placed at a Terraform anchor
 _NOT_TERRAFORM = ("waiver", "workflow")
@@ -49,14 +48,11 @@ class Placement:
     related: tuple[Related, ...] = ()
 
 
-_INDEX = re.compile(r"\[(?:\"(?:[^\"\\]|\\.)*\"|[^\]]*)\]")
-
-
 def module_depth(address: str | None) -> int:
     """How many module calls deep ``address`` is: ``module.a["k"].module.b`` -> 2, ``""`` -> 0."""
     if not address:
         return 0
-    parts = _INDEX.sub("", address).split(".")
+    parts = address_labels(address)
     return sum(1 for i in range(0, len(parts) - 1, 2) if parts[i] == "module")
 
 

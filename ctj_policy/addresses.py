@@ -1,0 +1,22 @@
+"""Terraform addresses as text: instance keys and labels.  Standard library only."""
+
+from __future__ import annotations
+
+import re
+
+_INDEX_RE = re.compile(r"\[[^\]]*\]$")
+
+
+def strip_index(address: str) -> str:
+    """``aws_x.y[0]`` -> ``aws_x.y``; ``aws_x.y["a"]`` -> ``aws_x.y``."""
+    return _INDEX_RE.sub("", address)
+
+
+# An instance key anywhere in an address: ``[0]`` or ``["a.b"]`` (a JSON string: it may hold dots and brackets).
+_KEY_RE = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]]*)\]')
+
+
+def address_labels(address: str) -> list[str]:
+    """The dot-separated labels of an address, every instance key dropped:
+    ``module.a["x.y"].aws_db_instance.this[0]`` -> ``["module", "a", "aws_db_instance", "this"]``."""
+    return _KEY_RE.sub("", address).split(".")
