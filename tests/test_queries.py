@@ -38,7 +38,19 @@ from ctj_policy.queries import (
     unevaluated_deploying,
     volume_persistence,
 )
-from rules.builders import CONFIG, DB_ARN, ECR_BACKEND, REGISTRY, SCOPE, SECRET_DB, TG_BACKEND, container, stage1
+from rules.builders import (
+    CONFIG,
+    DB_ARN,
+    ECR_BACKEND,
+    REGISTRY,
+    SCOPE,
+    SECRET_DB,
+    TG_ARN,
+    TG_BACKEND,
+    container,
+    renamed,
+    stage1,
+)
 
 
 @pytest.mark.parametrize(
@@ -945,6 +957,70 @@ def test_target_group_evidence_says_exactly_why(mutate, backend, frontend):
     found = {role: target_group_for_role(dep, CONFIG, role) for role in (BACKEND, FRONTEND)}
     assert [found[r].target_group.address.rsplit(".", 1)[-1] for r in (BACKEND, FRONTEND)] == ["backend", "frontend"]
     assert (found[BACKEND].evidence, found[FRONTEND].evidence) == (backend, frontend)
+
+
+def _rule(dep, tail):
+    return next(r for r in dep.listener_rules if r.address.endswith(f".{tail}"))
+
+
+def _unknown_paths_first(dep):
+    """A listener rule whose path conditions are known only after apply, ahead of every other rule."""
+    from ctj_policy.model import ListenerRule
+
+    dep.listener_rules.insert(0, ListenerRule("aws_lb_listener_rule.x", conditions=Unknown(KNOWN_AFTER_APPLY, "var.conditions")))
+    return dep
+
+
+def _catch_all_only_to_backend(dep):
+    """The only listener rule left is the catch-all, and it forwards to the backend's target group."""
+    from ctj_policy.model import RuleAction
+
+    rule = _rule(dep, "frontend")
+    rule.actions = (RuleAction("forward", (dep.target_groups[0].arn,)),)
+    dep.listener_rules = [rule]
+    return dep
+
+
+def _database_attached_first(dep):
+    """The service's first load_balancer block attaches Postgres (CTJ012 fails it); Django and Next.js follow."""
+    from ctj_policy.model import LoadBalancerAttachment
+
+    svc = dep.services[0]
+    svc.load_balancers = (LoadBalancerAttachment(f"{TG_ARN}/pg/5", "postgres", 5432), *svc.load_balancers)
+    return dep
+
+
+RULE_AT = "module.civic-tech-jobs.module.civic_tech_jobs_stage_service.aws_lb_listener_rule"
+# Each row: the backend's and the frontend's target group (address tail, None for none) and the evidence, exactly.
+TG_SEARCH = [
+    pytest.param(lambda d: _unknown_paths_first(_tgs(_no_service(d), backend=("backend", "b", 80), frontend=("frontend", "f", 80))),
+                 ("backend", f"{RULE_AT}.api forwards /api/* to it"), ("frontend", f"{RULE_AT}.frontend forwards /* to it"),
+                 id="a rule with unknown paths ends nothing: the later rules still decide"),
+    pytest.param(lambda d: _catch_all_only_to_backend(_frontend_on_80(_backend_attached_only(d))),
+                 ("backend", f"{ATTACHES} backend container 'django' to it"), (None, ""),
+                 id="a target group the service gives the backend is never the frontend's by the catch-all"),
+    pytest.param(lambda d: _catch_all_only_to_backend(_frontend_on_80(_no_service(d))),
+                 ("backend", "its port 8000, the backend's"), (None, ""),
+                 id="a target group the backend has by its port is never the frontend's by the catch-all"),
+    pytest.param(_database_attached_first,
+                 ("backend", f"{ATTACHES} backend container 'django' to it"), ("frontend", f"{ATTACHES} frontend container 'nextjs' to it"),
+                 id="a database load_balancer block first: the blocks after it still decide"),
+    pytest.param(lambda d: renamed(stage1(True)),
+                 ("backend", f"{ATTACHES} backend container 'app' to it"), ("frontend", f"{ATTACHES} frontend container 'ui' to it"),
+                 id="containers its ECR images name (symbolic): the service's blocks decide"),
+]
+
+
+@pytest.mark.parametrize(("mutate", "backend", "frontend"), TG_SEARCH)
+def test_target_group_search(mutate, backend, frontend):
+    """Which target group each role gets, and why: the order and the pool of the search
+    (the service's blocks, then the ports, then the rules' paths over what is left)."""
+    from ctj_policy.queries import target_group_for_role
+
+    dep = mutate(stage1())
+    found = {role: target_group_for_role(dep, CONFIG, role) for role in (BACKEND, FRONTEND)}
+    got = [(f.target_group.address.rsplit(".", 1)[-1] if f.target_group is not None else None, f.evidence) for f in (found[BACKEND], found[FRONTEND])]
+    assert got == [backend, frontend]
 
 
 AS_INT = [
