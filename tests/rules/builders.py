@@ -558,6 +558,21 @@ def renamed_backend(dep: Deployment, name: str) -> Deployment:
     return dep
 
 
+ECR_WORKER = f"{SCOPE}.module.civic_tech_jobs_ecr_worker.aws_ecr_repository.this"
+
+
+def image_from_another_repo(name: str) -> Callable[[Deployment], Deployment]:
+    """Container ``name`` runs an image from a third ECR repository in scope (neither the backend's nor the
+    frontend's): with the deployment its image is decided and names no role, so evidence decides it."""
+
+    def mutate(dep: Deployment) -> Deployment:
+        url = Ref(ECR_WORKER, "repository_url")
+        dep.ecr_repositories.append(EcrRepository(ECR_WORKER, name="civic-tech-jobs-worker", repository_url=url, location=loc(1, "modules/ecr/main.tf")))
+        return edit(dep, name, image=Template((url, ":stage")))
+
+    return mutate
+
+
 # --------------------------------------------------------------------------
 # cases
 # --------------------------------------------------------------------------

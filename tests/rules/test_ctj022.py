@@ -26,6 +26,7 @@ from .builders import (
     env_to_secret,
     findings,
     hcl_findings,
+    image_from_another_repo,
     no_role,
     no_task,
     renamed,
@@ -56,6 +57,14 @@ def user_secrets(backend_key, db_key):
     return lambda d: env_to_secret(env_to_secret(d, "django", "SQL_USER", f"{DB_ARN}:{backend_key}::"), "postgres", "POSTGRES_USER", f"{DB_ARN}:{db_key}::")
 
 
+def db_secrets(backend_key, db_key):
+    """SQL_DATABASE from the credential secret by reference, POSTGRES_DB from it by its literal ARN
+    (only the deployment's secrets tell that the two name the same secret)."""
+    return lambda d: env_to_secret(
+        env_to_secret(d, "django", "SQL_DATABASE", Template((Ref(SECRET_DB, "arn"), f":{backend_key}::"))), "postgres", "POSTGRES_DB", f"{DB_ARN}:{db_key}::"
+    )
+
+
 def fail(message):
     return ("fail", message, AT_DJANGO)
 
@@ -77,6 +86,11 @@ CASES = [
         chain(lambda d: edit(d, "django", name="api-server", image="123456789012.dkr.ecr.us-west-2.amazonaws.com/something:1"), env("api-server", "SQL_HOST", "db.example.com")),
         fail("backend 'api-server' (backend by port 8000, DJANGO_* variables, SQL_* variables and name containing 'api') SQL_HOST is 'db.example.com', not localhost: the database runs in the task"),
     ),
+    case(
+        "a backend by its name, its image from a third ECR repository (symbolic): the evidence decides and is named",
+        chain(image_from_another_repo("django"), env("django", "SQL_HOST", "db.example.com"), symbolic=True),
+        fail("backend 'django' (backend by port 8000, DJANGO_* variables, SQL_* variables and name 'django') SQL_HOST is 'db.example.com', not localhost: the database runs in the task"),
+    ),
     case("SQL_HOST 127.0.0.1, SQL_PORT int", chain(env("django", "SQL_HOST", "127.0.0.1"), env("django", "SQL_PORT", 5432)), PASS),
     case("SQL_HOST ::1", chain(env("django", "SQL_HOST", "::1")), PASS),
     case("SQL_HOST ' LocalHost ' (case and blanks)", chain(env("django", "SQL_HOST", " LocalHost ")), PASS),
@@ -94,6 +108,12 @@ CASES = [
             symbolic=True,
         ),
         PASS,
+    ),
+    case("database name from the same secret key, a Ref on one side and the literal ARN on the other", chain(db_secrets("dbname", "dbname")), PASS),
+    case(
+        "database name from two keys of the same secret, a Ref on one side and the literal ARN on the other",
+        chain(db_secrets("dbname", "name")),
+        fail(f"backend SQL_DATABASE (from secret ${{{SECRET_DB}.arn}} key 'dbname') differs from database POSTGRES_DB (from secret {DB_ARN} key 'name')"),
     ),
     case(
         "user from the same secret key, a Ref on one side and the literal ARN on the other",

@@ -24,6 +24,7 @@ from .builders import (
     env_to_secret,
     findings,
     hcl_findings,
+    image_from_another_repo,
     no_role,
     no_task,
     renamed,
@@ -97,6 +98,11 @@ CASES = [
         "a backend its ECR image decides (symbolic): the failure names no evidence",
         chain(renamed, lambda d: set_env(d, "app", "DJANGO_DEBUG", "True"), symbolic=True),
         ("fail", "backend 'app' runs with DJANGO_DEBUG 'True': debug pages leak settings and tracebacks on stage", AT_DJANGO),
+    ),
+    case(
+        "a backend by its name, its image from a third ECR repository (symbolic): the evidence decides and is named",
+        chain(image_from_another_repo("django"), lambda d: set_env(d, "django", "DJANGO_DEBUG", "True"), symbolic=True),
+        fail("backend 'django' runs with DJANGO_DEBUG 'True': debug pages leak settings and tracebacks on stage (backend by port 8000, DJANGO_* variables, SQL_* variables and name 'django')"),
     ),
     # the legacy names (issue 14): a backend setting SECRET_KEY or DEBUG instead is told to rename it
     case(
