@@ -54,11 +54,13 @@ def at(status: str, message: str, origin: Origin, line: int | None = None, *, ab
 
 
 def anchor(workflows: list[Workflow]) -> Origin:
-    """Where a finding about a workflow as a whole goes: its first job, else its first line."""
+    """Where a finding about a workflow as a whole goes: its first job, else (a workflow built by hand: the
+    loader refuses one without jobs) its first line, labelled by the file so that its subject is never
+    NO_WORKFLOW_SUBJECT's."""
     wf = workflows[0]
     if wf.jobs:
         return Origin(wf.path, wf.jobs[0].id, "", wf.jobs[0].line)
-    return Origin(wf.path, "", "", 1)
+    return Origin(wf.path, wf.path, "", 1)
 
 
 def whole(workflows: list[Workflow]) -> Subject:
