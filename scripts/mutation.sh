@@ -7,7 +7,8 @@
 #
 # Environment: MUTATION_DIR (scratch copy, default build/mutation), JOBS (parallel children, default 2),
 # MUTATION_TIMEOUT (seconds, default none; the run stops and the partial result stays cached), NICE (10).
-# The run works on a copy of the git-tracked files (plus uncommitted edits), so the checkout stays clean.
+# The run works on a copy of the git-tracked files (with uncommitted edits and new files git does not ignore),
+# so the checkout stays clean.
 # Afterwards: the score is printed; `cd build/mutation && ../../.venv/bin/mutmut show <name>` shows a mutant.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +22,7 @@ NICE=${NICE:-10}
 
 mkdir -p "$WORK"
 # refresh the copy (mutmut keeps its results under $WORK/mutants and re-runs what changed)
-git ls-files -z | tar --null -T - -cf - | tar -xf - -C "$WORK"
+git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -xf - -C "$WORK"
 cd "$WORK"
 
 status=0
