@@ -843,12 +843,9 @@ def test_database_secret(databases, secrets, value_from, expected):
     assert database_secret(dep, value_from) == (DatabaseSecret(*expected) if expected else None)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a whole-tree run lists the project module (module.civic-tech-jobs) as a database module (it contains one), "
-    "so any secret it creates outside its database module is called an RDS credential",
-)
 def test_a_project_module_secret_outside_its_database_module_is_no_rds_credential():
+    """A whole-tree run lists the project module (module.civic-tech-jobs) among the database modules: it calls one.
+    A secret it creates beside that call is not the database's."""
     from ctj_policy.queries.provenance import database_secret
 
     key = "module.civic-tech-jobs.module.django_secret_key.aws_ssm_parameter.this"
@@ -981,13 +978,16 @@ def _catch_all_only_to_backend(dep):
     return dep
 
 
-def _database_attached_first(dep):
-    """The service's first load_balancer block attaches Postgres (CTJ012 fails it); Django and Next.js follow."""
+def _attached_first(container, port):
+    """The service's first load_balancer block attaches ``container`` on ``port``; Django's and Next.js's follow."""
     from ctj_policy.model import LoadBalancerAttachment
 
-    svc = dep.services[0]
-    svc.load_balancers = (LoadBalancerAttachment(f"{TG_ARN}/pg/5", "postgres", 5432), *svc.load_balancers)
-    return dep
+    def mutate(dep):
+        svc = dep.services[0]
+        svc.load_balancers = (LoadBalancerAttachment(f"{TG_ARN}/first/5", container, port), *svc.load_balancers)
+        return dep
+
+    return mutate
 
 
 RULE_AT = "module.civic-tech-jobs.module.civic_tech_jobs_stage_service.aws_lb_listener_rule"
@@ -1002,9 +1002,12 @@ TG_SEARCH = [
     pytest.param(lambda d: _catch_all_only_to_backend(_frontend_on_80(_no_service(d))),
                  ("backend", "its port 8000, the backend's"), (None, ""),
                  id="a target group the backend has by its port is never the frontend's by the catch-all"),
-    pytest.param(_database_attached_first,
+    pytest.param(_attached_first("postgres", 5432),
                  ("backend", f"{ATTACHES} backend container 'django' to it"), ("frontend", f"{ATTACHES} frontend container 'nextjs' to it"),
                  id="a database load_balancer block first: the blocks after it still decide"),
+    pytest.param(_attached_first("sidecar", 9000),
+                 ("backend", f"{ATTACHES} backend container 'django' to it"), ("frontend", f"{ATTACHES} frontend container 'nextjs' to it"),
+                 id="a block for no container of the task first: the blocks after it still decide"),
     pytest.param(lambda d: renamed(stage1(True)),
                  ("backend", f"{ATTACHES} backend container 'app' to it"), ("frontend", f"{ATTACHES} frontend container 'ui' to it"),
                  id="containers its ECR images name (symbolic): the service's blocks decide"),

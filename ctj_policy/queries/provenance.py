@@ -96,6 +96,17 @@ def _inside(address: str, module: str) -> bool:
     return address.startswith((module + ".", module + "["))
 
 
+def _declares_directly(deployment: Deployment, module: str) -> bool:
+    """Does ``module`` itself hold a database block (not only through a module it calls)?  A project module
+    that calls the database module (``module.civic-tech-jobs``) is no database module: the secrets it creates
+    beside that call are not the database's."""
+    depth = len(address_labels(module))
+    return any(
+        d.kind != "module" and _inside(d.address, module) and address_labels(d.address)[depth] != "module"
+        for d in deployment.databases
+    )
+
+
 def database_secret(deployment: Deployment, value_from: Any) -> DatabaseSecret | None:
     """The secret a ``valueFrom`` reads when a database module (one CTJ020 counts: it declares a managed-database
     type, never by its name) creates it; None otherwise or when that cannot be told."""
@@ -108,7 +119,10 @@ def database_secret(deployment: Deployment, value_from: Any) -> DatabaseSecret |
         address, source = found.address, found.describe()
     else:
         return None
-    modules = [d for d in deployment.databases if d.kind == "module" and (address == d.address or _inside(address, d.address))]
+    modules = [
+        d for d in deployment.databases
+        if d.kind == "module" and (address == d.address or _inside(address, d.address)) and _declares_directly(deployment, d.address)
+    ]
     if not modules:
         return None
     module = max(modules, key=lambda d: len(d.address))
