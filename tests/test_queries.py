@@ -831,6 +831,15 @@ KEYED = 'module.db["stage"]'
             (f"aws_ssm_parameter {OWNER}", CTJ_DB, f"resource postgresql_role {CTJ_DB}.module.roles.postgresql_role.owner", False),
             id="a database module without an RDS block: its first block, never a nested module",
         ),
+        pytest.param(
+            # both modules hold a database block themselves; the secret is the inner one's
+            [(CTJ_DB, "module"), (f"{CTJ_DB}.postgresql_database.db", "resource"), (f"{CTJ_DB}.module.roles", "module"),
+             (f"{CTJ_DB}.module.roles.postgresql_role.owner", "resource")],
+            [f"{CTJ_DB}.module.roles.aws_ssm_parameter.owner"], Ref(f"{CTJ_DB}.module.roles.aws_ssm_parameter.owner", "arn"),
+            (f"aws_ssm_parameter {CTJ_DB}.module.roles.aws_ssm_parameter.owner", f"{CTJ_DB}.module.roles",
+             f"resource postgresql_role {CTJ_DB}.module.roles.postgresql_role.owner", False),
+            id="nested database modules: the innermost that holds the secret",
+        ),
         pytest.param(WHOLE_TREE, [], Ref("aws_secretsmanager_secret.db", "arn"), None, id="a root secret not in the model"),
         pytest.param(WHOLE_TREE, [OWNER], "arn:aws:ssm:us-west-2:123456789012:parameter/other", None, id="a literal ARN of no secret in the model"),
         pytest.param([(CTJ_DB, "module")], [OWNER], Ref(OWNER, "arn"), None, id="a database module whose blocks are not in the model"),
