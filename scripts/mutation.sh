@@ -43,5 +43,5 @@ if decided:
     print(f"score: killed {killed} of {decided} decided mutants = {killed / decided:.1%} "
           f"(no_tests count as survivors); not run yet: {s['total'] - decided - s.get('skipped', 0)}")
 PY
-echo "survivors: cd $WORK && $ROOT/.venv/bin/mutmut results"
+echo "survivors: cd $WORK && $ROOT/.venv/bin/mutmut results; tables for docs/testing.md: $ROOT/.venv/bin/python $ROOT/scripts/mutation_table.py $WORK"
 exit "$status"
