@@ -486,6 +486,9 @@ VERSION_ID = "EXAMPLE1-90ab-cdef-fedc-ba987SECRET1"
         (Template((Ref(SECRET_DB, "arn"),)), Ref(SECRET_DB, "arn"), "", "", ""),
         # the literal text in pieces (the Checkov adapter keeps an expression that evaluated to text as a piece)
         (Template((Ref(SECRET_DB, "arn"), ":password", ":AWSPREVIOUS:")), Ref(SECRET_DB, "arn"), "password", "AWSPREVIOUS", ""),
+        # literal text only, in pieces (an interpolation of constants): read as that text
+        (Template((SM, ":password:AWSPREVIOUS:")), SM, "password", "AWSPREVIOUS", ""),
+        (Template((SSM,)), SSM, "", "", ""),
         # the key known only after apply: the reference is taken whole
         (Template((Ref(SECRET_DB, "arn"), Ref("var.key_suffix"))), Template((Ref(SECRET_DB, "arn"), Ref("var.key_suffix"))), "", "", ""),
         (Template((Ref(SECRET_DB, "arn"), ":", Ref("var.key"), "::")), Template((Ref(SECRET_DB, "arn"), ":", Ref("var.key"), "::")), "", "", ""),

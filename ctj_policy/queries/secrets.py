@@ -26,7 +26,8 @@ def _split_sm_tail(tail: str) -> tuple[str, str, str]:
 
 def secret_key(value_from: Any) -> SecretKey:
     """Secrets Manager ``arn:...:secret:name-AbCdEf:json-key:stage:id`` (trailing
-    colons optional), a Template ``${...arn}:json-key::`` or a plain Ref/ARN."""
+    colons optional), a Template ``${...arn}:json-key::`` (one of literal text only: as that text) or a plain
+    Ref/ARN."""
     if isinstance(value_from, str):
         parts = value_from.split(":")
         if value_from.startswith("arn:") and len(parts) >= 7 and parts[2] == "secretsmanager" and parts[5] == "secret":
@@ -35,6 +36,8 @@ def secret_key(value_from: Any) -> SecretKey:
         return SecretKey(value_from)
     if isinstance(value_from, Template):
         p = value_from.parts
+        if all(isinstance(x, str) for x in p):
+            return secret_key("".join(p))  # literal text in pieces: no reference to resolve
         if len(p) >= 1 and not isinstance(p[0], str) and all(isinstance(x, str) for x in p[1:]):
             tail = "".join(p[1:])
             if tail == "" or tail.startswith(":"):
