@@ -408,14 +408,60 @@ def test_admits_port(protocol, lo, hi, admits):
         ("/api/*", "/api", False),  # "/api" itself does not match "/api/*"
         ("/admin", "/admin/*", False),
         ("/API/*", "/api/*", False),  # ALB path patterns are case-sensitive
-        # wildcards before the trailing "*": covered when the target has the same text there
+        # wildcards inside the pattern: "?" takes one character (or a "?" of the target), "*" any run
         ("/ap?/*", "/ap?/v1/*", True),
         ("/api/**", "/api/*", True),
-        ("/ap?/*", "/api/*", False),  # covered in truth: found only by the same text (sound, not complete)
+        ("/ap?/*", "/api/*", True),
+        ("/??i/*", "/api/*", True),
+        ("/a*i/*", "/api/*", True),
+        ("/*/users", "/api/users", True),
+        ("/api/*", "/api/?", True),
+        ("/api/?", "/api/*", False),  # "/api/" and "/api/v1" match the target, not the pattern
+        ("/a?/*", "/api/*", False),
+        ("/ap?/*", "/a*/*", False),
+        ("?*", "*?", True),  # a run of wildcards is its "?"s and one "*", in any order
+        ("/api/*?", "/api/?*", True),
     ],
 )
 def test_pattern_covers(pattern, target, covers):
     assert pattern_covers(pattern, target) is covers
+
+
+@pytest.mark.parametrize(
+    ("pattern", "catch_all"),
+    [("/*", True), ("*", True), ("/**", True), ("*/*", True), ("/?*", False), ("/", False), ("/api/*", False), ("", False)],
+)
+def test_a_catch_all_pattern_matches_every_path(pattern, catch_all):
+    from ctj_policy.queries import is_catch_all_pattern
+
+    assert is_catch_all_pattern(pattern) is catch_all
+
+
+def _language(pattern, strings):
+    import re
+
+    rx = re.compile("".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern), re.S)
+    return frozenset(x for x in strings if rx.fullmatch(x))
+
+
+def test_pattern_covers_agrees_with_the_paths_both_match():
+    """Every pair of patterns of up to three pieces over "a", "b", "?" and "*", against the strings of up to six
+    characters over "a", "b" and "c" (a character no pattern names): never a cover that is not one (sound); every
+    cover found when the target has no "*" or only a last one (as /api/* and /admin/* have)."""
+    from itertools import product
+
+    patterns = ["".join(p) for n in range(4) for p in product("ab?*", repeat=n)]
+    strings = ["".join(x) for n in range(7) for x in product("abc", repeat=n)]
+    matched = {p: _language(p, strings) for p in patterns}
+    wrong, missed = [], []
+    for pattern, target in product(patterns, repeat=2):
+        truth = matched[target] <= matched[pattern]
+        got = pattern_covers(pattern, target)
+        if got and not truth:
+            wrong.append((pattern, target))
+        if truth and not got and "*" not in target[:-1]:
+            missed.append((pattern, target))
+    assert (wrong, missed) == ([], [])
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from itertools import accumulate
+from operator import or_
 from typing import Any
 
 from ..config import Config
@@ -217,18 +220,36 @@ def path_patterns(rule: Any) -> tuple[str, ...] | None | Unknown:
 
 
 def is_catch_all_pattern(pattern: str) -> bool:
-    return pattern in ("*", "/*")
+    """Does the path pattern match every path (``/*``, ``*``, ``/**``...)?  Every path an ALB sees starts with ``/``."""
+    return pattern_covers(pattern, "/*")
+
+
+_WILDCARDS = re.compile(r"[*?]+")
+
+
+def _wildcard_runs(pattern: str) -> str:
+    """Each run of wildcards written as its ``?`` then one ``*`` (the same paths): ``*?*`` -> ``?*``."""
+    return _WILDCARDS.sub(lambda m: "?" * m.group().count("?") + ("*" if "*" in m.group() else ""), pattern)
 
 
 def pattern_covers(pattern: str, target: str) -> bool:
-    """Does ALB path pattern ``pattern`` match every path ``target`` matches?
+    """Does ALB path pattern ``pattern`` match every path ``target`` matches?  (ALB wildcards: ``*`` any run of
+    characters, none too; ``?`` exactly one; everything else itself, case-sensitive.)
 
-    Exact equality, or ``pattern`` is some text S followed by a trailing ``*`` and ``target`` starts with
-    the same text S: whatever part of a path S matches in ``target`` it matches in ``pattern`` (the same
-    characters and wildcards), and the trailing ``*`` matches any rest.  Sound, not complete: ``/ap?/*`` is
-    found to cover ``/ap?/v1/*`` but not ``/api/*``, which it also covers.
+    Decided by lining ``target`` up under ``pattern``: a ``*`` of the pattern takes any run of the target (its
+    wildcards too), a ``?`` one character or ``?`` of the target, a character only itself.  Sound: such a
+    line-up holds for every path the target matches.  Complete when the target has no ``*`` or only a last one,
+    as ``/api/*`` (``/ap?/*`` covers it); a cover of a target with another ``*`` may be missed (``?*`` covers
+    ``*a``).
     """
-    return pattern == target or (pattern.endswith("*") and target.startswith(pattern[:-1]))
+    p, t = _wildcard_runs(pattern), _wildcard_runs(target)
+    reach = [True] + [False] * len(t)  # reach[j]: the pattern read so far takes the first j of the target
+    for pc in p:
+        if pc == "*":
+            reach = list(accumulate(reach, or_))
+        else:
+            reach = [False] + [reach[j] and (tc == pc or (pc == "?" and tc != "*")) for j, tc in enumerate(t)]
+    return reach[-1]
 
 
 def forward_targets(rule: Any) -> tuple | Unknown:
