@@ -822,13 +822,16 @@ def test_describe_source():
     assert describe_source(Ref('module.db["a"].aws_rds_cluster.this[0]', "endpoint")) == "resource aws_rds_cluster"
 
 
-def _db_deployment(databases, secrets=()):
-    """``databases``: (address, kind) in the loader's order; ``secrets``: SSM parameter addresses."""
-    from ctj_policy.model import DatabaseResource, Deployment, Secret
+def _db_deployment(databases, secrets=(), tasks=(), services=()):
+    """``databases``: (address, kind) in the loader's order; ``secrets``: SSM parameter addresses; ``tasks``,
+    ``services``: addresses of ECS task definitions and services."""
+    from ctj_policy.model import DatabaseResource, Deployment, Secret, Service, TaskDefinition
 
     dep = Deployment()
     dep.databases = [DatabaseResource(a, kind=k) for a, k in databases]
     dep.secrets = [Secret(a, name=f"/param/{i}", arn=Ref(a, "arn")) for i, a in enumerate(secrets)]
+    dep.task_definitions = [TaskDefinition(a) for a in tasks]
+    dep.services = [Service(a) for a in services]
     return dep
 
 
@@ -901,13 +904,41 @@ def test_database_secret(databases, secrets, value_from, expected):
     assert database_secret(dep, value_from) == (DatabaseSecret(*expected) if expected else None)
 
 
-def test_a_project_module_secret_outside_its_database_module_is_no_rds_credential():
+CTJ_TASK = "module.civic-tech-jobs.module.civic_tech_jobs_fullstack_stage_service.aws_ecs_task_definition.task"
+CTJ_SERVICE = "module.civic-tech-jobs.module.civic_tech_jobs_fullstack_stage_service.aws_ecs_service.fargate[0]"
+WRAPPER = "module.civic-tech-jobs.module.storage"
+WRAPPED = [(WRAPPER, "module"), (f"{WRAPPER}.module.rds", "module"), (f"{WRAPPER}.module.rds.aws_rds_cluster.this", "resource")]
+
+
+@pytest.mark.parametrize(
+    ("tasks", "services"),
+    [([CTJ_TASK], [CTJ_SERVICE]), ([CTJ_TASK], []), ([], [CTJ_SERVICE])],
+    ids=["task and service", "task only", "service only"],
+)
+def test_a_project_module_secret_beside_its_database_module_is_no_rds_credential(tasks, services):
     """A whole-tree run lists the project module (module.civic-tech-jobs) among the database modules: it calls one.
-    A secret it creates beside that call is not the database's."""
+    It deploys the application too: a secret it creates beside that call is not the database's."""
     from ctj_policy.queries.provenance import database_secret
 
     key = "module.civic-tech-jobs.module.django_secret_key.aws_ssm_parameter.this"
-    assert database_secret(_db_deployment(WHOLE_TREE, [key]), Ref(key, "arn")) is None
+    assert database_secret(_db_deployment(WHOLE_TREE, [key], tasks, services), Ref(key, "arn")) is None
+
+
+@pytest.mark.parametrize(
+    ("databases", "tasks"),
+    [
+        (WRAPPED, [CTJ_TASK]),
+        # it runs a task too, and holds a database block itself: the database's still
+        ([*WRAPPED, (f"{WRAPPER}.postgresql_role.app", "resource")], [f"{WRAPPER}.aws_ecs_task_definition.migrate"]),
+    ],
+    ids=["a wrapper that deploys no application", "a module with a database block of its own"],
+)
+def test_a_secret_a_wrapper_of_the_database_module_creates_is_an_rds_credential(databases, tasks):
+    from ctj_policy.queries.provenance import DatabaseSecret, database_secret
+
+    key = f"{WRAPPER}.aws_ssm_parameter.password"
+    found = database_secret(_db_deployment(databases, [key], tasks), Ref(key, "arn"))
+    assert found == DatabaseSecret(f"aws_ssm_parameter {key}", WRAPPER, f"resource aws_rds_cluster {WRAPPER}.module.rds.aws_rds_cluster.this")
 
 
 def test_role_container_when_the_container_list_is_unknown_or_unreadable():

@@ -96,15 +96,16 @@ def _inside(address: str, module: str) -> bool:
     return address.startswith((module + ".", module + "["))
 
 
-def _declares_directly(deployment: Deployment, module: str) -> bool:
-    """Does ``module`` itself hold a database block (not only through a module it calls)?  A project module
-    that calls the database module (``module.civic-tech-jobs``) is no database module: the secrets it creates
-    beside that call are not the database's."""
+def _is_database_module(deployment: Deployment, module: str) -> bool:
+    """Is ``module`` (a module CTJ020 counts: it holds a database block at some depth) the database's, so that
+    the secrets it creates are the database's?  Yes when it holds a database block itself, or when it deploys no
+    application (no task definition or ECS service inside: a wrapper around the database module).  A project
+    module (``module.civic-tech-jobs`` in a whole-tree run) calls the database module beside its task: the secrets
+    it creates there are not the database's."""
     depth = len(address_labels(module))
-    return any(
-        d.kind != "module" and _inside(d.address, module) and address_labels(d.address)[depth] != "module"
-        for d in deployment.databases
-    )
+    if any(d.kind != "module" and _inside(d.address, module) and address_labels(d.address)[depth] != "module" for d in deployment.databases):
+        return True
+    return not any(_inside(r.address, module) for r in (*deployment.task_definitions, *deployment.services))
 
 
 def database_secret(deployment: Deployment, value_from: Any) -> DatabaseSecret | None:
@@ -121,7 +122,7 @@ def database_secret(deployment: Deployment, value_from: Any) -> DatabaseSecret |
         return None
     modules = [
         d for d in deployment.databases
-        if d.kind == "module" and (address == d.address or _inside(address, d.address)) and _declares_directly(deployment, d.address)
+        if d.kind == "module" and (address == d.address or _inside(address, d.address)) and _is_database_module(deployment, d.address)
     ]
     if not modules:
         return None
