@@ -12,11 +12,18 @@ def strip_index(address: str) -> str:
     return _INDEX_RE.sub("", address)
 
 
-# An instance key anywhere in an address: ``[0]`` or ``["a.b"]`` (a JSON string: it may hold dots and brackets).
-_KEY_RE = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]]*)\]')
+# An instance key: ``[0]`` or ``["a.b"]`` (a JSON string: it may hold dots and brackets).  A pattern to embed.
+INSTANCE_KEY = r'\[(?:"(?:[^"\\]|\\.)*"|[^\]]*)\]'
+_KEY_RE = re.compile(INSTANCE_KEY)
+
+
+def unkeyed(address: str) -> str:
+    """The address with every instance key dropped (as the plan's configuration names blocks):
+    ``module.a["x.y"].module.b[0].aws_x.y`` -> ``module.a.module.b.aws_x.y``."""
+    return _KEY_RE.sub("", address)
 
 
 def address_labels(address: str) -> list[str]:
     """The dot-separated labels of an address, every instance key dropped:
     ``module.a["x.y"].aws_db_instance.this[0]`` -> ``["module", "a", "aws_db_instance", "this"]``."""
-    return _KEY_RE.sub("", address).split(".")
+    return unkeyed(address).split(".")

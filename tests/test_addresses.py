@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ctj_policy.addresses import address_labels, strip_index
+from ctj_policy.addresses import address_labels, strip_index, unkeyed
 
 
 @pytest.mark.parametrize(
@@ -33,3 +33,16 @@ def test_strip_index_drops_the_last_instance_key_only(address, stripped):
 )
 def test_address_labels_drop_every_instance_key(address, labels):
     assert address_labels(address) == labels
+
+
+@pytest.mark.parametrize(
+    ("address", "plain"),
+    [
+        ('module.a["k"].module.b[0].aws_x.y', "module.a.module.b.aws_x.y"),
+        ('module.a["k]"].aws_x.y["a.b"]', "module.a.aws_x.y"),
+        ("aws_x.y", "aws_x.y"),
+    ],
+    ids=["keys of both kinds", "brackets and dots inside keys", "no key"],
+)
+def test_unkeyed_names_a_block_as_the_configuration_does(address, plain):
+    assert unkeyed(address) == plain

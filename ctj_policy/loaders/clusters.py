@@ -20,14 +20,14 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from ..addresses import INSTANCE_KEY
 from ..model import Deployment, Ref
 
 # (mode, type) of a cluster block -> the attribute holding its name
 NAME_ATTRIBUTE = {("managed", "aws_ecs_cluster"): "name", ("data", "aws_ecs_cluster"): "cluster_name"}
 
-_KEY = r'\[(?:"(?:[^"\\]|\\.)*"|[^\]]*)\]'
-_MODULE = re.compile(r"module\.([A-Za-z0-9_-]+)(?:" + _KEY + r")?")
-_RESOURCE = re.compile(r"(?:(data)\.)?([A-Za-z0-9_]+)\.([A-Za-z0-9_-]+)(?:" + _KEY + r")?$")
+_MODULE = re.compile(r"module\.([A-Za-z0-9_-]+)(?:" + INSTANCE_KEY + r")?")
+_RESOURCE = re.compile(r"(?:(data)\.)?([A-Za-z0-9_]+)\.([A-Za-z0-9_-]+)(?:" + INSTANCE_KEY + r")?$")
 
 
 def split(address: str) -> tuple[str, str, str, str] | None:

@@ -18,6 +18,7 @@ import sys
 from json.decoder import scanstring
 from typing import Any
 
+from ..addresses import unkeyed
 from ..config import Config
 from ..errors import InputError, LimitError
 from ..limits import max_input_bytes, read_regular_file, read_stdin
@@ -628,7 +629,7 @@ def build(
             dep.module_calls.append(ModuleCall(address, name=call_name, source=source, type="module"))
             declares = config_module_declares_database(call.get("module"))
             if declares is None:  # no module body in the plan: what was planned under the call decides
-                declares = any(d.kind != "module" and _unkeyed(d.address).startswith(address + ".") for d in dep.databases)
+                declares = any(d.kind != "module" and unkeyed(d.address).startswith(address + ".") for d in dep.databases)
             if declares:
                 dep.databases.append(DatabaseResource(address, kind="module", type="module", identifier=source))
 
@@ -649,11 +650,6 @@ def build(
 def _is_cluster(address: Any) -> bool:
     parts = split_resource(address) if isinstance(address, str) else None
     return parts is not None and parts[1:3] in NAME_ATTRIBUTE
-
-
-def _unkeyed(address: str) -> str:
-    """``module.a["k"].module.b[0].aws_x.y`` -> ``module.a.module.b.aws_x.y`` (configuration addresses have no keys)."""
-    return re.sub(r"\[[^\]]*\]", "", address)
 
 
 def _scoped_planned_modules(doc: dict, in_scope, scope_prefix: str):

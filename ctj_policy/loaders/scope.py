@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ..addresses import unkeyed
 from ..config import Config
 from ..errors import InputError
 from ..model import DATABASE_RESOURCE_TYPES
@@ -88,7 +89,7 @@ def resolve_scope(option: str | None, index, config: Config) -> str:
     if not _SCOPE_RE.match(option):
         raise InputError(f"--scope {option!r}: expected auto, root, or a module address like module.civic-tech-jobs")
     known = [address for address, _n, _s in index.module_calls()]
-    base = re.sub(r"\[[^\]]*\]", "", option)
+    base = unkeyed(option)
     if known and base not in known:
         raise InputError(f"--scope {option}: no such module call in the input (known: {', '.join(known[:8])}{', ...' if len(known) > 8 else ''})")
     return option
