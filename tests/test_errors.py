@@ -27,9 +27,10 @@ ALLOWED = {
 }
 LOADERS = ["ctj_policy.loaders", "ctj_policy.loaders.plan", "ctj_policy.loaders.references",
            "ctj_policy.loaders.scope"]
-# what a loader may use: the bottom layers, the model, and other loaders
+# what a loader may use: the bottom layers, the model (with its address helpers), and other loaders
 LOADER_ALLOWED = {
-    "ctj_policy.errors", "ctj_policy.limits", "ctj_policy.config", "ctj_policy.model", "ctj_policy.loaders",
+    "ctj_policy.errors", "ctj_policy.limits", "ctj_policy.config", "ctj_policy.model", "ctj_policy.addresses",
+    "ctj_policy.loaders",
 }
 
 
