@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import re
 
-_INDEX_RE = re.compile(r"\[[^\]]*\]$")
-
-
-def strip_index(address: str) -> str:
-    """``aws_x.y[0]`` -> ``aws_x.y``; ``aws_x.y["a"]`` -> ``aws_x.y``."""
-    return _INDEX_RE.sub("", address)
-
-
 # An instance key: ``[0]`` or ``["a.b"]`` (a JSON string: it may hold dots and brackets).  A pattern to embed.
 INSTANCE_KEY = r'\[(?:"(?:[^"\\]|\\.)*"|[^\]]*)\]'
 _KEY_RE = re.compile(INSTANCE_KEY)
+_LAST_KEY_RE = re.compile(f"(?:{INSTANCE_KEY})$")
+
+
+def strip_index(address: str) -> str:
+    """``aws_x.y[0]`` -> ``aws_x.y``; ``aws_x.y["a"]`` -> ``aws_x.y`` (the last instance key only)."""
+    return _LAST_KEY_RE.sub("", address)
 
 
 def unkeyed(address: str) -> str:

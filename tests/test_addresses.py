@@ -14,8 +14,10 @@ from ctj_policy.addresses import address_labels, strip_index, unkeyed
         ("aws_ecs_service.this[0]", "aws_ecs_service.this"),
         ('aws_ecs_service.this["stage"]', "aws_ecs_service.this"),
         ('module.a[0].aws_ecs_service.this["stage"]', "module.a[0].aws_ecs_service.this"),
+        ('aws_ecs_service.this["a]b"]', "aws_ecs_service.this"),
+        ('module.a["k"].aws_ecs_service.this', 'module.a["k"].aws_ecs_service.this'),
     ],
-    ids=["no key", "count index", "for_each key", "only the last key"],
+    ids=["no key", "count index", "for_each key", "only the last key", "a bracket inside the key", "a module key only"],
 )
 def test_strip_index_drops_the_last_instance_key_only(address, stripped):
     assert strip_index(address) == stripped
